@@ -1,0 +1,127 @@
+// What the rest of the program sees of CloudView. The wire shapes (create vs list vs detail
+// field names) are mapped to these in exactly one module: src/api/wire.ts.
+import type { CloudType, ExceptionResource, ExceptionSpec } from '../model/exception';
+
+/** An exception as the list endpoint returns it (no cloud type, controls or targets there). */
+export interface RemoteException {
+  uuid: string;
+  name: string;
+  /** Wire `description`. */
+  explanation: string;
+  /** Wire `reason`; kept as a string: the server may know reasons we do not. */
+  exceptionReason: string;
+  /** Wire `scope`. */
+  exceptionScope: string;
+  /** ACTIVE | INACTIVE | EXPIRED, or any other value the server invents (opaque). */
+  state: string;
+  /** Wire `startingDate` (list) / `startDate` (detail): an instant, ISO 8601 in UTC, normalised to `...Z`. */
+  startsAt: string;
+  /** Wire `endingDate` / `endDate`: the last second of the end day in the subscription's time zone, ISO in UTC. */
+  endsAt: string;
+  createdOn: string;
+  updatedOn: string;
+  createdBy?: string;
+  updatedBy?: string;
+}
+
+/** An exception as the detail endpoint returns it. */
+export interface RemoteExceptionDetail extends RemoteException {
+  /** Wire `provider`. */
+  cloudType: CloudType;
+  /** Wire `exceptionSummary.controls[].id`, a string on the wire. */
+  controlIds: number[];
+  /** Wire `exceptionSummary.resources[]` with `account` → `accountId`. The detail carries no region. */
+  resources: ExceptionResource[];
+  /** Wire `exceptionSummary.connectors[]`, read as account ids. */
+  accountIds: string[];
+  resourceTagNames: string[];
+  connectorTagNames: string[];
+  referenceDocLink?: string;
+}
+
+export interface CreatedException {
+  uuid: string;
+  name: string;
+  state: string;
+}
+
+export interface Evaluation {
+  uuid: string;
+  resourceId: string;
+  evaluatedOn: string;
+  status: string;
+  connectorUuid: string;
+  serviceType: string;
+  resourceType: string;
+  resourceName: string;
+  region: string;
+  controlId: number;
+  controlName: string;
+  accountId: string;
+}
+
+export interface ApplyTagsResult {
+  controlIds: number[];
+  message: string;
+}
+
+export interface ControlSummary {
+  controlId: number;
+  controlName: string;
+  policyNames: string[];
+  criticality: string;
+  service: string;
+  result: string;
+  passedResources: number;
+  failedResources: number;
+  passWithExceptionResources: number;
+}
+
+export interface ControlResourceResult {
+  resourceId: string;
+  region: string;
+  accountId: string;
+  evaluatedOn: string;
+  resourceType: string;
+  connectorId: string;
+  /** PASS | FAIL | PASS_WITH_EXCEPTION */
+  result: string;
+}
+
+export interface Connector {
+  connectorId: string;
+  name: string;
+  description: string;
+  cloudType: CloudType;
+  /** SUCCESS | PENDING | REGIONS_DISCOVERED | ERROR */
+  state: string;
+  /** AWS account id, Azure subscription id or GCP project id. */
+  accountId: string;
+  totalAssets: number;
+  lastSyncedOn: string;
+}
+
+export interface ListOptions {
+  /** Qualys query syntax, e.g. `exception.scope:CONNECTOR`. */
+  filter?: string;
+  sort?: string;
+  pageSize?: number;
+}
+
+/**
+ * The remote, as an interface: src/api/client.ts implements it over HTTP. Iterators page lazily
+ * (0-based pageNo, stop on `last`, bounded by `totalPages`).
+ */
+export interface CloudViewApi {
+  listExceptions(options?: ListOptions): AsyncIterable<RemoteException>;
+  getException(uuid: string): Promise<RemoteExceptionDetail>;
+  /** Never retried blindly: after an ambiguous failure the caller checks by name. */
+  createException(spec: ExceptionSpec): Promise<CreatedException>;
+  /** One DELETE for the whole list. Never retried blindly. */
+  deleteExceptions(uuids: readonly string[]): Promise<void>;
+  listEvaluationsByRegex(cloudType: CloudType, regex: string, options?: ListOptions): AsyncIterable<Evaluation>;
+  applyTags(cloudType: CloudType, tagNames: readonly string[], regex: string): Promise<ApplyTagsResult>;
+  getControlSummaries(cloudType: CloudType, accountId: string, filter?: string): Promise<ControlSummary[]>;
+  listControlResources(cloudType: CloudType, accountId: string, controlId: number, options?: ListOptions): AsyncIterable<ControlResourceResult>;
+  listConnectors(cloudType: CloudType, options?: ListOptions): AsyncIterable<Connector>;
+}

@@ -1,0 +1,96 @@
+// The simulator's programmatic face, used by tests, benchmarks, `cvex simulate` and `npm start`.
+import type { ExceptionSpec } from '../model/exception';
+
+/** Stable route ids: request counters and fault rules are keyed by them. */
+export type RouteId =
+  | 'exceptions.create'
+  | 'exceptions.list'
+  | 'exceptions.get'
+  | 'exceptions.delete'
+  | 'evaluations.list'
+  | 'evaluations.applyTags'
+  | 'evaluations.summary'
+  | 'evaluations.resources'
+  | 'connectors.list';
+
+export type FaultKind =
+  | '500'
+  | '429'
+  /** Destroy the socket before answering. */
+  | 'reset'
+  /** Never answer (the client's timeout must fire). */
+  | 'hang'
+  /** Do the work (create/delete really happens), then answer 500. */
+  | 'commit-then-500'
+  /** Do the work, then destroy the socket: the classic ambiguous failure. */
+  | 'commit-then-reset';
+
+export interface FaultRule {
+  route: RouteId | '*';
+  kind: FaultKind;
+  /** Chance per matching request, drawn from the seeded random source. Default 1. */
+  probability?: number;
+  /** Fire at most this many times, then the rule retires. Default: unlimited. */
+  times?: number;
+}
+
+export interface SimulatorOptions {
+  /** 0 (default) picks a free port. Always binds 127.0.0.1. */
+  port?: number;
+  /** The subscription's IANA time zone: dates are stamped as its local midnight / 23:59:59 in UTC. Default UTC. */
+  timezone?: string;
+  /** Basic auth the server accepts. Defaults: DEFAULT_SIM_USER / DEFAULT_SIM_PASSWORD. */
+  user?: string;
+  password?: string;
+  /** Path of a JSON file to load state from and persist to (atomic rename) after every change. */
+  stateFile?: string;
+  /** Path of a seed fixture (connectors, evaluations). Default: the one shipped in src/simulator/seed.json. */
+  seedFile?: string;
+  /** Fixed clock for tests; default the real clock. */
+  now?: () => Date;
+  /** Seed of the random source used for faults and jitter. Default 1. */
+  randomSeed?: number;
+  /** Added to every response, in ms. Default 0. */
+  latencyMs?: number;
+  /** Largest page the server will serve whatever the client asks. Default 100 (inferred; tolerate any). */
+  maxPageSize?: number;
+  /** Requests in flight past this answer 429 with X-Concurrency-Limit-* headers. Default: unlimited. */
+  concurrencyLimit?: number;
+  /** Calls per window past which the server answers 409 with X-RateLimit-* headers. Default: unlimited. */
+  rateLimit?: { limit: number; windowSec: number };
+}
+
+export const DEFAULT_SIM_USER = 'cvex-demo';
+export const DEFAULT_SIM_PASSWORD = 'cvex-demo-password';
+
+export interface RequestCounters {
+  total: number;
+  byRoute: Partial<Record<RouteId, number>>;
+}
+
+/** Fields the Qualys UI lets a user edit in place on an ACTIVE exception. */
+export type UiEdit = Partial<
+  Pick<ExceptionSpec, 'startDate' | 'endDate' | 'explanation' | 'controlIds' | 'informationSecurityPolicy' | 'informationSecurityProcedure'>
+>;
+
+export interface Simulator {
+  /** Origin, e.g. `http://127.0.0.1:41234` (the client adds /cloudview-api/...). */
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+
+  counters(): RequestCounters;
+  resetCounters(): void;
+
+  injectFault(rule: FaultRule): void;
+  clearFaults(): void;
+  setLatency(ms: number): void;
+  setNow(now: () => Date): void;
+
+  /** As a user in the Qualys UI would: creates an exception that the repository does not own. Returns its uuid. */
+  createExceptionAsUi(spec: ExceptionSpec): string;
+  /** Edit in place as the UI does: same uuid, `updatedOn` moves. Throws if not ACTIVE. */
+  editExceptionAsUi(uuid: string, edit: UiEdit): void;
+  /** A snapshot of all exceptions as create-API specs with their uuids (for assertions). */
+  exceptions(): Array<ExceptionSpec & { uuid: string; createdOn: string; updatedOn: string }>;
+}
