@@ -8,6 +8,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   apply: { summary: 'make the account match the manifests', load: async () => (await import('../commands/apply')).applyCommand },
   import: { summary: "write the account's exceptions as manifests", load: async () => (await import('../commands/import')).importCommand },
   tag: { summary: 'run the applyTags stage alone', load: async () => (await import('../commands/tag')).tagCommand },
+  expiring: { summary: 'list exceptions that end soon', load: async () => (await import('../commands/expiring')).expiringCommand },
+  report: { summary: 'coverage report: what each managed exception exempts, stale and over-broad ones', load: async () => (await import('../commands/report')).reportCommand },
   simulate: { summary: 'run the local CloudView simulator', load: async () => (await import('../commands/simulate')).simulateCommand },
   demo: { summary: 'plan policies/ against a fresh simulator (what `npm start` runs)', load: async () => (await import('../commands/demo')).demoCommand },
 };
