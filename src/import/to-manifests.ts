@@ -1,0 +1,141 @@
+// Turns the account's exceptions into manifest documents in the fixed format (pure).
+// One file per cloud, exceptions sorted by name, keys in a fixed order, so that importing the same
+// account twice writes the same bytes and `git diff` shows only real changes.
+import { Document, isMap, isSeq } from 'yaml';
+import type { RemoteExceptionDetail } from '../api/types';
+import { CLOUD_TYPES, EXCEPTION_REASONS, EXCEPTION_SCOPES, type CloudType, type ExceptionSpec } from '../model/exception';
+import { localDateOf, parseQualysTimestamp } from '../model/dates';
+
+export interface ImportedFile {
+  /** File name relative to the output folder, e.g. `imported-aws.yaml`. */
+  name: string;
+  cloudType: CloudType;
+  text: string;
+  count: number;
+}
+
+export interface SkippedException {
+  uuid: string;
+  name: string;
+  reason: string;
+}
+
+/** Removes the ownership marker a previous cvex apply appended, so the manifest holds the human text only. */
+export type ExplanationCleaner = (description: string) => string;
+
+/**
+ * Maps a detail to a create-API spec. The detail carries no region, no information security
+ * policy or procedure and no `isAllConnector` (../shared/cloudview-api.md), so those are derived
+ * (isAllConnector: a QUALYSTAG exception with neither accounts nor connector tags) or left out.
+ */
+export function specFromDetail(detail: RemoteExceptionDetail, timeZone: string, cleanExplanation: ExplanationCleaner): ExceptionSpec {
+  const scope = detail.exceptionScope as ExceptionSpec['exceptionScope'];
+  const spec: ExceptionSpec = {
+    name: detail.name,
+    cloudType: detail.cloudType,
+    exceptionScope: scope,
+    explanation: cleanExplanation(detail.explanation),
+    exceptionReason: detail.exceptionReason as ExceptionSpec['exceptionReason'],
+    startDate: localDateOf(parseQualysTimestamp(detail.startsAt), timeZone),
+    endDate: localDateOf(parseQualysTimestamp(detail.endsAt), timeZone),
+    controlIds: [...detail.controlIds].sort((a, b) => a - b),
+  };
+  const sorted = (values: readonly string[]) => [...new Set(values)].sort();
+  if (scope === 'RESOURCE') {
+    spec.resources = [...detail.resources]
+      .map(({ resourceId, accountId }) => ({ resourceId, accountId }))
+      .sort((a, b) => a.accountId.localeCompare(b.accountId) || a.resourceId.localeCompare(b.resourceId));
+  } else if (scope === 'CONNECTOR') {
+    spec.accountIds = sorted(detail.accountIds);
+  } else {
+    spec.resourceTagNames = sorted(detail.resourceTagNames);
+    const accountIds = sorted(detail.accountIds);
+    const connectorTagNames = sorted(detail.connectorTagNames);
+    spec.isAllConnector = accountIds.length === 0 && connectorTagNames.length === 0;
+    if (accountIds.length > 0) spec.accountIds = accountIds;
+    if (connectorTagNames.length > 0) spec.connectorTagNames = connectorTagNames;
+  }
+  return spec;
+}
+
+/** Why a detail cannot be written as a valid manifest, or undefined when it can. */
+export function unimportableReason(detail: RemoteExceptionDetail): string | undefined {
+  if (!(CLOUD_TYPES as readonly string[]).includes(detail.cloudType)) return `unknown cloud type '${detail.cloudType}'`;
+  if (!(EXCEPTION_SCOPES as readonly string[]).includes(detail.exceptionScope)) return `unknown scope '${detail.exceptionScope}'`;
+  if (!(EXCEPTION_REASONS as readonly string[]).includes(detail.exceptionReason)) return `unknown reason '${detail.exceptionReason}'`;
+  if (detail.controlIds.length === 0) return 'no controls';
+  return undefined;
+}
+
+const KEY_ORDER: Array<keyof ExceptionSpec> = [
+  'name',
+  'cloudType',
+  'exceptionScope',
+  'exceptionReason',
+  'explanation',
+  'startDate',
+  'endDate',
+  'controlIds',
+  'resources',
+  'accountIds',
+  'resourceTagNames',
+  'isAllConnector',
+  'connectorTagNames',
+  'informationSecurityPolicy',
+  'informationSecurityProcedure',
+];
+
+export function renderManifestFile(cloudType: CloudType, specs: ExceptionSpec[], schemaPath: string, uuids: Map<string, string>): string {
+  const ordered = [...specs]
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .map((spec) => {
+      const entry: Record<string, unknown> = {};
+      for (const key of KEY_ORDER) if (spec[key] !== undefined) entry[key] = spec[key];
+      const uuid = uuids.get(spec.name);
+      if (uuid) entry.metadata = { importedUuid: uuid };
+      return entry;
+    });
+  const document = new Document({ version: 1, exceptions: ordered });
+  // Flow style keeps id lists on one line; block style keeps resources readable.
+  const exceptions = document.get('exceptions', true);
+  if (isSeq(exceptions)) {
+    for (const item of exceptions.items) {
+      if (!isMap(item)) continue;
+      for (const key of ['controlIds', 'accountIds', 'resourceTagNames', 'connectorTagNames']) {
+        const list = item.get(key, true);
+        if (isSeq(list)) list.flow = true;
+      }
+    }
+  }
+  const header = [
+    `# yaml-language-server: $schema=${schemaPath}`,
+    `# Imported from CloudView by \`cvex import\` (${cloudType}). Edit freely: this file is now the source of truth.`,
+  ].join('\n');
+  return `${header}\n${document.toString({ lineWidth: 0 })}`;
+}
+
+export function buildImportedFiles(
+  details: RemoteExceptionDetail[],
+  timeZone: string,
+  cleanExplanation: ExplanationCleaner,
+  schemaPath: string,
+): { files: ImportedFile[]; skipped: SkippedException[] } {
+  const skipped: SkippedException[] = [];
+  const byCloud = new Map<CloudType, ExceptionSpec[]>();
+  const uuids = new Map<string, string>();
+  for (const detail of details) {
+    const reason = unimportableReason(detail);
+    if (reason) {
+      skipped.push({ uuid: detail.uuid, name: detail.name, reason });
+      continue;
+    }
+    const spec = specFromDetail(detail, timeZone, cleanExplanation);
+    uuids.set(spec.name, detail.uuid);
+    byCloud.set(spec.cloudType, [...(byCloud.get(spec.cloudType) ?? []), spec]);
+  }
+  const files = CLOUD_TYPES.filter((cloud) => byCloud.has(cloud)).map((cloud) => {
+    const specs = byCloud.get(cloud) ?? [];
+    return { name: `imported-${cloud.toLowerCase()}.yaml`, cloudType: cloud, text: renderManifestFile(cloud, specs, schemaPath, uuids), count: specs.length };
+  });
+  return { files, skipped };
+}
