@@ -1,0 +1,93 @@
+// Governance: organisation rules from `cvex.config.yaml` (`governance:`) that every manifest
+// exception must follow. Pure: exceptions and rules in, findings out. Violations are errors,
+// so `validate` fails and `plan` refuses to reach the API.
+import type { GovernanceRules } from '../config';
+import type { ManifestException } from '../model/exception';
+import type { Finding } from '../model/findings';
+import { daysBetween, isCalendarDate } from '../model/dates';
+
+export const GOVERNANCE_RULES = {
+  maxDuration: 'governance.max-duration',
+  requirePolicy: 'governance.require-policy',
+  namePattern: 'governance.name-pattern',
+  requiredMetadata: 'governance.required-metadata',
+} as const;
+
+export function checkGovernance(exceptions: readonly ManifestException[], rules: GovernanceRules | undefined): Finding[] {
+  if (!rules) return [];
+  const namePattern = rules.namePattern === undefined ? undefined : new RegExp(rules.namePattern);
+  const requirePolicyFor = new Set(rules.requirePolicyFor ?? []);
+  const indexInFile = indexExceptionsInFile(exceptions);
+  const findings: Finding[] = [];
+
+  exceptions.forEach((exception, position) => {
+    const { spec, metadata, location } = exception;
+    const at = (field: string): Pick<Finding, 'file' | 'line' | 'column' | 'path'> => ({
+      file: location.file,
+      line: location.line,
+      column: location.column,
+      path: `exceptions.${indexInFile[position]}.${field}`,
+    });
+    const error = (rule: string, message: string, field: string): Finding => ({ severity: 'error', rule, message, ...at(field) });
+
+    const maxDays = rules.maxDurationDays?.[spec.exceptionReason];
+    // Bad dates are the manifest validator's findings (date.calendar); no second finding for them here.
+    if (maxDays !== undefined && isCalendarDate(spec.startDate) && isCalendarDate(spec.endDate)) {
+      const days = daysBetween(spec.startDate, spec.endDate);
+      if (days > maxDays) {
+        findings.push(
+          error(
+            GOVERNANCE_RULES.maxDuration,
+            `'${spec.name}' lasts ${days} days (${spec.startDate} to ${spec.endDate}); '${spec.exceptionReason}' exceptions may last at most ${maxDays}`,
+            'endDate',
+          ),
+        );
+      }
+    }
+
+    if (requirePolicyFor.has(spec.exceptionReason) && !spec.informationSecurityPolicy?.trim()) {
+      findings.push(
+        error(
+          GOVERNANCE_RULES.requirePolicy,
+          `'${spec.name}' needs informationSecurityPolicy: required for '${spec.exceptionReason}' exceptions`,
+          'informationSecurityPolicy',
+        ),
+      );
+    }
+
+    if (namePattern && !namePattern.test(spec.name)) {
+      findings.push(error(GOVERNANCE_RULES.namePattern, `name '${spec.name}' does not match the pattern /${rules.namePattern}/`, 'name'));
+    }
+
+    for (const key of rules.requiredMetadata ?? []) {
+      const value = metadata[key];
+      if (typeof value !== 'string' || value.trim() === '') {
+        findings.push(error(GOVERNANCE_RULES.requiredMetadata, `'${spec.name}' needs metadata.${key}`, `metadata.${key}`));
+      }
+    }
+  });
+
+  return findings.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column);
+}
+
+/**
+ * The index of each exception in its file's `exceptions` list. The loader keeps only where an
+ * exception's mapping starts, so the order of those positions within a file is the list order.
+ */
+function indexExceptionsInFile(exceptions: readonly ManifestException[]): number[] {
+  const positionsByFile = new Map<string, number[]>();
+  exceptions.forEach((exception, position) => {
+    const positions = positionsByFile.get(exception.location.file) ?? [];
+    positions.push(position);
+    positionsByFile.set(exception.location.file, positions);
+  });
+  const indices = new Array<number>(exceptions.length);
+  for (const positions of positionsByFile.values()) {
+    positions
+      .sort((a, b) => exceptions[a].location.line - exceptions[b].location.line || exceptions[a].location.column - exceptions[b].location.column)
+      .forEach((position, index) => {
+        indices[position] = index;
+      });
+  }
+  return indices;
+}

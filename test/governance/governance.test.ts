@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import { checkGovernance } from '../../src/governance';
+import type { ExceptionSpec, ManifestException } from '../../src/model/exception';
+
+function exception(
+  overrides: Partial<ExceptionSpec> = {},
+  metadata: Record<string, string> = { owner: 'team-a', ticket: 'SEC-1' },
+  location = { file: 'policies/aws.yaml', line: 3, column: 5 },
+): ManifestException {
+  return {
+    spec: {
+      name: 'team-a-s3-logging',
+      cloudType: 'AWS',
+      exceptionScope: 'CONNECTOR',
+      explanation: 'logging bucket',
+      exceptionReason: 'Risk Accepted',
+      startDate: '2026-01-01',
+      endDate: '2026-03-01',
+      controlIds: [50036],
+      accountIds: ['123456789012'],
+      informationSecurityPolicy: 'POL-7',
+      ...overrides,
+    },
+    metadata,
+    location,
+  };
+}
+
+describe('checkGovernance', () => {
+  it('finds nothing without rules or when every rule holds', () => {
+    expect(checkGovernance([exception()], undefined)).toEqual([]);
+    expect(checkGovernance([exception()], {})).toEqual([]);
+    expect(
+      checkGovernance([exception()], {
+        maxDurationDays: { 'Risk Accepted': 59 },
+        requirePolicyFor: ['Risk Accepted'],
+        namePattern: '^team-[a-z]+-',
+        requiredMetadata: ['owner', 'ticket'],
+      }),
+    ).toEqual([]);
+  });
+
+  it('limits endDate - startDate per reason, at the exception and endDate path', () => {
+    // 2026-01-01 → 2026-03-01 is 59 days.
+    const findings = checkGovernance([exception()], { maxDurationDays: { 'Risk Accepted': 58, 'False Positive': 1 } });
+    expect(findings).toEqual([
+      {
+        severity: 'error',
+        rule: 'governance.max-duration',
+        message: expect.stringContaining('59 days'),
+        file: 'policies/aws.yaml',
+        line: 3,
+        column: 5,
+        path: 'exceptions.0.endDate',
+      },
+    ]);
+    expect(checkGovernance([exception({ exceptionReason: 'Other' })], { maxDurationDays: { 'Risk Accepted': 1 } })).toEqual([]);
+  });
+
+  it('leaves malformed dates to the manifest validator', () => {
+    expect(checkGovernance([exception({ endDate: '2026-02-30' })], { maxDurationDays: { 'Risk Accepted': 1 } })).toEqual([]);
+  });
+
+  it('requires informationSecurityPolicy for the listed reasons only', () => {
+    const rules = { requirePolicyFor: ['Risk Accepted' as const] };
+    const missing = checkGovernance([exception({ informationSecurityPolicy: undefined })], rules);
+    expect(missing.map((f) => [f.rule, f.path])).toEqual([['governance.require-policy', 'exceptions.0.informationSecurityPolicy']]);
+    expect(checkGovernance([exception({ informationSecurityPolicy: '  ' })], rules)).toHaveLength(1);
+    expect(checkGovernance([exception({ exceptionReason: 'False Positive', informationSecurityPolicy: undefined })], rules)).toEqual([]);
+  });
+
+  it('checks names against namePattern', () => {
+    const findings = checkGovernance([exception({ name: 'Bad Name' })], { namePattern: '^[a-z0-9-]+$' });
+    expect(findings.map((f) => [f.rule, f.path])).toEqual([['governance.name-pattern', 'exceptions.0.name']]);
+  });
+
+  it('requires non-empty metadata keys', () => {
+    const findings = checkGovernance([exception({}, { owner: 'team-a', ticket: ' ' })], { requiredMetadata: ['owner', 'ticket', 'expiresReviewedBy'] });
+    expect(findings.map((f) => [f.rule, f.path])).toEqual([
+      ['governance.required-metadata', 'exceptions.0.metadata.ticket'],
+      ['governance.required-metadata', 'exceptions.0.metadata.expiresReviewedBy'],
+    ]);
+  });
+
+  it('numbers exceptions within their own file and sorts findings by file and line', () => {
+    const rules = { namePattern: '^ok-' };
+    const findings = checkGovernance(
+      [
+        exception({ name: 'b-second' }, {}, { file: 'policies/b.yaml', line: 20, column: 5 }),
+        exception({ name: 'a-only' }, {}, { file: 'policies/a.yaml', line: 4, column: 5 }),
+        exception({ name: 'b-first' }, {}, { file: 'policies/b.yaml', line: 8, column: 5 }),
+        exception({ name: 'ok-fine' }, {}, { file: 'policies/b.yaml', line: 30, column: 5 }),
+      ],
+      rules,
+    );
+    expect(findings.map((f) => `${f.file}:${f.line} ${f.path}`)).toEqual([
+      'policies/a.yaml:4 exceptions.0.name',
+      'policies/b.yaml:8 exceptions.0.name',
+      'policies/b.yaml:20 exceptions.1.name',
+    ]);
+  });
+
+  it('reports every broken rule of one exception', () => {
+    const findings = checkGovernance([exception({ name: 'X', informationSecurityPolicy: undefined, endDate: '2027-01-01' }, {})], {
+      maxDurationDays: { 'Risk Accepted': 90 },
+      requirePolicyFor: ['Risk Accepted'],
+      namePattern: '^[a-z]',
+      requiredMetadata: ['owner'],
+    });
+    expect(findings.map((f) => f.rule)).toEqual([
+      'governance.max-duration',
+      'governance.require-policy',
+      'governance.name-pattern',
+      'governance.required-metadata',
+    ]);
+    expect(findings.every((f) => f.severity === 'error')).toBe(true);
+  });
+});
