@@ -1,0 +1,79 @@
+// A short, stable hash of what the create API would receive. Two specs that CloudView treats as
+// the same exception (lists in another order, a trailing space, controls as strings) hash the same.
+import { createHash } from 'node:crypto';
+import type { ExceptionResource, ExceptionSpec } from '../model/exception';
+
+/** Hex characters kept: 64 bits, plenty against accidental collisions within one subscription. */
+export const FINGERPRINT_LENGTH = 16;
+
+function sortedStrings(values: readonly string[] | undefined): string[] | undefined {
+  if (values === undefined) return undefined;
+  const unique = [...new Set(values.map((value) => value.trim()))].sort();
+  return unique.length === 0 ? undefined : unique;
+}
+
+function sortedResources(resources: readonly ExceptionResource[] | undefined): ExceptionResource[] | undefined {
+  if (resources === undefined || resources.length === 0) return undefined;
+  const byKey = new Map<string, ExceptionResource>();
+  for (const resource of resources) {
+    const normalised: ExceptionResource = { resourceId: resource.resourceId.trim(), accountId: resource.accountId.trim() };
+    const region = resource.region?.trim();
+    if (region) normalised.region = region;
+    byKey.set(JSON.stringify([normalised.accountId, normalised.resourceId, normalised.region ?? '']), normalised);
+  }
+  return [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, resource]) => resource);
+}
+
+function optionalText(value: string | undefined): string | undefined {
+  const trimmed = value?.trim();
+  return trimmed ? trimmed : undefined;
+}
+
+/** The spec in canonical form: empty lists and blank strings dropped, sets sorted, keys in a fixed order. */
+export function normaliseSpec(spec: ExceptionSpec): ExceptionSpec {
+  const normalised: ExceptionSpec = {
+    name: spec.name.trim(),
+    cloudType: spec.cloudType,
+    exceptionScope: spec.exceptionScope,
+    explanation: normaliseText(spec.explanation),
+    exceptionReason: spec.exceptionReason,
+    startDate: spec.startDate,
+    endDate: spec.endDate,
+    controlIds: [...new Set(spec.controlIds.map(Number))].sort((a, b) => a - b),
+  };
+  const resources = sortedResources(spec.resources);
+  if (resources) normalised.resources = resources;
+  const accountIds = sortedStrings(spec.accountIds);
+  if (accountIds) normalised.accountIds = accountIds;
+  const resourceTagNames = sortedStrings(spec.resourceTagNames);
+  if (resourceTagNames) normalised.resourceTagNames = resourceTagNames;
+  if (spec.isAllConnector !== undefined) normalised.isAllConnector = spec.isAllConnector === true;
+  const connectorTagNames = sortedStrings(spec.connectorTagNames);
+  if (connectorTagNames) normalised.connectorTagNames = connectorTagNames;
+  const policy = optionalText(spec.informationSecurityPolicy);
+  if (policy) normalised.informationSecurityPolicy = policy;
+  const procedure = optionalText(spec.informationSecurityProcedure);
+  if (procedure) normalised.informationSecurityProcedure = procedure;
+  return normalised;
+}
+
+/** Line endings unified and outer whitespace trimmed: servers and browsers both rewrite these. */
+export function normaliseText(text: string): string {
+  return text.replace(/\r\n?/g, '\n').trim();
+}
+
+/** JSON with object keys sorted, so the hash does not depend on property order. */
+export function stableStringify(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, item]) => item !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${stableStringify(item)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export function fingerprintSpec(spec: ExceptionSpec): string {
+  return createHash('sha256').update(stableStringify(normaliseSpec(spec))).digest('hex').slice(0, FINGERPRINT_LENGTH);
+}

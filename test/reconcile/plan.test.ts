@@ -1,0 +1,138 @@
+import { describe, expect, it } from 'vitest';
+import { compareListFields, wasEditedOutOfBand } from '../../src/reconcile/compare';
+import { buildPlan, evaluateSafety, selectDetailsNeeded, type PlanOptions } from '../../src/reconcile/plan';
+import { detailOf, manifest, remoteOf, spec } from './helpers';
+
+function options(overrides: Partial<PlanOptions> = {}): PlanOptions {
+  return {
+    timeZone: 'UTC',
+    manage: [],
+    now: new Date('2026-06-01T12:00:00Z'),
+    commit: 'local',
+    apiUrl: 'https://user:secret@qualysguard.qualys.com/cloudview-api',
+    maxDeletes: 10,
+    maxDeletePercent: 25,
+    ...overrides,
+  };
+}
+
+describe('compare', () => {
+  for (const timeZone of ['UTC', 'Asia/Kolkata', 'America/New_York', 'Pacific/Chatham']) {
+    it(`reads back the same calendar days in ${timeZone}`, () => {
+      const wanted = spec();
+      expect(compareListFields(wanted, remoteOf(wanted, { timeZone }), timeZone)).toEqual([]);
+    });
+  }
+
+  it('sees a day shift when the time zone is wrong', () => {
+    const wanted = spec();
+    const diffs = compareListFields(wanted, remoteOf(wanted, { timeZone: 'Asia/Kolkata' }), 'UTC');
+    // Kolkata's end of day (18:29:59 UTC) is still the same UTC day; its midnight is the day before.
+    expect(diffs.map((diff) => diff.field)).toEqual(['startDate']);
+    expect(diffs[0]).toEqual({ field: 'startDate', before: '2025-12-31', after: '2026-01-01' });
+  });
+
+  it('tolerates a few seconds between createdOn and updatedOn', () => {
+    expect(wasEditedOutOfBand({ createdOn: '2026-01-02T10:00:00+0000', updatedOn: '2026-01-02T10:00:02+0000' })).toBe(false);
+    expect(wasEditedOutOfBand({ createdOn: '2026-01-02T10:00:00+0000', updatedOn: '2026-01-03T09:00:00+0000' })).toBe(true);
+  });
+});
+
+describe('buildPlan', () => {
+  it('creates, deletes and counts unchanged, never touching unmanaged exceptions', () => {
+    const keep = spec({ name: 'keep' });
+    const add = spec({ name: 'add' });
+    const gone = spec({ name: 'gone' });
+    const remote = [remoteOf(keep), remoteOf(gone), remoteOf(spec({ name: 'ui-made' }), { marker: false })];
+    const plan = buildPlan({ desired: [manifest(keep), manifest(add)], remote, details: new Map() }, options());
+    expect(plan.changes.map((change) => `${change.action}:${change.name}`)).toEqual(['create:add', 'delete:gone']);
+    expect(plan.summary).toEqual({ create: 1, delete: 1, replace: 0, unchanged: 1 });
+    expect(plan.unmanaged.map((item) => item.name)).toEqual(['ui-made']);
+    expect(plan.target.apiUrl).toBe('https://qualysguard.qualys.com');
+    expect(JSON.stringify(plan)).not.toContain('secret');
+  });
+
+  it('needs no detail for an unchanged managed exception', () => {
+    const keep = spec();
+    expect(selectDetailsNeeded([manifest(keep)], [remoteOf(keep)], [])).toEqual([]);
+  });
+
+  it('replaces a repository edit with field diffs from the detail', () => {
+    const before = spec();
+    const after = spec({ controlIds: [50036], endDate: '2027-12-31' });
+    const remote = remoteOf(before);
+    expect(selectDetailsNeeded([manifest(after)], [remote], [])).toEqual([remote.uuid]);
+    const plan = buildPlan({ desired: [manifest(after)], remote: [remote], details: new Map([[remote.uuid, detailOf(before, remote)]]) }, options());
+    expect(plan.changes).toHaveLength(1);
+    const change = plan.changes[0];
+    expect(change.action).toBe('replace');
+    if (change.action !== 'replace') return;
+    expect(change.cause).toBe('changed-in-repo');
+    expect(change.diffs).toEqual([
+      { field: 'endDate', before: '2027-06-30', after: '2027-12-31' },
+      { field: 'controlIds', before: [50036, 50112], after: [50036] },
+    ]);
+  });
+
+  it('records an invisible change as a fingerprint diff', () => {
+    const before = spec();
+    const after = spec({ informationSecurityPolicy: 'POL-7' });
+    const remote = remoteOf(before);
+    const plan = buildPlan({ desired: [manifest(after)], remote: [remote], details: new Map([[remote.uuid, detailOf(before, remote)]]) }, options());
+    expect(plan.changes[0].action).toBe('replace');
+    if (plan.changes[0].action === 'replace') expect(plan.changes[0].diffs.map((diff) => diff.field)).toEqual(['fingerprint']);
+  });
+
+  it('puts back an exception edited in the UI', () => {
+    const wanted = spec();
+    const remote = remoteOf(wanted, { updatedOn: '2026-03-01T08:00:00.000Z' });
+    remote.endsAt = '2028-01-01T23:59:59.000Z';
+    expect(selectDetailsNeeded([manifest(wanted)], [remote], [])).toEqual([remote.uuid]);
+    const plan = buildPlan({ desired: [manifest(wanted)], remote: [remote], details: new Map([[remote.uuid, detailOf(wanted, remote)]]) }, options());
+    const change = plan.changes[0];
+    expect(change.action === 'replace' && change.cause).toBe('edited-out-of-band');
+    expect(change.action === 'replace' && change.diffs).toEqual([{ field: 'endDate', before: '2028-01-01', after: '2027-06-30' }]);
+  });
+
+  it('reports a name taken by an unmanaged exception as a conflict', () => {
+    const wanted = spec({ name: 'taken' });
+    const plan = buildPlan({ desired: [manifest(wanted)], remote: [remoteOf(wanted, { marker: false })], details: new Map() }, options());
+    expect(plan.changes).toEqual([]);
+    expect(plan.conflicts).toHaveLength(1);
+    expect(plan.conflicts[0].message).toContain('cvex import');
+  });
+
+  it('claims by glob and compares markerless exceptions through their detail', () => {
+    const wanted = spec({ name: 'team-a-1' });
+    const remote = remoteOf(wanted, { marker: false });
+    expect(selectDetailsNeeded([manifest(wanted)], [remote], ['team-a-*'])).toEqual([remote.uuid]);
+    const plan = buildPlan({ desired: [manifest(wanted)], remote: [remote], details: new Map([[remote.uuid, detailOf(wanted, remote)]]) }, options({ manage: ['team-a-*'] }));
+    expect(plan.summary).toEqual({ create: 0, delete: 0, replace: 0, unchanged: 1 });
+    expect(plan.conflicts).toEqual([]);
+  });
+
+  it('warns about exceptions that already ended', () => {
+    const old = spec({ name: 'old', startDate: '2025-01-01', endDate: '2025-02-01' });
+    const plan = buildPlan({ desired: [manifest(old)], remote: [], details: new Map() }, options());
+    expect(plan.warnings.map((warning) => warning.code)).toEqual(['exception.expired']);
+  });
+
+  it('changes the remote fingerprint when a managed exception moves', () => {
+    const wanted = spec();
+    const remote = remoteOf(wanted);
+    const first = buildPlan({ desired: [manifest(wanted)], remote: [remote], details: new Map() }, options());
+    const second = buildPlan({ desired: [manifest(wanted)], remote: [{ ...remote, updatedOn: '2026-05-01T00:00:00.000Z' }], details: new Map() }, options());
+    expect(first.remote.fingerprint).not.toBe(second.remote.fingerprint);
+  });
+});
+
+describe('safety', () => {
+  it('refuses more deletes than the limit', () => {
+    expect(evaluateSafety(100, 11, { maxDeletes: 10, maxDeletePercent: 25 }).blocked).toBe(true);
+    expect(evaluateSafety(100, 10, { maxDeletes: 10, maxDeletePercent: 25 }).blocked).toBe(false);
+  });
+  it('applies the percentage only from ten managed exceptions', () => {
+    expect(evaluateSafety(4, 2, { maxDeletes: 10, maxDeletePercent: 25 }).blocked).toBe(false);
+    expect(evaluateSafety(12, 4, { maxDeletes: 10, maxDeletePercent: 25 })).toMatchObject({ exceedsPercent: true, blocked: true });
+  });
+});
