@@ -1,0 +1,6 @@
+// `cvex expiring --format json`: the report as it is, for scripts and scheduled reminders.
+import type { ExpiringReport } from '../governance/expiring';
+
+export function renderExpiringJson(report: ExpiringReport): string {
+  return `${JSON.stringify(report, null, 2)}\n`;
+}

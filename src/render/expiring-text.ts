@@ -1,0 +1,42 @@
+// `cvex expiring` for a terminal: one line per exception, soonest first.
+import type { ExpiringException, ExpiringReport } from '../governance/expiring';
+
+export interface TextOptions {
+  color: boolean;
+}
+
+export function renderExpiringText(report: ExpiringReport, options: TextOptions): string {
+  const paint = (code: number, text: string) => (options.color ? `\u001b[${code}m${text}\u001b[0m` : text);
+  const heading = `Exceptions ending by ${report.windowEnd} (within ${plural(report.withinDays, 'day')} of ${report.today}, ${report.timeZone})`;
+  if (report.exceptions.length === 0) return `${heading}: none.\n`;
+
+  const rows = report.exceptions.map((exception) => ({
+    status: exception.status === 'expired' ? 'EXPIRED' : 'expiring',
+    when: `${exception.endDate} (${describeDaysLeft(exception)})`,
+    exception,
+  }));
+  const statusWidth = Math.max(...rows.map((row) => row.status.length));
+  const whenWidth = Math.max(...rows.map((row) => row.when.length));
+  const nameWidth = Math.max(...rows.map((row) => row.exception.name.length));
+  const lines = rows.map(({ status, when, exception }) => {
+    const colored = paint(exception.status === 'expired' ? 31 : 33, status.padEnd(statusWidth));
+    const who = [exception.owner && `owner: ${exception.owner}`, exception.ticket && `ticket: ${exception.ticket}`].filter(Boolean).join('  ');
+    return `  ${colored}  ${when.padEnd(whenWidth)}  ${exception.name.padEnd(nameWidth)}  ${who ? `${who}  ` : ''}${exception.file}:${exception.line}`.trimEnd();
+  });
+  return [`${heading}:`, ...lines, summaryLine(report), ''].join('\n');
+}
+
+export function describeDaysLeft(exception: Pick<ExpiringException, 'daysLeft'>): string {
+  if (exception.daysLeft === 0) return 'ends today';
+  if (exception.daysLeft === 1) return 'ends tomorrow';
+  if (exception.daysLeft > 0) return `in ${exception.daysLeft} days`;
+  return `ended ${plural(-exception.daysLeft, 'day')} ago`;
+}
+
+export function summaryLine(report: ExpiringReport): string {
+  return `${plural(report.exceptions.length, 'exception')}: ${report.expiredCount} expired and still in the repository, ${report.expiringCount} ending within ${plural(report.withinDays, 'day')}.`;
+}
+
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
