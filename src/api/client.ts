@@ -1,0 +1,384 @@
+// CloudViewApi over HTTP. One loop (`call`) sends, counts, asks retry.ts what to do and turns a final
+// failure into one of the named errors; the endpoint methods only build requests and map bodies (wire.ts).
+import type { CloudType, ExceptionSpec } from '../model/exception';
+import {
+  AmbiguousWriteError,
+  ApiError,
+  AuthError,
+  NetworkError,
+  RateLimitError,
+  type RouteName,
+  parseErrorBody,
+  redactSecrets,
+} from './errors';
+import { HttpTransport, type HttpRequest, type HttpResult } from './http';
+import { type PageInfo, paginate } from './paginate';
+import { normaliseApiUrl } from './platforms';
+import { DEFAULT_RETRY_POLICY, type RetryClock, type RetryPolicy, decideRetry, header, readLimitHints, systemClock } from './retry';
+import type {
+  ApplyTagsResult,
+  CloudViewApi,
+  Connector,
+  ControlResourceResult,
+  ControlSummary,
+  CreatedException,
+  Evaluation,
+  ListOptions,
+  RemoteException,
+  RemoteExceptionDetail,
+} from './types';
+import * as wire from './wire';
+
+export interface CloudViewClientOptions {
+  /** The platform origin (`https://qualysguard.qualys.com`) or a URL ending in `/cloudview-api`. */
+  baseUrl: string;
+  username: string;
+  password: string;
+  /** Calls in flight at once. Default 2 (the common Qualys per-API limit). */
+  concurrency?: number;
+  /** Per request (one attempt), headers and body. Default 30 s. */
+  timeoutMs?: number;
+  /** PEM CA bundle for private-cloud platforms. TLS verification is never switched off. */
+  ca?: string | Buffer;
+  /** Page size the client asks for; the server may serve fewer (it caps, 100 by default). Default 100. */
+  pageSize?: number;
+  retry?: Partial<RetryPolicy>;
+  /** Injectable time (tests run retries in milliseconds). */
+  clock?: Partial<RetryClock>;
+  /** Absolute cap on pages per listing. */
+  maxPages?: number;
+  /** Sent as `X-Requested-With`. Default `cvex`. */
+  clientName?: string;
+  /** Called once per page received (benchmarks report the page size the server used). */
+  onPage?: (route: RouteName, info: PageInfo) => void;
+}
+
+export const CLIENT_DEFAULTS = {
+  pageSize: 100,
+} as const satisfies Partial<CloudViewClientOptions>;
+
+export interface ClientCounters {
+  /** HTTP requests sent, retries included. */
+  total: number;
+  byRoute: Partial<Record<RouteName, number>>;
+  /** Requests that were a retry of an earlier attempt. */
+  retries: number;
+  /** 409 / 429 limit answers received. */
+  rateLimited: number;
+}
+
+export interface CloudViewClient extends CloudViewApi {
+  /** `<origin>/cloudview-api`. */
+  readonly baseUrl: string;
+  /** HTTP requests sent so far, retries included. */
+  requestCount(): number;
+  counters(): ClientCounters;
+  resetCounters(): void;
+  /** Concurrency in force: lowered when the server's X-Concurrency-Limit-Limit says fewer. */
+  concurrency(): number;
+  /**
+   * The exception with exactly this name, or undefined. Names are unique per subscription, so this
+   * is how to settle an AmbiguousWriteError from createException before trying again.
+   */
+  findExceptionByName(name: string): Promise<RemoteException | undefined>;
+  /** The exception's detail, or undefined on 404: settles an ambiguous delete. */
+  findExceptionByUuid(uuid: string): Promise<RemoteExceptionDetail | undefined>;
+  close(): Promise<void>;
+}
+
+interface CallOptions {
+  /** Safe to send again after an ambiguous failure (GET, and POSTs that only read or re-tag). */
+  idempotent: boolean;
+  /** For ambiguous-write messages, e.g. `create of exception "x"`. */
+  action?: string;
+}
+
+type OkResponse = Extract<HttpResult, { type: 'response' }>;
+
+const REQUEST_ID_HEADERS = ['x-request-id', 'x-qualys-request-id', 'x-correlation-id', 'x-amzn-requestid'];
+
+export function createCloudViewClient(options: CloudViewClientOptions): CloudViewClient {
+  return new HttpCloudViewClient(options);
+}
+
+class HttpCloudViewClient implements CloudViewClient {
+  readonly baseUrl: string;
+  private readonly transport: HttpTransport;
+  private readonly policy: RetryPolicy;
+  private readonly clock: RetryClock;
+  private readonly secrets: string[];
+  private readonly pageSize: number;
+  private readonly maxPages?: number;
+  private readonly onPage?: CloudViewClientOptions['onPage'];
+  private stats: ClientCounters = { total: 0, byRoute: {}, retries: 0, rateLimited: 0 };
+  /** Shared pause after a rate-limit answer: every call waits until then. */
+  private notBefore = 0;
+
+  constructor(options: CloudViewClientOptions) {
+    if (!options.username || !options.password) throw new TypeError('CloudView client: username and password are required');
+    this.baseUrl = normaliseApiUrl(options.baseUrl);
+    this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    this.clock = { ...systemClock, ...options.clock };
+    this.pageSize = options.pageSize ?? CLIENT_DEFAULTS.pageSize;
+    if (!Number.isInteger(this.pageSize) || this.pageSize < 1) throw new RangeError('pageSize must be a positive integer');
+    this.maxPages = options.maxPages;
+    this.onPage = options.onPage;
+    const token = Buffer.from(`${options.username}:${options.password}`, 'utf8').toString('base64');
+    this.secrets = [options.password, token, encodeURIComponent(options.password)];
+    this.transport = new HttpTransport({
+      baseUrl: this.baseUrl,
+      username: options.username,
+      password: options.password,
+      concurrency: options.concurrency,
+      timeoutMs: options.timeoutMs,
+      ca: options.ca,
+      clientName: options.clientName,
+    });
+  }
+
+  requestCount(): number {
+    return this.stats.total;
+  }
+
+  counters(): ClientCounters {
+    return { ...this.stats, byRoute: { ...this.stats.byRoute } };
+  }
+
+  resetCounters(): void {
+    this.stats = { total: 0, byRoute: {}, retries: 0, rateLimited: 0 };
+  }
+
+  concurrency(): number {
+    return this.transport.concurrency;
+  }
+
+  close(): Promise<void> {
+    return this.transport.close();
+  }
+
+  // ---- exceptions --------------------------------------------------------------------------------
+
+  listExceptions(options: ListOptions = {}): AsyncIterable<RemoteException> {
+    return this.pages('exceptions.list', wire.toRemoteException, (pageNo, pageSize) => ({
+      method: 'GET',
+      path: '/rest/v1/exceptions/list',
+      query: { filter: options.filter, pageNo, pageSize, sort: options.sort },
+    }), options.pageSize);
+  }
+
+  async getException(uuid: string): Promise<RemoteExceptionDetail> {
+    const response = await this.call('exceptions.get', { method: 'GET', path: `/rest/v1/exceptions/${encodeURIComponent(uuid)}` }, { idempotent: true });
+    return wire.toRemoteExceptionDetail(wire.parseJsonBody('exceptions.get', response.text, response.status));
+  }
+
+  async createException(spec: ExceptionSpec): Promise<CreatedException> {
+    const response = await this.call(
+      'exceptions.create',
+      { method: 'POST', path: '/rest/v1/exceptions/create', body: wire.toCreateBody(spec) },
+      { idempotent: false, action: `create of exception ${JSON.stringify(spec.name)}` },
+    );
+    return wire.toCreatedException(wire.parseJsonBody('exceptions.create', response.text, response.status));
+  }
+
+  async deleteExceptions(uuids: readonly string[]): Promise<void> {
+    if (uuids.length === 0) return;
+    await this.call(
+      'exceptions.delete',
+      { method: 'DELETE', path: '/rest/v1/exceptions/delete', body: [...uuids] },
+      { idempotent: false, action: `delete of ${uuids.length === 1 ? `exception ${uuids[0]}` : `${uuids.length} exceptions`}` },
+    );
+  }
+
+  async findExceptionByName(name: string): Promise<RemoteException | undefined> {
+    // Filter values may be double-quoted. A name holding a quote or backslash might not survive the
+    // server's query parser, so then read the whole list: correctness beats a few requests here.
+    const filter = /["\\]/.test(name) ? undefined : `exception.name:"${name}"`;
+    for await (const exception of this.listExceptions({ filter })) {
+      if (exception.name === name) return exception;
+    }
+    return undefined;
+  }
+
+  async findExceptionByUuid(uuid: string): Promise<RemoteExceptionDetail | undefined> {
+    try {
+      return await this.getException(uuid);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) return undefined;
+      throw error;
+    }
+  }
+
+  // ---- evaluations -------------------------------------------------------------------------------
+
+  listEvaluationsByRegex(cloudType: CloudType, regex: string, options: ListOptions = {}): AsyncIterable<Evaluation> {
+    // A POST that only reads: safe to resend.
+    return this.pages('evaluations.list', wire.toEvaluation, (pageNo, pageSize) => ({
+      method: 'POST',
+      path: `/rest/v1/${wire.cloudPathSegment(cloudType)}/evaluations/list/resources`,
+      query: { filter: options.filter, pageNo, pageSize, sort: options.sort },
+      body: { regex },
+    }), options.pageSize);
+  }
+
+  async applyTags(cloudType: CloudType, tagNames: readonly string[], regex: string): Promise<ApplyTagsResult> {
+    // Tagging the same evaluations twice leaves them as once: idempotent, so retried like a GET.
+    const response = await this.call(
+      'evaluations.applyTags',
+      { method: 'POST', path: `/rest/v1/${wire.cloudPathSegment(cloudType)}/evaluations/applyTags`, body: wire.toApplyTagsBody(tagNames, regex) },
+      { idempotent: true },
+    );
+    return wire.toApplyTagsResult(wire.parseJsonBody('evaluations.applyTags', response.text, response.status));
+  }
+
+  async getControlSummaries(cloudType: CloudType, accountId: string, filter?: string): Promise<ControlSummary[]> {
+    const summaries: ControlSummary[] = [];
+    const iterable = this.pages(
+      'evaluations.summary',
+      wire.toControlSummary,
+      (pageNo, pageSize) => ({
+        method: 'GET',
+        path: `/rest/v1/${wire.cloudPathSegment(cloudType)}/evaluations/${encodeURIComponent(accountId)}`,
+        query: { filter, pageNo, pageSize },
+      }),
+      undefined,
+      true,
+    );
+    for await (const summary of iterable) summaries.push(summary);
+    return summaries;
+  }
+
+  listControlResources(cloudType: CloudType, accountId: string, controlId: number, options: ListOptions = {}): AsyncIterable<ControlResourceResult> {
+    return this.pages('evaluations.resources', wire.toControlResourceResult, (pageNo, pageSize) => ({
+      method: 'GET',
+      path: `/rest/v1/${wire.cloudPathSegment(cloudType)}/evaluations/${encodeURIComponent(accountId)}/resources/${controlId}`,
+      query: { filter: options.filter, pageNo, pageSize, sort: options.sort },
+    }), options.pageSize);
+  }
+
+  listConnectors(cloudType: CloudType, options: ListOptions = {}): AsyncIterable<Connector> {
+    return this.pages('connectors.list', (item) => wire.toConnector(item, cloudType), (pageNo, pageSize) => ({
+      method: 'GET',
+      path: `/rest/v1/${wire.cloudPathSegment(cloudType)}/connectors`,
+      query: { filter: options.filter, pageNo, pageSize, sort: options.sort },
+    }), options.pageSize);
+  }
+
+  // ---- plumbing ----------------------------------------------------------------------------------
+
+  private pages<T>(
+    route: RouteName,
+    mapItem: (item: unknown) => T,
+    build: (pageNo: number, pageSize: number) => HttpRequest,
+    pageSize = this.pageSize,
+    allowBareItem = false,
+  ): AsyncIterable<T> {
+    return {
+      [Symbol.asyncIterator]: () =>
+        paginate<T>({
+          route,
+          mapItem,
+          allowBareItem,
+          maxPages: this.maxPages,
+          lookahead: this.transport.concurrency - 1,
+          onPage: this.onPage ? (info) => this.onPage?.(route, info) : undefined,
+          fetchPage: async (pageNo) => {
+            const response = await this.call(route, build(pageNo, pageSize), { idempotent: true });
+            return wire.parseJsonBody(route, response.text, response.status);
+          },
+        }),
+    };
+  }
+
+  private async call(route: RouteName, request: HttpRequest, options: CallOptions): Promise<OkResponse> {
+    for (let attempt = 1; ; attempt += 1) {
+      const wait = this.notBefore - this.clock.now();
+      if (wait > 0) await this.clock.sleep(wait);
+      if (attempt > 1) this.stats.retries += 1;
+      this.stats.total += 1;
+      this.stats.byRoute[route] = (this.stats.byRoute[route] ?? 0) + 1;
+      const result = await this.transport.send(request);
+
+      if (result.type === 'response') this.noteLimits(result);
+      const decision = decideRetry(
+        result.type === 'response' ? { type: 'response', status: result.status, headers: result.headers } : { type: 'network', kind: result.kind },
+        { attempt, idempotent: options.idempotent, policy: this.policy, nowMs: this.clock.now(), random: this.clock.random },
+      );
+      if (decision.action === 'done' && result.type === 'response') return result;
+      if (decision.action === 'retry') {
+        if (decision.rateLimited) this.notBefore = Math.max(this.notBefore, this.clock.now() + decision.delayMs);
+        else await this.clock.sleep(decision.delayMs);
+        continue;
+      }
+      throw this.toError(route, request, result, decision.action === 'fail' ? decision.reason : 'final', options, attempt);
+    }
+  }
+
+  /** Rate-limit bookkeeping from any answer: fewer slots when the server says so; pause when the window is spent. */
+  private noteLimits(result: OkResponse): void {
+    const hints = readLimitHints(result.headers, this.clock.now());
+    if (result.status === 429 || result.status === 409) {
+      if (hints.present) this.stats.rateLimited += 1;
+      if (hints.concurrencyLimit !== undefined && hints.concurrencyLimit > 0) this.transport.lowerConcurrency(hints.concurrencyLimit);
+    } else if (result.status < 400 && hints.remaining === 0 && hints.waitMs !== undefined && hints.waitMs <= this.policy.maxRetryAfterMs) {
+      // The window is spent: wait before the next call instead of collecting a 409 first.
+      this.notBefore = Math.max(this.notBefore, this.clock.now() + hints.waitMs);
+    }
+  }
+
+  private toError(
+    route: RouteName,
+    request: HttpRequest,
+    result: HttpResult,
+    reason: 'final' | 'exhausted' | 'ambiguous' | 'rate-limit',
+    options: CallOptions,
+    attempts: number,
+  ): ApiError {
+    const where = `${request.method} ${this.transport.pathOf({ ...request, query: undefined })}`;
+    const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
+    const clean = (text: string) => redactSecrets(text, this.secrets);
+    const action = options.action ?? route;
+    const checkHint = route === 'exceptions.create' ? 'look it up by name before trying again' : 'check by uuid before trying again';
+
+    if (result.type === 'network') {
+      const what = {
+        reset: 'connection reset',
+        timeout: 'timed out',
+        refused: 'could not connect',
+        tls: 'TLS verification failed (use --ca-file for a private CA)',
+        other: 'network failure',
+      }[result.kind];
+      if (reason === 'ambiguous') {
+        return new AmbiguousWriteError(clean(`${action} may have happened: ${what} after the request was sent (${where}: ${result.detail}); ${checkHint}`), {
+          route,
+          status: 0,
+        });
+      }
+      return new NetworkError(clean(`${where}: ${what}${tries} (${result.detail})`), { route, status: 0, kind: result.kind });
+    }
+
+    const parsed = parseErrorBody(result.status, result.statusText, result.text);
+    const requestId = REQUEST_ID_HEADERS.map((name) => header(result.headers, name)).find((value) => value !== undefined);
+    const suffix = `${parsed.errorCode ? ` [${parsed.errorCode}]` : ''}${requestId ? ` (request id ${requestId})` : ''}`;
+    const details = { route, status: result.status, errorCode: parsed.errorCode, requestId };
+    const statusPart = `HTTP ${result.status}`;
+    const message = parsed.message.startsWith(statusPart) ? parsed.message : `${statusPart}: ${parsed.message}`;
+
+    if (result.status === 401 || result.status === 403) {
+      return new AuthError(
+        clean(`${where}: ${message}${suffix}; check QUALYS_USERNAME / QUALYS_PASSWORD and that the user may call the CloudView API`),
+        details,
+      );
+    }
+    if (reason === 'rate-limit') {
+      const hints = readLimitHints(result.headers, this.clock.now());
+      const waitText = hints.waitMs !== undefined ? `; the server asks to wait ${Math.ceil(hints.waitMs / 1000)} s` : '';
+      const error = new RateLimitError(clean(`${where}: rate or concurrency limit (${message})${tries}${waitText}${suffix}`), details);
+      error.retryAfterMs = hints.waitMs;
+      return error;
+    }
+    if (reason === 'ambiguous') {
+      return new AmbiguousWriteError(clean(`${action} may have happened: the server answered ${message}${suffix} after receiving it; ${checkHint}`), details);
+    }
+    return new ApiError(clean(`${where}: ${message}${tries}${suffix}`), details);
+  }
+}
