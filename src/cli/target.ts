@@ -1,0 +1,152 @@
+// The flags every command that talks to CloudView shares (plan, apply, import, tag, report, ...).
+// Spread `targetOptions` into the command's own parseArgs options, then call `resolveTarget`.
+// Credentials come from the environment only: a flag would end up in shell history and `ps`.
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import type { ParseArgsConfig } from 'node:util';
+import type { CloudViewClientOptions } from '../api/client';
+import { PLATFORMS, TargetError, normaliseApiUrl, platformBaseUrl } from '../api/platforms';
+import { isValidTimeZone } from '../model/dates';
+import { UsageError } from './io';
+
+export const targetOptions = {
+  platform: { type: 'string' },
+  'api-url': { type: 'string' },
+  'ca-file': { type: 'string' },
+  timezone: { type: 'string' },
+  concurrency: { type: 'string' },
+  timeout: { type: 'string' },
+} as const satisfies NonNullable<ParseArgsConfig['options']>;
+
+/** The values parseArgs returns for `targetOptions` (a command's `values` object fits). */
+export type TargetValues = { [K in keyof typeof targetOptions]?: string | boolean | (string | boolean)[] };
+
+export const TARGET_ENV = {
+  apiUrl: 'QUALYS_API_URL',
+  username: 'QUALYS_USERNAME',
+  password: 'QUALYS_PASSWORD',
+} as const satisfies Record<string, string>;
+
+export const TARGET_DEFAULTS = {
+  timeZone: 'UTC',
+  concurrency: 2,
+  timeoutMs: 30_000,
+  maxConcurrency: 16,
+} as const satisfies Record<string, string | number>;
+
+export const TARGET_HELP = [
+  `  --platform ID        Qualys platform: ${Object.keys(PLATFORMS).join(', ')}`,
+  `  --api-url URL        platform origin, e.g. https://qualysguard.qualys.com (env ${TARGET_ENV.apiUrl})`,
+  '  --ca-file FILE       PEM CA bundle to trust (private-cloud platforms); TLS is always verified',
+  '  --timezone ZONE      the subscription\'s IANA time zone (default UTC)',
+  `  --concurrency N      calls in flight at once (default ${TARGET_DEFAULTS.concurrency})`,
+  '  --timeout DURATION   per request: seconds, or with a unit (500ms, 30s, 2m); default 30s',
+  `  Credentials: env ${TARGET_ENV.username} and ${TARGET_ENV.password} (never a flag).`,
+].join('\n');
+
+export interface ResolvedTarget {
+  client: CloudViewClientOptions;
+  timeZone: string;
+  /** `--platform` as given (upper case), when used. */
+  platform?: string;
+}
+
+export interface ResolveTargetContext {
+  /** Base for a relative --ca-file. Default process.cwd(). */
+  cwd?: string;
+  readFile?: (file: string) => Buffer;
+}
+
+function single(values: TargetValues, name: keyof typeof targetOptions): string | undefined {
+  const value = values[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw new UsageError(`--${name} takes a value`);
+  if (value.trim() === '') throw new UsageError(`--${name} must not be empty`);
+  return value.trim();
+}
+
+/** `30` (seconds), `30s`, `500ms`, `2m` → ms. */
+export function parseDuration(text: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m)?$/.exec(text.trim());
+  if (!match) return undefined;
+  const ms = Number(match[1]) * { ms: 1, s: 1000, m: 60_000 }[(match[2] ?? 's') as 'ms' | 's' | 'm'];
+  return Number.isFinite(ms) && ms >= 1 ? Math.round(ms) : undefined;
+}
+
+export function resolveTarget(values: TargetValues, env: NodeJS.ProcessEnv, context: ResolveTargetContext = {}): ResolvedTarget {
+  const platform = single(values, 'platform');
+  const apiUrlFlag = single(values, 'api-url');
+  if (platform !== undefined && apiUrlFlag !== undefined) throw new UsageError('pass either --platform or --api-url, not both');
+  const envUrl = env[TARGET_ENV.apiUrl]?.trim() || undefined;
+
+  let baseUrl: string;
+  try {
+    if (platform !== undefined) baseUrl = platformBaseUrl(platform);
+    else if (apiUrlFlag !== undefined) baseUrl = normaliseApiUrl(apiUrlFlag);
+    else if (envUrl !== undefined) baseUrl = normaliseApiUrl(envUrl);
+    else {
+      throw new UsageError(
+        `no CloudView target: pass --platform (${Object.keys(PLATFORMS).join(', ')}) or --api-url URL, or set ${TARGET_ENV.apiUrl}`,
+      );
+    }
+  } catch (error) {
+    if (error instanceof TargetError) {
+      const source = platform !== undefined ? '--platform' : apiUrlFlag !== undefined ? '--api-url' : TARGET_ENV.apiUrl;
+      throw new UsageError(`${source}: ${error.message}`);
+    }
+    throw error;
+  }
+
+  const username = env[TARGET_ENV.username];
+  const password = env[TARGET_ENV.password];
+  const missing = [
+    ...(username === undefined || username === '' ? [TARGET_ENV.username] : []),
+    ...(password === undefined || password === '' ? [TARGET_ENV.password] : []),
+  ];
+  if (missing.length > 0) {
+    throw new UsageError(
+      `missing credentials: set ${missing.join(' and ')} in the environment (credentials are read from ${TARGET_ENV.username} / ${TARGET_ENV.password} only, never from flags)`,
+    );
+  }
+
+  const timeZone = single(values, 'timezone') ?? TARGET_DEFAULTS.timeZone;
+  if (!isValidTimeZone(timeZone)) throw new UsageError(`--timezone: '${timeZone}' is not an IANA time zone (e.g. UTC, Europe/Paris, Asia/Kolkata)`);
+
+  const concurrencyText = single(values, 'concurrency');
+  let concurrency: number = TARGET_DEFAULTS.concurrency;
+  if (concurrencyText !== undefined) {
+    concurrency = /^\d+$/.test(concurrencyText) ? Number(concurrencyText) : NaN;
+    if (!(concurrency >= 1 && concurrency <= TARGET_DEFAULTS.maxConcurrency)) {
+      throw new UsageError(`--concurrency: expected a whole number from 1 to ${TARGET_DEFAULTS.maxConcurrency}, got '${concurrencyText}'`);
+    }
+  }
+
+  const timeoutText = single(values, 'timeout');
+  let timeoutMs: number = TARGET_DEFAULTS.timeoutMs;
+  if (timeoutText !== undefined) {
+    const parsed = parseDuration(timeoutText);
+    if (parsed === undefined) throw new UsageError(`--timeout: expected seconds or a duration such as 500ms, 30s, 2m; got '${timeoutText}'`);
+    timeoutMs = parsed;
+  }
+
+  const caFile = single(values, 'ca-file');
+  let ca: Buffer | undefined;
+  if (caFile !== undefined) {
+    const file = path.resolve(context.cwd ?? process.cwd(), caFile);
+    try {
+      ca = (context.readFile ?? readFileSync)(file);
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      throw new UsageError(`--ca-file: cannot read ${caFile}${code ? ` (${code})` : ''}`);
+    }
+    if (!ca.toString('utf8').includes('-----BEGIN CERTIFICATE-----')) {
+      throw new UsageError(`--ca-file: ${caFile} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+    }
+  }
+
+  return {
+    client: { baseUrl, username: username as string, password: password as string, concurrency, timeoutMs, ...(ca ? { ca } : {}) },
+    timeZone,
+    ...(platform !== undefined ? { platform: platform.toUpperCase() } : {}),
+  };
+}
