@@ -41,7 +41,7 @@ export function renderExpiringMarkdown(report: ExpiringReport): string {
 /**
  * Inline user text, safe in a table cell: no line breaks, HTML, markdown syntax, pipes or mentions.
  * `@` gets a zero-width space after it (as an entity) so GitHub does not notify anyone; `#123` the
- * same so it does not link an issue.
+ * same so it does not link an issue; `://` too so a bare URL is not linked.
  */
 export function escapeMarkdown(text: string): string {
   return text
@@ -50,5 +50,7 @@ export function escapeMarkdown(text: string): string {
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
     .replace(/[\\`*_{}[\]()!|~]/g, '\\$&')
-    .replace(/([@#])/g, '$1&#8203;');
+    .replace(/([@#])/g, '$1&#8203;')
+    // Bare URLs would be autolinked; break the scheme.
+    .replace(/:\/\//g, ':&#8203;//');
 }

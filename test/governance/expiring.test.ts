@@ -107,7 +107,7 @@ describe('expiring renderers', () => {
     const row = markdown.split('\n').find((line) => line.includes('2026-11-30'))!;
     // Still seven cells: the pipe in the name is escaped.
     expect(row.split(/(?<!\\)\|/).length).toBe(9);
-    expect(row).toContain('x\\|y\\`z &lt;img src=x&gt; \\[a\\]\\(http://e\\) @&#8203;octocat #&#8203;12');
+    expect(row).toContain('x\\|y\\`z &lt;img src=x&gt; \\[a\\]\\(http:&#8203;//e\\) @&#8203;octocat #&#8203;12');
     expect(row).toContain('@&#8203;security-team');
     expect(row).not.toMatch(/@[a-z]/);
     expect(row).not.toContain('<img');
