@@ -76,6 +76,8 @@ export interface TagPreview {
   regex: string;
   tagNames: string[];
   matchCount: number;
+  /** True when counting stopped at the preview's page budget: matchCount is a lower bound. */
+  matchCountCapped?: boolean;
   /** Up to five resource ids, for a human to eyeball. */
   sampleResourceIds: string[];
 }

@@ -1,0 +1,42 @@
+// The audit trail of apply: one JSON Lines record per operation, appended to a file the user
+// chooses (`--audit-log`, config `auditLog`). Never holds credentials: names, uuids, results only.
+import { appendFile } from 'node:fs/promises';
+
+export interface AuditRecord {
+  time: string;
+  operation: 'create' | 'delete' | 'replace' | 'applyTags';
+  name: string;
+  uuidBefore: string | null;
+  uuidAfter: string | null;
+  result: 'succeeded' | 'failed';
+  error?: string;
+  commit: string;
+  actor: string | null;
+}
+
+export interface AuditLog {
+  write(record: AuditRecord): void;
+  /** Resolves once every record is on disk; rejects with the first write error. */
+  flush(): Promise<void>;
+}
+
+/** Appends in order; writes are chained so records never interleave. */
+export function createAuditLog(file: string): AuditLog {
+  let chain: Promise<void> = Promise.resolve();
+  let failure: unknown;
+  return {
+    write(record) {
+      chain = chain.then(() => appendFile(file, `${JSON.stringify(record)}\n`, 'utf8')).catch((error) => {
+        failure ??= error;
+      });
+    },
+    async flush() {
+      await chain;
+      if (failure !== undefined) throw failure;
+    },
+  };
+}
+
+export function auditActor(env: NodeJS.ProcessEnv): string | null {
+  return env.GITHUB_ACTOR || env.USER || env.USERNAME || null;
+}

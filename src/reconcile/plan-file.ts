@@ -1,0 +1,46 @@
+// Saves and loads a plan (schemas/plan.schema.json). A loaded plan is validated before anything
+// uses it: `apply --plan` must apply exactly what was reviewed, or nothing.
+import { readFile, writeFile } from 'node:fs/promises';
+import Ajv from 'ajv';
+import planSchema from '../../schemas/plan.schema.json';
+import { PLAN_VERSION } from './plan';
+import type { Plan } from './types';
+
+export class PlanFileError extends Error {
+  override name = 'PlanFileError';
+}
+
+let validatePlan: ReturnType<Ajv['compile']> | undefined;
+
+export function parsePlan(text: string, displayName: string): Plan {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new PlanFileError(`${displayName} is not JSON: ${(error as Error).message}`);
+  }
+  const version = (value as { version?: unknown } | null)?.version;
+  if (version !== PLAN_VERSION) {
+    throw new PlanFileError(`${displayName} is a version ${JSON.stringify(version)} plan; this cvex reads version ${PLAN_VERSION}`);
+  }
+  validatePlan ??= new Ajv({ allErrors: true, strict: false }).compile(planSchema);
+  if (!validatePlan(value)) {
+    const [first] = validatePlan.errors ?? [];
+    throw new PlanFileError(`${displayName} is not a valid plan: ${first ? `${first.instancePath || '(root)'} ${first.message}` : 'unknown error'}`);
+  }
+  return value as Plan;
+}
+
+export async function loadPlanFile(file: string, displayName = file): Promise<Plan> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new PlanFileError(`cannot read plan ${displayName}: ${(error as Error).message}`);
+  }
+  return parsePlan(text, displayName);
+}
+
+export async function savePlanFile(file: string, plan: Plan): Promise<void> {
+  await writeFile(file, `${JSON.stringify(plan, null, 2)}\n`, 'utf8');
+}
