@@ -1,5 +1,87 @@
-import type { CliIo } from '../cli/io';
+// `cvex simulate`: run the local CloudView simulator until interrupted (docs/simulator.md).
+import { parseArgs } from 'node:util';
+import { type CliIo, UsageError } from '../cli/io';
+import { isValidTimeZone } from '../model/dates';
+import { DEFAULT_SIM_USER } from '../simulator/types';
 
-export async function simulateCommand(_argv: string[], _io: CliIo): Promise<number> {
-  throw new Error('cvex simulate is not implemented yet');
+const HELP = `Usage: cvex simulate [options]
+
+Runs a stateful CloudView simulator on 127.0.0.1 until Ctrl-C.
+
+Options:
+  --port N            port to listen on; 0 (default) picks a free one
+  --timezone TZ       the subscription's IANA time zone for date stamping (default UTC)
+  --user NAME         Basic auth user the server accepts (default ${DEFAULT_SIM_USER})
+  --password SECRET   Basic auth password (default: the documented demo password; never printed)
+  --state FILE        load state from FILE and save every change to it (atomic rename)
+  --latency MS        delay added to every response (default 0)
+  --max-page-size N   largest page served whatever the client asks (default 100)
+  --seed FILE         seed fixture (connectors, controls, resources) instead of the shipped one
+  -h, --help          show this help
+`;
+
+function integerFlag(value: string | undefined, flag: string, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || Number(value) < min) throw new UsageError(`--${flag} must be an integer >= ${min}; got ${JSON.stringify(value)}`);
+  return Number(value);
+}
+
+export async function simulateCommand(argv: string[], io: CliIo): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        port: { type: 'string' },
+        timezone: { type: 'string' },
+        user: { type: 'string' },
+        password: { type: 'string' },
+        state: { type: 'string' },
+        latency: { type: 'string' },
+        'max-page-size': { type: 'string' },
+        seed: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help) {
+    io.stdout.write(HELP);
+    return 0;
+  }
+  const port = integerFlag(values.port, 'port', 0) ?? 0;
+  if (port > 65535) throw new UsageError(`--port must be at most 65535; got ${port}`);
+  if (values.timezone !== undefined && !isValidTimeZone(values.timezone)) throw new UsageError(`--timezone: not an IANA time zone: ${values.timezone}`);
+  if (values.user !== undefined && (values.user === '' || values.user.includes(':'))) throw new UsageError('--user must be non-empty and contain no colon');
+  if (values.password !== undefined && values.password === '') throw new UsageError('--password must not be empty');
+  const path = await import('node:path');
+  const resolve = (file: string | undefined) => (file === undefined ? undefined : path.resolve(io.cwd, file));
+
+  // Loaded after flag checks so `--help` and usage errors stay instant.
+  const { startSimulator } = await import('../simulator/index');
+  const simulator = await startSimulator({
+    port,
+    timezone: values.timezone,
+    user: values.user,
+    password: values.password,
+    stateFile: resolve(values.state),
+    seedFile: resolve(values.seed),
+    latencyMs: integerFlag(values.latency, 'latency', 0),
+    maxPageSize: integerFlag(values['max-page-size'], 'max-page-size', 1),
+  });
+  const user = values.user ?? DEFAULT_SIM_USER;
+  io.stdout.write(`listening ${simulator.url}\n`);
+  io.stdout.write(
+    `user ${user}, password ${values.password === undefined ? 'the default (see docs/simulator.md)' : 'as given'}; time zone ${simulator.timezone}` +
+      `${values.state ? `; state in ${resolve(values.state)}` : ''}\n`,
+  );
+  io.stdout.write(`try: curl -u ${user}:*** '${simulator.url}/cloudview-api/rest/v1/exceptions/list?pageNo=0&pageSize=50'\n`);
+  io.stdout.write('Ctrl-C to stop\n');
+  await (io.interrupted ?? new Promise<void>(() => undefined));
+  await simulator.close();
+  io.stdout.write('simulator stopped\n');
+  return 0;
 }

@@ -32,6 +32,8 @@ export interface FaultRule {
   probability?: number;
   /** Fire at most this many times, then the rule retires. Default: unlimited. */
   times?: number;
+  /** For kind '429': the Retry-After header, in seconds. Default 1. */
+  retryAfterSec?: number;
 }
 
 export interface SimulatorOptions {
@@ -93,4 +95,22 @@ export interface Simulator {
   editExceptionAsUi(uuid: string, edit: UiEdit): void;
   /** A snapshot of all exceptions as create-API specs with their uuids (for assertions). */
   exceptions(): Array<ExceptionSpec & { uuid: string; createdOn: string; updatedOn: string }>;
+
+  /** The subscription time zone the server stamps dates with. */
+  readonly timezone: string;
+  /**
+   * Bulk create without HTTP (benchmarks, big fixtures): same validation as the create endpoint,
+   * throws SimulatorValidationError on the first bad spec (nothing is created then). Returns the uuids in order.
+   */
+  seedExceptions(specs: readonly ExceptionSpec[]): string[];
+  /** As a user in the Qualys UI would: delete an exception the repository may own. Throws if unknown. */
+  deleteExceptionAsUi(uuid: string): void;
+  /** Change limits while running (undefined leaves a knob as it is; null removes a limit). */
+  setLimits(limits: SimulatorLimits): void;
+}
+
+export interface SimulatorLimits {
+  maxPageSize?: number;
+  concurrencyLimit?: number | null;
+  rateLimit?: { limit: number; windowSec: number } | null;
 }

@@ -1,0 +1,157 @@
+// Wire helpers shared by the routes: error bodies of both shapes, the Spring page envelope,
+// paging parameters, Qualys filter syntax, Java-style dates and regexes.
+
+export interface Reply {
+  status: number;
+  /** JSON-serialised unless undefined (then no body). */
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/** Thrown by a route to answer with an error; the server turns it into the reply. */
+export class HttpError extends Error {
+  constructor(readonly reply: Reply) {
+    super(`HTTP ${reply.status}`);
+  }
+}
+
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+};
+
+/** Qualys's own error shape. */
+export function qualysError(status: number, errorCode: string, message: string, headers?: Record<string, string>): Reply {
+  return { status, body: { errorCode, message }, headers };
+}
+
+/** Spring Boot's default error shape. */
+export function springError(status: number, message: string, path: string, now: Date, headers?: Record<string, string>): Reply {
+  return { status, body: { timestamp: now.toISOString(), status, error: REASONS[status] ?? 'Error', message, path }, headers };
+}
+
+export const badRequest = (errorCode: string, message: string): HttpError => new HttpError(qualysError(400, errorCode, message));
+
+export interface Paging {
+  pageNo: number;
+  /** Already capped at the server's maxPageSize. */
+  pageSize: number;
+}
+
+/** Spring's default when the client sends no pageSize. */
+export const DEFAULT_PAGE_SIZE = 20;
+
+function integerParam(query: URLSearchParams, key: string, fallback: number, min: number): number {
+  const raw = query.get(key);
+  if (raw === null || raw === '') return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || !Number.isSafeInteger(Number(raw))) {
+    throw badRequest('INVALID_VALUE', `${key} must be an integer >= ${min}; got ${JSON.stringify(raw)}`);
+  }
+  return Number(raw);
+}
+
+export function parsePaging(query: URLSearchParams, maxPageSize: number): Paging {
+  const pageNo = integerParam(query, 'pageNo', 0, 0);
+  const pageSize = integerParam(query, 'pageSize', DEFAULT_PAGE_SIZE, 1);
+  // The cap applies before offsets are computed: page n starts at n * cappedSize.
+  return { pageNo, pageSize: Math.min(pageSize, maxPageSize) };
+}
+
+/** A Spring Data page over `items` (already filtered and sorted). */
+export function springPage<T, R>(items: readonly T[], paging: Paging, sorted: boolean, map: (item: T) => R) {
+  const { pageNo, pageSize } = paging;
+  const offset = pageNo * pageSize;
+  const content = items.slice(offset, offset + pageSize).map(map);
+  const totalElements = items.length;
+  const totalPages = Math.ceil(totalElements / pageSize);
+  const sort = { sorted, empty: !sorted, unsorted: !sorted };
+  return {
+    content,
+    pageable: { sort, pageSize, pageNumber: pageNo, offset, paged: true, unpaged: false },
+    totalPages,
+    totalElements,
+    last: pageNo + 1 >= totalPages,
+    number: pageNo,
+    size: pageSize,
+    numberOfElements: content.length,
+    sort,
+    first: pageNo === 0,
+    empty: content.length === 0,
+  };
+}
+
+export interface FilterTerm {
+  token: string;
+  value: string;
+}
+
+/**
+ * Qualys query syntax as the wire contract fixes it: `token:value`, several joined by ` and `,
+ * values optionally double-quoted (`\"` inside quotes is a quote).
+ */
+export function parseFilter(text: string | null, allowedTokens: readonly string[]): FilterTerm[] {
+  if (text === null || text.trim() === '') return [];
+  const terms: FilterTerm[] = [];
+  let rest = text.trim();
+  while (rest.length > 0) {
+    const colon = rest.indexOf(':');
+    if (colon <= 0) throw badRequest('INVALID_FILTER', `filter must be token:value; got ${JSON.stringify(text)}`);
+    const token = rest.slice(0, colon).trim();
+    rest = rest.slice(colon + 1);
+    let value: string;
+    if (rest.startsWith('"')) {
+      let end = 1;
+      value = '';
+      while (end < rest.length && rest[end] !== '"') {
+        if (rest[end] === '\\' && end + 1 < rest.length) end += 1;
+        value += rest[end];
+        end += 1;
+      }
+      if (end >= rest.length) throw badRequest('INVALID_FILTER', `unterminated quote in filter ${JSON.stringify(text)}`);
+      rest = rest.slice(end + 1).trim();
+      if (rest.length > 0 && !/^and\s+/i.test(rest)) throw badRequest('INVALID_FILTER', `expected " and " after ${token}:"${value}"`);
+      rest = rest.replace(/^and\s+/i, '');
+    } else {
+      const joiner = /\s+and\s+/i.exec(rest);
+      value = (joiner ? rest.slice(0, joiner.index) : rest).trim();
+      rest = joiner ? rest.slice(joiner.index + joiner[0].length) : '';
+    }
+    if (!allowedTokens.includes(token)) {
+      throw badRequest('INVALID_FILTER', `unknown filter token ${JSON.stringify(token)}; known: ${allowedTokens.join(', ')}`);
+    }
+    terms.push({ token, value });
+  }
+  return terms;
+}
+
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** Java's Date.toString() in UTC, as the connectors endpoint prints it: `Thu Nov 26 07:21:36 UTC 2020`. */
+export function formatJavaDate(instant: Date): string {
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${DAYS[instant.getUTCDay()]} ${MONTHS[instant.getUTCMonth()]} ${two(instant.getUTCDate())} ${two(instant.getUTCHours())}:${two(
+    instant.getUTCMinutes(),
+  )}:${two(instant.getUTCSeconds())} UTC ${instant.getUTCFullYear()}`;
+}
+
+/**
+ * The server is Java (inferred): a resource id "matches" as `String.matches` does, the whole id.
+ * `\"` and `\/` (the reference's escaping advice) are identity escapes in both dialects.
+ */
+export function compileJavaRegex(source: unknown, key = 'regex'): RegExp {
+  if (typeof source !== 'string' || source === '') throw badRequest('MISSING_FIELD', `${key} is required`);
+  // \Q...\E quoting is Java-only: turn it into escaped literals.
+  const translated = source.replace(/\\Q([\s\S]*?)(?:\\E|$)/g, (_m, literal: string) => literal.replace(/[.*+?^${}()|[\]\\/"]/g, '\\$&'));
+  try {
+    return new RegExp(`^(?:${translated})$`);
+  } catch (error) {
+    throw badRequest('INVALID_REGEX', `${key} is not a valid regular expression: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,181 @@
+// /rest/v1/exceptions/*: create, list, detail, delete, with the field renames between the three shapes.
+import { formatQualysTimestamp } from '../model/dates';
+import type { CloudType } from '../model/exception';
+import type { EvaluationWorld } from './evaluations';
+import { badRequest, HttpError, parseFilter, parsePaging, type Reply, springError, springPage } from './http';
+import { SORT_KEYS, type SimulatorStore, type SortKey, stateOf, type StoredException } from './store';
+import { validateCreateBody } from './validate';
+import { createHash } from 'node:crypto';
+
+export interface RouteContext {
+  params: string[];
+  query: URLSearchParams;
+  /** The parsed JSON body, undefined when there was none. */
+  body: unknown;
+  path: string;
+  now: Date;
+  user: string;
+  store: SimulatorStore;
+  world: EvaluationWorld;
+  maxPageSize: number;
+}
+
+const ts = (ms: number): string => formatQualysTimestamp(new Date(ms));
+
+export function createException(ctx: RouteContext): Reply {
+  if (ctx.body === undefined) throw badRequest('MISSING_FIELD', 'the request body is required');
+  const spec = validateCreateBody(ctx.body, ctx.world);
+  const [record] = ctx.store.create([spec], ctx.now.getTime(), ctx.user);
+  return { status: 200, body: { uuid: record.uuid, exceptionName: record.spec.name, state: stateOf(record, ctx.now.getTime()) } };
+}
+
+const LIST_FILTER_TOKENS = [
+  'exception.name',
+  'exception.scope',
+  'exception.status',
+  'exception.reason',
+  'exception.provider',
+  'account.id',
+  'subscriptionId',
+  'projectId',
+  'cid',
+  'resource.id',
+  'resource.accountId',
+  'resource.subscriptionId',
+  'resource.projectId',
+  'qflow.id',
+  'qflow.name',
+] as const;
+
+type Predicate = (record: StoredException, nowMs: number) => boolean;
+
+function predicateOf(token: string, value: string): Predicate {
+  const upper = value.toUpperCase();
+  const accountsOf = (r: StoredException) => [...(r.spec.accountIds ?? []), ...(r.spec.resources ?? []).map((res) => res.accountId)];
+  switch (token) {
+    case 'exception.name':
+      return (r) => r.spec.name === value;
+    case 'exception.scope':
+      return (r) => r.spec.exceptionScope === upper;
+    case 'exception.status':
+      return (r, nowMs) => stateOf(r, nowMs) === upper;
+    case 'exception.reason':
+      return (r) => r.spec.exceptionReason.toUpperCase() === upper;
+    case 'exception.provider':
+      return (r) => r.spec.cloudType === upper;
+    case 'cid':
+      return (r) => r.spec.controlIds.includes(Number(value));
+    case 'account.id':
+    case 'subscriptionId':
+    case 'projectId':
+      return (r) => accountsOf(r).includes(value);
+    case 'resource.id':
+      return (r) => (r.spec.resources ?? []).some((res) => res.resourceId === value);
+    case 'resource.accountId':
+    case 'resource.subscriptionId':
+    case 'resource.projectId':
+      return (r) => (r.spec.resources ?? []).some((res) => res.accountId === value);
+    default:
+      // qflow.*: the simulator has no QFlows, so nothing matches.
+      return () => false;
+  }
+}
+
+function listItem(record: StoredException, nowMs: number) {
+  const { spec } = record;
+  return {
+    uuid: record.uuid,
+    name: spec.name,
+    description: spec.explanation,
+    reason: spec.exceptionReason,
+    state: stateOf(record, nowMs),
+    startingDate: ts(record.startsAtMs),
+    endingDate: ts(record.endsAtMs),
+    createdBy: record.createdBy,
+    updatedBy: record.updatedBy,
+    createdOn: ts(record.createdOnMs),
+    updatedOn: ts(record.updatedOnMs),
+    scope: spec.exceptionScope,
+  };
+}
+
+export function listExceptions(ctx: RouteContext): Reply {
+  const sortParam = ctx.query.get('sort');
+  if (sortParam !== null && sortParam !== '' && !(SORT_KEYS as readonly string[]).includes(sortParam)) {
+    throw badRequest('INVALID_SORT', `sort must be one of ${SORT_KEYS.join(', ')}; got ${JSON.stringify(sortParam)}`);
+  }
+  const sort = sortParam ? (sortParam as SortKey) : undefined;
+  const terms = parseFilter(ctx.query.get('filter'), LIST_FILTER_TOKENS);
+  const paging = parsePaging(ctx.query, ctx.maxPageSize);
+  const nowMs = ctx.now.getTime();
+  let items = ctx.store.sorted(sort);
+  if (terms.length > 0) {
+    const predicates = terms.map((term) => predicateOf(term.token, term.value));
+    items = items.filter((record) => predicates.every((matches) => matches(record, nowMs)));
+  }
+  return { status: 200, body: springPage(items, paging, sort !== undefined, (record) => listItem(record, nowMs)) };
+}
+
+function resourceUuid(cloud: CloudType, accountId: string, resourceId: string): string {
+  const hex = createHash('sha1').update(`${cloud}:${accountId}:${resourceId}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-b${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+export function getException(ctx: RouteContext): Reply {
+  const record = ctx.store.get(ctx.params[0]);
+  if (!record) throw new HttpError(springError(404, `Exception not found: ${ctx.params[0]}`, ctx.path, ctx.now));
+  const { spec } = record;
+  const cloud = spec.cloudType;
+  const nowMs = ctx.now.getTime();
+  const body = {
+    uuid: record.uuid,
+    name: spec.name,
+    description: spec.explanation,
+    reason: spec.exceptionReason,
+    startDate: ts(record.startsAtMs),
+    endDate: ts(record.endsAtMs),
+    createdBy: record.createdBy,
+    updatedBy: record.updatedBy,
+    referenceDocLink: null,
+    createdOn: ts(record.createdOnMs),
+    updatedOn: ts(record.updatedOnMs),
+    state: stateOf(record, nowMs),
+    provider: cloud,
+    exceptionSummary: {
+      exceptionScope: spec.exceptionScope,
+      resourceTagNames: spec.resourceTagNames ?? [],
+      connectorTagNames: spec.connectorTagNames ?? [],
+      connectors: (spec.accountIds ?? []).map((accountId) => {
+        const connector = ctx.world.connectorOf(cloud, accountId);
+        return { uuid: connector?.uuid ?? null, name: connector?.name ?? null, accountId };
+      }),
+      resources: (spec.resources ?? []).map((resource) => {
+        const seeded = ctx.world.resource(cloud, resource.accountId, resource.resourceId);
+        return {
+          serviceType: seeded?.serviceType ?? null,
+          resourceType: seeded?.resourceType ?? null,
+          resourceId: resource.resourceId,
+          account: resource.accountId,
+          uuid: seeded?.uuid ?? resourceUuid(cloud, resource.accountId, resource.resourceId),
+        };
+      }),
+      controls: spec.controlIds.map((id) => {
+        const control = ctx.world.control(cloud, id);
+        return { criticality: control?.criticality ?? null, name: control?.name ?? null, id: String(id) };
+      }),
+    },
+  };
+  return { status: 200, body };
+}
+
+export function deleteExceptions(ctx: RouteContext): Reply {
+  const uuids = ctx.body;
+  if (!Array.isArray(uuids) || uuids.length === 0) throw badRequest('INVALID_VALUE', 'the body must be a non-empty JSON array of exception uuids');
+  for (const [index, uuid] of uuids.entries()) {
+    if (typeof uuid !== 'string' || uuid === '') throw badRequest('INVALID_VALUE', `body[${index}] must be an exception uuid string`);
+  }
+  // All or nothing: one unknown uuid rejects the whole request and deletes nothing.
+  const missing = ctx.store.delete([...new Set(uuids as string[])]);
+  if (missing.length > 0) throw new HttpError(springError(404, `Exception not found: ${missing.join(', ')}`, ctx.path, ctx.now));
+  return { status: 204 };
+}
