@@ -1,5 +1,213 @@
-import type { CliIo } from '../cli/io';
+// `cvex apply [PATH...]` plans then applies (confirmation on a TTY unless --auto-approve);
+// `cvex apply --plan FILE` applies exactly a saved, reviewed plan and refuses a stale one.
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createCloudViewClient, type CloudViewClient } from '../api/client';
+import { type CliIo, UsageError, useColor } from '../cli/io';
+import { TARGET_HELP } from '../cli/target';
+import { auditActor, createAuditLog, type AuditLog } from '../reconcile/audit';
+import { executePlan, type OperationResult } from '../reconcile/execute';
+import { evaluateSafety, fingerprintRemote, originOf, SAFETY_DEFAULTS } from '../reconcile/plan';
+import { loadPlanFile } from '../reconcile/plan-file';
+import { listRemoteExceptions } from '../reconcile/remote';
+import { runTagStage } from '../reconcile/tag-stage';
+import type { Plan } from '../reconcile/types';
+import { renderTextPlan } from '../render/plan-text';
+import { formatFinding, planOptions, resolveContext, runPlan, type ReconcileContext } from './plan';
 
-export async function applyCommand(_argv: string[], _io: CliIo): Promise<number> {
-  throw new Error('cvex apply is not implemented yet');
+const applyOptions = {
+  ...planOptions,
+  plan: { type: 'string' },
+  'auto-approve': { type: 'boolean' },
+  force: { type: 'boolean' },
+  'audit-log': { type: 'string' },
+} as const;
+
+const APPLY_HELP = `Usage: cvex apply [PATH...] [options]
+       cvex apply --plan FILE [options]
+
+Makes the CloudView account match the manifests: creates, then replaces (delete + create: there is
+no update API), then deletes in batches. Exceptions the repository does not own are never touched.
+
+Options:
+  --plan FILE               apply exactly this saved plan (cvex plan --out); refused if the remote moved since
+  --auto-approve            do not ask for confirmation (required without a terminal)
+  --force                   allow more deletes than --max-deletes / --max-delete-percent
+  --max-deletes N           deletes allowed without --force (default ${SAFETY_DEFAULTS.maxDeletes})
+  --max-delete-percent P    share of managed exceptions allowed without --force (default ${SAFETY_DEFAULTS.maxDeletePercent})
+  --audit-log FILE          append one JSON Lines record per operation (config auditLog)
+  --config FILE             cvex.config.yaml to read
+${TARGET_HELP}
+`;
+
+const SYMBOL: Record<OperationResult['operation'], string> = { create: '+', replace: '-+', delete: '-' };
+const VERB: Record<OperationResult['operation'], string> = { create: 'created', replace: 'replaced', delete: 'deleted' };
+
+function progressLine(result: OperationResult, done: number, total: number): string {
+  const counter = `[${String(done).padStart(String(total).length)}/${total}]`;
+  if (result.result === 'failed') return `${counter} ! ${result.operation} ${result.name} failed: ${result.error ?? 'unknown error'}`;
+  const uuids = result.operation === 'replace' ? `${result.uuidBefore} → ${result.uuidAfter}` : (result.uuidAfter ?? result.uuidBefore);
+  return `${counter} ${SYMBOL[result.operation]} ${VERB[result.operation]} ${result.name} (${uuids})${result.verified ? ' (checked after an ambiguous failure)' : ''}`;
+}
+
+async function loadSavedPlan(file: string, context: ReconcileContext, client: CloudViewClient, io: CliIo): Promise<Plan | undefined> {
+  const plan = await loadPlanFile(path.resolve(io.cwd, file), file);
+  const target = originOf(client.baseUrl);
+  if (plan.target.apiUrl !== target) {
+    io.stderr.write(`cvex apply: ${file} was planned against ${plan.target.apiUrl}, not ${target}; refusing.\n`);
+    return undefined;
+  }
+  // One listing (ceil(N / pageSize) requests) proves the managed exceptions did not move.
+  const remote = await listRemoteExceptions(client);
+  if (fingerprintRemote(remote, plan.manage).fingerprint !== plan.remote.fingerprint) {
+    io.stderr.write(`cvex apply: ${file} is stale: the managed exceptions in CloudView changed since it was planned (${plan.createdAt}). Run \`cvex plan\` again.\n`);
+    return undefined;
+  }
+  return plan;
+}
+
+export async function applyCommand(argv: string[], io: CliIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: applyOptions, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.stdout.write(APPLY_HELP);
+    return 0;
+  }
+  if (values.plan !== undefined && positionals.length > 0) throw new UsageError('--plan applies a saved plan: pass no manifest paths with it');
+  if (values.format !== undefined || values.out !== undefined || values['detailed-exitcode']) {
+    throw new UsageError('--format, --out and --detailed-exitcode belong to `cvex plan`');
+  }
+  const context = await resolveContext(values, io);
+  let client: CloudViewClient;
+  let plan: Plan | undefined;
+  if (typeof values.plan === 'string') {
+    client = createCloudViewClient(context.target.client);
+    try {
+      plan = await loadSavedPlan(values.plan, context, client, io);
+    } catch (error) {
+      await client.close();
+      throw error;
+    }
+    if (!plan) {
+      await client.close();
+      return 1;
+    }
+  } else {
+    const run = await runPlan(positionals, context, io);
+    client = run.client;
+    for (const finding of run.findings) io.stderr.write(`${formatFinding(finding)}\n`);
+    if (!run.plan) {
+      await client.close();
+      io.stderr.write('cvex apply: the manifests are invalid; nothing was sent to CloudView.\n');
+      return 1;
+    }
+    plan = run.plan;
+  }
+
+  try {
+    return await applyPlan(plan, { ...context, commit: plan.commit }, client, io, {
+      savedPlan: values.plan !== undefined,
+      autoApprove: values['auto-approve'] === true,
+      force: values.force === true,
+      auditLog: typeof values['audit-log'] === 'string' ? values['audit-log'] : context.auditLog,
+    });
+  } finally {
+    await client.close();
+  }
+}
+
+interface ApplyFlags {
+  savedPlan: boolean;
+  autoApprove: boolean;
+  force: boolean;
+  auditLog?: string;
+}
+
+async function applyPlan(plan: Plan, context: ReconcileContext, client: CloudViewClient, io: CliIo, flags: ApplyFlags): Promise<number> {
+  io.stdout.write(renderTextPlan(plan, { color: useColor(io.stdout, io.env) }));
+  if (plan.conflicts.length > 0) {
+    io.stderr.write('cvex apply: refusing: the plan has conflicts (see above); nothing was changed.\n');
+    return 1;
+  }
+  const tagRules = plan.tags.map(({ cloudType, regex, tagNames }) => ({ cloudType, regex, tagNames }));
+  if (plan.changes.length === 0 && tagRules.length === 0) return 0;
+
+  // Thresholds as this run sets them (a saved plan may have been made with other limits).
+  const safety = evaluateSafety(plan.safety.managed, plan.summary.delete, context);
+  if (safety.blocked && !flags.force) {
+    const rule = safety.exceedsMaxDeletes ? `--max-deletes ${safety.maxDeletes}` : `${safety.maxDeletePercent}% of ${safety.managed} managed exceptions`;
+    io.stderr.write(`cvex apply: refusing to delete ${safety.deletes} exceptions (more than ${rule}); review the plan and pass --force if this is intended.\n`);
+    return 1;
+  }
+
+  // A saved plan was reviewed when it was made (as with terraform apply PLANFILE): no question.
+  if (!flags.savedPlan && !flags.autoApprove && plan.changes.length > 0) {
+    if (!io.prompt) {
+      io.stderr.write('cvex apply: no terminal to confirm on: pass --auto-approve (in CI, after reviewing `cvex plan`), or apply a saved plan with --plan FILE.\n');
+      return 1;
+    }
+    const answer = await io.prompt(`Apply ${plan.changes.length} changes to ${plan.target.apiUrl}? Only 'yes' is accepted: `);
+    if (answer.trim() !== 'yes') {
+      io.stderr.write('Apply cancelled; nothing was changed.\n');
+      return 1;
+    }
+  }
+
+  const audit: AuditLog | undefined = flags.auditLog ? createAuditLog(path.resolve(io.cwd, flags.auditLog)) : undefined;
+  const actor = auditActor(io.env);
+  let done = 0;
+  const total = plan.changes.length;
+  const report = await executePlan(client, plan, {
+    commit: context.commit,
+    concurrency: context.target.client.concurrency,
+    onResult: (result) => {
+      done += 1;
+      io.stdout.write(`${progressLine(result, done, total)}\n`);
+      audit?.write({
+        time: new Date().toISOString(),
+        operation: result.operation,
+        name: result.name,
+        uuidBefore: result.uuidBefore,
+        uuidAfter: result.uuidAfter,
+        result: result.result,
+        ...(result.error ? { error: result.error } : {}),
+        commit: context.commit,
+        actor,
+      });
+    },
+  });
+
+  let tagFailures = 0;
+  if (tagRules.length > 0) {
+    for (const result of await runTagStage(client, tagRules)) {
+      if (!result.ok) tagFailures += 1;
+      io.stdout.write(`${result.ok ? 'tagged' : '! applyTags failed'} ${result.cloudType} /${result.regex}/ → ${result.tagNames.join(', ')}: ${result.message}\n`);
+      audit?.write({
+        time: new Date().toISOString(),
+        operation: 'applyTags',
+        name: `${result.cloudType} /${result.regex}/`,
+        uuidBefore: null,
+        uuidAfter: null,
+        result: result.ok ? 'succeeded' : 'failed',
+        ...(result.ok ? {} : { error: result.message }),
+        commit: context.commit,
+        actor,
+      });
+    }
+  }
+  await audit?.flush();
+
+  const failed = report.failed + tagFailures;
+  io.stdout.write(`\nApply ${failed === 0 ? 'complete' : 'finished with failures'}: ${report.succeeded} succeeded, ${failed} failed.\n`);
+  if (failed > 0) {
+    for (const result of report.results.filter((item) => item.result === 'failed')) io.stderr.write(`  failed: ${result.operation} ${result.name}: ${result.error}\n`);
+    io.stderr.write('Run `cvex apply` again: it converges (nothing created twice, nothing lost).\n');
+    return 1;
+  }
+  return 0;
 }

@@ -1,5 +1,179 @@
-import type { CliIo } from '../cli/io';
+// `cvex plan [PATH...]`: validate the manifests, read the remote, show what apply would change.
+// Also the shared edge of `cvex apply`: flags, config, target, commit and the planning run.
+import { execFile } from 'node:child_process';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createCloudViewClient, type CloudViewClient } from '../api/client';
+import { type CliIo, UsageError, useColor } from '../cli/io';
+import { TARGET_ENV, TARGET_HELP, resolveTarget, targetOptions, type ResolvedTarget } from '../cli/target';
+import { loadConfig, type CvexConfig } from '../config';
+import { loadAndValidate } from '../manifest';
+import { type Finding, hasErrors } from '../model/findings';
+import { SAFETY_DEFAULTS, type PlanOptions } from '../reconcile/plan';
+import { savePlanFile } from '../reconcile/plan-file';
+import { planAgainstRemote } from '../reconcile/remote';
+import type { Plan } from '../reconcile/types';
+import { renderJsonPlan } from '../render/plan-json';
+import { renderMarkdownPlan } from '../render/plan-markdown';
+import { renderTextPlan } from '../render/plan-text';
 
-export async function planCommand(_argv: string[], _io: CliIo): Promise<number> {
-  throw new Error('cvex plan is not implemented yet');
+export const planOptions = {
+  ...targetOptions,
+  config: { type: 'string' },
+  format: { type: 'string' },
+  out: { type: 'string' },
+  'detailed-exitcode': { type: 'boolean' },
+  'max-deletes': { type: 'string' },
+  'max-delete-percent': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export const PLAN_HELP = `Usage: cvex plan [PATH...] [options]
+
+Validates the manifests (default: config \`manifests\` or policies/**/*.yaml), reads the remote
+exceptions and shows what \`cvex apply\` would change. Nothing is sent when a manifest is invalid.
+
+Options:
+  --config FILE             cvex.config.yaml to read (default ./cvex.config.yaml when present)
+  --format text|json|markdown   output (json: schemas/plan.schema.json; markdown: a PR comment)
+  --out FILE                also save the plan JSON, for \`cvex apply --plan FILE\`
+  --detailed-exitcode       exit 0 with no changes, 2 with changes, 1 on error
+  --max-deletes N           deletes allowed without --force (default ${SAFETY_DEFAULTS.maxDeletes})
+  --max-delete-percent P    share of managed exceptions allowed without --force (default ${SAFETY_DEFAULTS.maxDeletePercent})
+${TARGET_HELP}
+`;
+
+export type PlanFormat = 'text' | 'json' | 'markdown';
+
+type Values = Record<string, string | boolean | undefined>;
+
+function parseCount(values: Values, flag: string, fallback: number): number {
+  const text = values[flag];
+  if (text === undefined) return fallback;
+  if (typeof text !== 'string' || !/^\d+(\.\d+)?$/.test(text.trim())) throw new UsageError(`--${flag}: expected a non-negative number, got '${String(text)}'`);
+  return Number(text);
+}
+
+export interface ReconcileContext {
+  config: CvexConfig;
+  target: ResolvedTarget;
+  timeZone: string;
+  commit: string;
+  manage: string[];
+  maxDeletes: number;
+  maxDeletePercent: number;
+  auditLog?: string;
+}
+
+/** Config, then target: flags beat the environment, which beats the config file. */
+export async function resolveContext(values: Values, io: CliIo): Promise<ReconcileContext> {
+  const config = await loadConfig(io.cwd, typeof values.config === 'string' ? values.config : undefined);
+  const targetValues: Values = { ...values };
+  if (values.platform === undefined && values['api-url'] === undefined && !io.env[TARGET_ENV.apiUrl]?.trim()) {
+    if (config.platform !== undefined) targetValues.platform = config.platform;
+    else if (config.apiUrl !== undefined) targetValues['api-url'] = config.apiUrl;
+  }
+  if (values.timezone === undefined && config.timezone !== undefined) targetValues.timezone = config.timezone;
+  const target = resolveTarget(targetValues as Parameters<typeof resolveTarget>[0], io.env, { cwd: io.cwd });
+  return {
+    config,
+    target,
+    timeZone: target.timeZone,
+    commit: await resolveCommit(io),
+    manage: config.manage ?? [],
+    maxDeletes: parseCount(values, 'max-deletes', config.maxDeletes ?? SAFETY_DEFAULTS.maxDeletes),
+    maxDeletePercent: parseCount(values, 'max-delete-percent', config.maxDeletePercent ?? SAFETY_DEFAULTS.maxDeletePercent),
+    auditLog: config.auditLog,
+  };
+}
+
+/** GITHUB_SHA in CI, else `git rev-parse HEAD` in the working directory, else 'local'. */
+export function resolveCommit(io: CliIo): Promise<string> {
+  const fromEnv = io.env.GITHUB_SHA?.trim();
+  if (fromEnv && /^[0-9a-f]{7,64}$/i.test(fromEnv)) return Promise.resolve(fromEnv.toLowerCase());
+  return new Promise((resolve) => {
+    execFile('git', ['rev-parse', 'HEAD'], { cwd: io.cwd, timeout: 5_000 }, (error, stdout) => {
+      const sha = String(stdout ?? '').trim();
+      resolve(!error && /^[0-9a-f]{40,64}$/.test(sha) ? sha : 'local');
+    });
+  });
+}
+
+export function formatFinding(finding: Finding): string {
+  const where = finding.line > 0 ? `${finding.file}:${finding.line}:${finding.column}` : finding.file;
+  return `${where}: ${finding.severity} ${finding.rule}: ${finding.message}`;
+}
+
+export interface PlanRun {
+  plan?: Plan;
+  /** Set when the manifests are invalid: nothing was sent. */
+  findings: Finding[];
+  client: CloudViewClient;
+}
+
+/** Validates the manifests, then (only if valid) plans against the remote. The caller closes the client. */
+export async function runPlan(paths: string[], context: ReconcileContext, io: CliIo): Promise<PlanRun> {
+  const manifestPaths = paths.length > 0 ? paths : (context.config.manifests ?? []);
+  const validation = await loadAndValidate(manifestPaths, { cwd: io.cwd, timeZone: context.timeZone });
+  const client = createCloudViewClient(context.target.client);
+  if (hasErrors(validation.findings)) return { findings: validation.findings, client };
+  const options: PlanOptions = {
+    timeZone: context.timeZone,
+    manage: context.manage,
+    now: new Date(),
+    commit: context.commit,
+    apiUrl: client.baseUrl,
+    maxDeletes: context.maxDeletes,
+    maxDeletePercent: context.maxDeletePercent,
+  };
+  const plan = await planAgainstRemote(
+    client,
+    { exceptions: validation.manifests.exceptions, applyTags: validation.manifests.applyTags },
+    { ...options, concurrency: context.target.client.concurrency },
+  );
+  return { plan, findings: validation.findings, client };
+}
+
+export function renderPlan(plan: Plan, format: PlanFormat, io: CliIo): string {
+  if (format === 'json') return renderJsonPlan(plan);
+  if (format === 'markdown') return renderMarkdownPlan(plan);
+  return renderTextPlan(plan, { color: useColor(io.stdout, io.env) });
+}
+
+export function parseFormat(value: string | boolean | undefined): PlanFormat {
+  if (value === undefined) return 'text';
+  if (value === 'text' || value === 'json' || value === 'markdown') return value;
+  throw new UsageError(`--format: expected text, json or markdown, got '${String(value)}'`);
+}
+
+export async function planCommand(argv: string[], io: CliIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: planOptions, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.stdout.write(PLAN_HELP);
+    return 0;
+  }
+  const format = parseFormat(values.format);
+  const context = await resolveContext(values, io);
+  const run = await runPlan(positionals, context, io);
+  try {
+    for (const finding of run.findings) io.stderr.write(`${formatFinding(finding)}\n`);
+    if (!run.plan) {
+      io.stderr.write('cvex plan: the manifests are invalid; nothing was sent to CloudView.\n');
+      return 1;
+    }
+    const plan = run.plan;
+    if (typeof values.out === 'string') await savePlanFile(path.resolve(io.cwd, values.out), plan);
+    io.stdout.write(renderPlan(plan, format, io));
+    if (plan.conflicts.length > 0) return 1;
+    if (values['detailed-exitcode']) return plan.changes.length > 0 ? 2 : 0;
+    return 0;
+  } finally {
+    await run.client.close();
+  }
 }

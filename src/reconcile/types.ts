@@ -1,5 +1,5 @@
 // The plan is data: computed by pure code, rendered as text / json / markdown, saved and applied.
-import type { ExceptionSpec, SourceLocation } from '../model/exception';
+import type { CloudType, ExceptionSpec, SourceLocation } from '../model/exception';
 import type { RemoteException } from '../api/types';
 
 export interface FieldDiff {
@@ -72,7 +72,7 @@ export interface PlanSafety {
 
 /** What the `applyTags` stage would touch. */
 export interface TagPreview {
-  cloudType: string;
+  cloudType: CloudType;
   regex: string;
   tagNames: string[];
   matchCount: number;
