@@ -12,7 +12,7 @@ export interface Hit {
   body: string;
 }
 
-export type Handler = (req: http.IncomingMessage, res: http.ServerResponse, hit: Hit, index: number) => void | Promise<void>;
+export type Handler = (req: http.IncomingMessage, res: http.ServerResponse, hit: Hit, index: number) => unknown;
 
 export interface TestServer {
   url: string;
