@@ -1,0 +1,152 @@
+// The manifest step: find files, read YAML with positions, merge defaults, check the JSON Schema,
+// then the semantic rules. Every problem of every file is a Finding; nothing is thrown for bad input.
+import type { ApplyTagsRule, ExceptionSpec, LoadedManifests, ManifestException } from '../model/exception';
+import { localDateOf } from '../model/dates';
+import type { Finding } from '../model/findings';
+import { fileFinding, findManifestFiles, readManifestText } from './load-files';
+import { isMapping, mergeManifestFile, type ManifestFile, type Mapping } from './merge';
+import { parseYaml } from './parse-yaml';
+import { checkSchema } from './schema';
+import { checkDuplicateNames, checkFileSemantics, checkOverlaps, type CheckedException } from './semantic';
+
+export { DEFAULT_MANIFEST_GLOBS, MAX_MANIFEST_BYTES } from './load-files';
+export { MANIFEST_SCHEMA_PATH } from './schema';
+
+export interface ValidationResult {
+  manifests: LoadedManifests;
+  /** Errors and warnings, every file, sorted by file, line, column. */
+  findings: Finding[];
+  fileCount: number;
+  exceptionCount: number;
+}
+
+export interface ValidateOptions {
+  cwd: string;
+  /** Clock for the expired-endDate warning; default the real clock. */
+  now?: Date;
+  /** The subscription's IANA time zone, which decides what "today" is. Default UTC. */
+  timeZone?: string;
+}
+
+/**
+ * paths: files, folders or globs relative to cwd; [] means the default globs `policies/**\/*.{yaml,yml}`.
+ * `manifests` holds the exceptions and applyTags rules that passed every per-file check; nothing may
+ * reach the API unless `hasErrors(result.findings)` is false.
+ */
+export async function loadAndValidate(paths: string[], options: ValidateOptions): Promise<ValidationResult> {
+  const found = await findManifestFiles(paths, options.cwd);
+  const findings: Finding[] = [...found.findings];
+  const today = localDateOf(options.now ?? new Date(), options.timeZone ?? 'UTC');
+  const sources = await Promise.all(found.files.map((file) => readManifestText(file, options.cwd)));
+
+  const manifests: ManifestFile[] = [];
+  const checked: CheckedException[] = [];
+  const exceptions: ManifestException[] = [];
+  const applyTags: ApplyTagsRule[] = [];
+  let exceptionCount = 0;
+
+  for (const source of sources) {
+    if ('finding' in source) {
+      findings.push(source.finding);
+      continue;
+    }
+    const parsed = parseYaml(source.text, source.file);
+    findings.push(...parsed.findings);
+    if (parsed.value === undefined) continue;
+    if (!isMapping(parsed.value)) {
+      findings.push({ ...fileFinding('file.not-yaml', 'error', source.file, notAManifest(parsed.value)), ...parsed.positionOf([]) });
+      continue;
+    }
+    const manifest = mergeManifestFile(source.file, parsed.value, parsed);
+    manifests.push(manifest);
+    const items = manifest.merged.exceptions;
+    if (Array.isArray(items)) exceptionCount += items.length;
+
+    const schema = checkSchema(manifest);
+    const semantic = checkFileSemantics(manifest, today);
+    findings.push(...schema.findings, ...semantic);
+    const invalid = new Set(schema.invalidExceptions);
+    for (const finding of semantic) {
+      const [top, index] = finding.path.split('.');
+      if (finding.severity !== 'error') continue;
+      if (top === 'defaults' && Array.isArray(items)) items.forEach((_item, i) => invalid.add(i));
+      if (top === 'exceptions') invalid.add(Number(index));
+      if (top === 'applyTags') schema.invalidApplyTags.add(Number(index));
+    }
+    if (Array.isArray(items)) {
+      items.forEach((item, index) => {
+        if (invalid.has(index) || !isMapping(item)) return;
+        const spec = toSpec(item);
+        checked.push({ spec, manifest, index });
+        exceptions.push({
+          spec,
+          metadata: isMapping(item.metadata) ? (item.metadata as Record<string, string>) : {},
+          location: { file: manifest.file, ...manifest.positionOf(['exceptions', index]) },
+        });
+      });
+    }
+    const rules = manifest.raw.applyTags;
+    if (Array.isArray(rules)) {
+      rules.forEach((rule, index) => {
+        if (schema.invalidApplyTags.has(index) || !isMapping(rule)) return;
+        applyTags.push({
+          cloudType: rule.cloudType as ApplyTagsRule['cloudType'],
+          regex: rule.regex as string,
+          tagNames: rule.tagNames as string[],
+          location: { file: manifest.file, ...manifest.positionOf(['applyTags', index]) },
+        });
+      });
+    }
+  }
+
+  findings.push(...checkDuplicateNames(manifests), ...checkOverlaps(checked));
+  return {
+    manifests: { files: found.files, exceptions, applyTags },
+    findings: sortFindings(findings),
+    fileCount: found.files.length,
+    exceptionCount,
+  };
+}
+
+const SPEC_FIELDS = [
+  'name',
+  'cloudType',
+  'exceptionScope',
+  'explanation',
+  'exceptionReason',
+  'startDate',
+  'endDate',
+  'controlIds',
+  'resources',
+  'accountIds',
+  'resourceTagNames',
+  'isAllConnector',
+  'connectorTagNames',
+  'informationSecurityPolicy',
+  'informationSecurityProcedure',
+] as const satisfies ReadonlyArray<keyof ExceptionSpec>;
+
+/** The API fields of a schema-valid exception, in a fixed order (metadata left out). */
+function toSpec(item: Mapping): ExceptionSpec {
+  const spec: Record<string, unknown> = {};
+  for (const field of SPEC_FIELDS) {
+    if (item[field] !== undefined) spec[field] = item[field];
+  }
+  return spec as unknown as ExceptionSpec;
+}
+
+function notAManifest(value: unknown): string {
+  const found = value === null ? 'an empty document' : Array.isArray(value) ? 'a list (a JSON array?)' : `a single ${typeof value}`;
+  return `not a manifest: the top level is ${found}; a manifest is a YAML mapping with an \`exceptions\` list`;
+}
+
+export function sortFindings(findings: readonly Finding[]): Finding[] {
+  return [...findings].sort(
+    (a, b) =>
+      (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) ||
+      a.line - b.line ||
+      a.column - b.column ||
+      (a.severity === b.severity ? 0 : a.severity === 'error' ? -1 : 1) ||
+      (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0),
+  );
+}

@@ -1,0 +1,145 @@
+// YAML text → plain data plus a way back from a field path to its line and column.
+// Safety: duplicate keys are errors (`uniqueKeys`), alias expansion is bounded (`maxAliasCount`),
+// YAML 1.2 core schema only, so `2026-11-01` stays a string and `yes` is not a boolean.
+import { Alias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
+import type { Finding } from '../model/findings';
+
+export type PathSegment = string | number;
+
+export interface Position {
+  /** 1-based. */
+  line: number;
+  /** 1-based. */
+  column: number;
+}
+
+export interface ParsedYaml {
+  /** The document as plain data; undefined when the YAML could not be read. */
+  value: unknown;
+  /** `yaml.*` findings: syntax errors, duplicate keys, too many aliases, unknown tags. */
+  findings: Finding[];
+  /**
+   * Where the node at `path` starts: its key when `key` is true and the node is a mapping value,
+   * else its value. A path that does not exist resolves to its deepest existing ancestor.
+   */
+  positionOf(path: readonly PathSegment[], key?: boolean): Position;
+}
+
+/** Aliases a document may expand; beyond this it is refused as a resource-exhaustion attempt. */
+export const MAX_ALIAS_COUNT = 100;
+
+const FIRST_POSITION: Position = { line: 1, column: 1 };
+
+export function parseYaml(text: string, file: string): ParsedYaml {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, {
+    lineCounter,
+    prettyErrors: false,
+    uniqueKeys: true,
+    version: '1.2',
+    schema: 'core',
+    merge: false,
+  });
+  const positionAt = (offset: number): Position => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { line, column: col };
+  };
+  const findings: Finding[] = [];
+  const issue = (rule: string, message: string, offset: number, severity: Finding['severity'] = 'error'): void => {
+    findings.push({ severity, rule, message, file, ...positionAt(offset), path: '' });
+  };
+
+  let fatal = false;
+  for (const error of doc.errors) {
+    if (error.code === 'DUPLICATE_KEY') {
+      const key = text.slice(error.pos[0], error.pos[1]);
+      issue('yaml.duplicate-key', `duplicate key ${JSON.stringify(key)}: a later value would silently replace the first`, error.pos[0]);
+    } else {
+      fatal = true;
+      issue('yaml.syntax', `YAML syntax error: ${firstLine(error.message)}`, error.pos[0]);
+    }
+  }
+  for (const warning of doc.warnings) {
+    issue('yaml.warning', firstLine(warning.message), warning.pos[0], 'warning');
+  }
+
+  let value: unknown;
+  if (!fatal) {
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (error) {
+      if (!(error instanceof ReferenceError)) throw error;
+      // yaml throws ReferenceError for both "excessive alias count" and unresolvable aliases.
+      const aliasOffset = firstAliasOffset(doc);
+      if (/alias count/i.test(error.message)) {
+        issue('yaml.alias-limit', `aliases expand to too many nodes (limit ${MAX_ALIAS_COUNT}): refused as a resource-exhaustion attempt`, aliasOffset);
+      } else {
+        issue('yaml.syntax', `YAML error: ${firstLine(error.message)}`, aliasOffset);
+      }
+      value = undefined;
+    }
+  }
+
+  return {
+    value,
+    findings,
+    positionOf(path, key = false) {
+      const offset = offsetOf(doc, path, key);
+      return offset === undefined ? FIRST_POSITION : positionAt(offset);
+    },
+  };
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+}
+
+function firstAliasOffset(doc: Document): number {
+  let offset = 0;
+  visit(doc, {
+    Alias(_key, node) {
+      offset = node.range?.[0] ?? 0;
+      return visit.BREAK;
+    },
+  });
+  return offset;
+}
+
+function resolve(doc: Document, node: unknown): unknown {
+  return node instanceof Alias ? node.resolve(doc) : node;
+}
+
+function keyMatches(key: unknown, segment: PathSegment): boolean {
+  if (isScalar(key)) return String(key.value) === String(segment);
+  return false;
+}
+
+/** Walks the AST: a handful of keys per level, so an error costs O(depth × width), never O(file). */
+function offsetOf(doc: Document, path: readonly PathSegment[], wantKey: boolean): number | undefined {
+  let node = resolve(doc, doc.contents) as Node | null | undefined;
+  let offset = node?.range?.[0];
+  for (let i = 0; i < path.length; i += 1) {
+    const segment = path[i];
+    const last = i === path.length - 1;
+    if (isMap(node)) {
+      const pair = node.items.find((item) => isPair(item) && keyMatches(item.key, segment));
+      if (!pair) return offset;
+      const keyNode = pair.key as Node | null;
+      const valueNode = resolve(doc, pair.value) as Node | null;
+      const keyOffset = keyNode?.range?.[0];
+      if (last && wantKey && keyOffset !== undefined) return keyOffset;
+      // `key:` with no value has no value node: point at the key.
+      offset = valueNode?.range?.[0] ?? keyOffset ?? offset;
+      node = valueNode;
+    } else if (isSeq(node)) {
+      const index = typeof segment === 'number' ? segment : Number(segment);
+      const item = Number.isInteger(index) ? (resolve(doc, node.items[index]) as Node | null | undefined) : undefined;
+      if (!item) return offset;
+      offset = item.range?.[0] ?? offset;
+      node = item;
+    } else {
+      return offset;
+    }
+  }
+  return offset;
+}

@@ -1,0 +1,240 @@
+// JSON Schema check of one manifest (schemas/exception-manifest.schema.json, compiled once by ajv in
+// strict mode) and the mapping of ajv's errors to findings with a rule code, a dotted path and the
+// line and column of the offending node.
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import type { Finding } from '../model/findings';
+import { isMapping, type ManifestFile } from './merge';
+import type { PathSegment } from './parse-yaml';
+
+/** Both src/manifest (ts-node, vitest) and dist/manifest (built) sit two levels below the repository. */
+export const MANIFEST_SCHEMA_PATH = path.resolve(__dirname, '..', '..', 'schemas', 'exception-manifest.schema.json');
+
+let compiled: ValidateFunction | undefined;
+
+export function loadManifestSchema(): Record<string, unknown> {
+  return JSON.parse(readFileSync(MANIFEST_SCHEMA_PATH, 'utf8')) as Record<string, unknown>;
+}
+
+/** The compiled validator; compiled on first use, then shared by every file of every run. */
+export function manifestValidator(): ValidateFunction {
+  compiled ??= new Ajv({ strict: true, allErrors: true, verbose: true }).compile(loadManifestSchema());
+  return compiled;
+}
+
+export interface SchemaCheck {
+  findings: Finding[];
+  /** Indices of `exceptions` items that failed the schema (a defaults error fails every item). */
+  invalidExceptions: Set<number>;
+  /** Indices of `applyTags` items that failed the schema. */
+  invalidApplyTags: Set<number>;
+}
+
+export function checkSchema(manifest: ManifestFile): SchemaCheck {
+  const validate = manifestValidator();
+  const result: SchemaCheck = { findings: [], invalidExceptions: new Set(), invalidApplyTags: new Set() };
+  const data: unknown = manifest.merged;
+  if (validate(data)) return result;
+  let defaultsInvalid = false;
+  for (const error of validate.errors ?? []) {
+    const finding = toFinding(error, manifest);
+    if (!finding) continue;
+    result.findings.push(finding);
+    const [top, index] = finding.path.split('.');
+    if (top === 'defaults') defaultsInvalid = true;
+    if (top === 'exceptions' && index !== undefined) result.invalidExceptions.add(Number(index));
+    if (top === 'applyTags' && index !== undefined) result.invalidApplyTags.add(Number(index));
+  }
+  const items = manifest.merged.exceptions;
+  if (defaultsInvalid && Array.isArray(items)) items.forEach((_item, index) => result.invalidExceptions.add(index));
+  return result;
+}
+
+function toFinding(error: ErrorObject, manifest: ManifestFile): Finding | undefined {
+  const base = instancePathSegments(error.instancePath, manifest.merged);
+  // The exception definition's allOf holds the scope rules and nothing else (see the schema).
+  const scopeRule = error.schemaPath.startsWith('#/allOf/');
+  if (error.keyword === 'if') return undefined;
+  if (scopeRule) return scopeFinding(error, base, manifest);
+
+  const params = error.params as Record<string, unknown>;
+  let target: PathSegment[] = base;
+  let atKey = false;
+  let anchor: PathSegment[] = base;
+  let message: string;
+  const label = fieldLabel(base);
+  switch (error.keyword) {
+    case 'required':
+      target = [...base, String(params.missingProperty)];
+      message = `missing required field \`${String(params.missingProperty)}\``;
+      break;
+    case 'additionalProperties': {
+      const key = String(params.additionalProperty);
+      target = anchor = [...base, key];
+      atKey = true;
+      const known = isMapping(error.parentSchema?.properties) ? Object.keys(error.parentSchema.properties) : [];
+      const suggestion = closest(key, known);
+      message = `unknown field \`${key}\`${suggestion ? ` (did you mean \`${suggestion}\`?)` : ''}`;
+      break;
+    }
+    case 'type':
+      message = typeMessage(label, String(params.type), error.data, base);
+      break;
+    case 'enum':
+      message = `\`${label}\` must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}; got ${describe(error.data)}`;
+      break;
+    case 'const':
+      message = `\`${label}\` must be ${JSON.stringify(params.allowedValue)}; got ${describe(error.data)}`;
+      break;
+    case 'pattern':
+      message = `\`${label}\` must be a date written YYYY-MM-DD; got ${describe(error.data)}`;
+      break;
+    case 'minItems':
+      message = `\`${label}\` must not be empty`;
+      break;
+    case 'minLength':
+      message = `\`${label}\` must not be an empty string`;
+      break;
+    case 'minimum':
+      message = `\`${fieldLabel(base)}\` must be a positive integer; got ${describe(error.data)}`;
+      break;
+    case 'uniqueItems': {
+      const later = Math.max(Number(params.i), Number(params.j));
+      const earlier = Math.min(Number(params.i), Number(params.j));
+      target = anchor = [...base, later];
+      message = `\`${label}\` lists ${describe((error.data as unknown[])[later])} twice (items ${earlier} and ${later})`;
+      break;
+    }
+    default:
+      message = `\`${label}\` ${error.message ?? 'is invalid'}`;
+  }
+  // An intrinsic error in a value that came from defaults is reported once, by the check of `defaults` itself.
+  if (target[0] === 'exceptions' && manifest.defaultsPathOf(anchor)) return undefined;
+  const finding = manifest.finding('error', `schema.${error.keyword}`, message, target, atKey);
+  const position = manifest.positionOf(anchor, atKey);
+  return { ...finding, ...position };
+}
+
+function scopeFinding(error: ErrorObject, base: PathSegment[], manifest: ManifestFile): Finding | undefined {
+  // A forbidden field's error sits on the field itself; the other scope errors on the exception.
+  const exceptionPath = error.keyword === 'false schema' ? base.slice(0, -1) : base;
+  const exception = valueAt(manifest.merged, exceptionPath);
+  const scope = isMapping(exception) ? String(exception.exceptionScope) : '?';
+  const params = error.params as Record<string, unknown>;
+  if (error.keyword === 'false schema') {
+    const field = String(base[base.length - 1]);
+    const allConnectors = scope === 'QUALYSTAG' && isMapping(exception) && exception.isAllConnector === true;
+    const why = allConnectors && (field === 'accountIds' || field === 'connectorTagNames')
+      ? `\`${field}\` does not apply to a QUALYSTAG exception with isAllConnector: true (it already covers every connector)`
+      : `\`${field}\` does not apply to ${scope} exceptions`;
+    return manifest.finding('error', 'schema.scope', why, base, true);
+  }
+  if (error.keyword === 'required' && !error.schemaPath.includes('/anyOf/')) {
+    const field = String(params.missingProperty);
+    const finding = manifest.finding('error', 'schema.scope', `a ${scope} exception needs \`${field}\``, [...exceptionPath, field]);
+    return { ...finding, ...manifest.positionOf([...exceptionPath, 'exceptionScope']) };
+  }
+  if (error.keyword === 'anyOf') {
+    const finding = manifest.finding(
+      'error',
+      'schema.scope',
+      'a QUALYSTAG exception with isAllConnector: false needs `accountIds` or `connectorTagNames`',
+      [...exceptionPath, 'accountIds'],
+    );
+    return { ...finding, ...manifest.positionOf([...exceptionPath, 'isAllConnector']) };
+  }
+  return undefined;
+}
+
+/** `/exceptions/2/endDate` → ['exceptions', 2, 'endDate'], numbers where the data is a list. */
+function instancePathSegments(pointer: string, data: unknown): PathSegment[] {
+  if (pointer === '') return [];
+  const segments: PathSegment[] = [];
+  let current = data;
+  for (const raw of pointer.slice(1).split('/')) {
+    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (Array.isArray(current)) {
+      const index = Number(key);
+      segments.push(index);
+      current = current[index];
+    } else {
+      segments.push(key);
+      current = isMapping(current) ? current[key] : undefined;
+    }
+  }
+  return segments;
+}
+
+function valueAt(data: unknown, segments: readonly PathSegment[]): unknown {
+  let current = data;
+  for (const segment of segments) {
+    if (Array.isArray(current) && typeof segment === 'number') current = current[segment];
+    else if (isMapping(current)) current = current[String(segment)];
+    else return undefined;
+  }
+  return current;
+}
+
+/** The last named segment, with list positions after it: `controlIds[2]`. */
+function fieldLabel(segments: readonly PathSegment[]): string {
+  let index = segments.length - 1;
+  let suffix = '';
+  while (index >= 0 && typeof segments[index] === 'number') {
+    suffix = `[${segments[index]}]${suffix}`;
+    index -= 1;
+  }
+  if (index < 0) return suffix ? `item ${suffix}` : 'manifest';
+  return `${segments[index]}${suffix}`;
+}
+
+function typeMessage(label: string, expected: string, data: unknown, segments: readonly PathSegment[]): string {
+  const kind = expected === 'object' ? 'mapping' : expected === 'array' ? 'list' : expected;
+  const article = /^[aeiou]/.test(kind) ? 'an' : 'a';
+  let hint = '';
+  if (expected === 'boolean' && typeof data === 'string' && /^(true|false|yes|no|on|off)$/i.test(data)) {
+    hint = ' (write true or false without quotes)';
+  } else if (expected === 'string' && (typeof data === 'number' || typeof data === 'boolean')) {
+    hint = ` (quote it: "${String(data)}")`;
+  } else if (expected === 'integer' && typeof data === 'string' && /^\d+$/.test(data)) {
+    hint = ' (write it without quotes)';
+  }
+  const inMetadata = segments.length >= 2 && segments[segments.length - 2] === 'metadata';
+  const subject = inMetadata ? `metadata value \`${label}\`` : `\`${label}\``;
+  return `${subject} must be ${article} ${kind}; got ${describe(data)}${hint}`;
+}
+
+function describe(value: unknown): string {
+  if (value === null || value === undefined) return 'nothing (null)';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  const text = JSON.stringify(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/** A known key within edit distance 2 of a typo, for "did you mean". */
+function closest(key: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const candidate of candidates) {
+    const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 2) return 3;
+  let previous = Array.from({ length: b.length + 1 }, (_v, i) => i);
+  for (let i = 1; i <= a.length; i += 1) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j += 1) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length];
+}

@@ -1,0 +1,194 @@
+// Rules JSON Schema cannot say, run after it: real calendar dates, date order, names unique across
+// every file, regexes that compile, and warnings for expired and overlapping exceptions.
+import type { ExceptionSpec } from '../model/exception';
+import { isCalendarDate } from '../model/dates';
+import type { Finding } from '../model/findings';
+import { isMapping, type ManifestFile, type Mapping } from './merge';
+import type { PathSegment } from './parse-yaml';
+
+const DATE_FIELDS = ['startDate', 'endDate'] as const;
+const DATE_SHAPE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** Per-file rules. `today` is the current date in the subscription's time zone. */
+export function checkFileSemantics(manifest: ManifestFile, today: string): Finding[] {
+  const findings: Finding[] = [];
+  const defaults = manifest.raw.defaults;
+  if (isMapping(defaults)) checkDates(manifest, defaults, ['defaults'], today, findings);
+  const items = manifest.merged.exceptions;
+  if (Array.isArray(items)) {
+    items.forEach((item, index) => {
+      if (isMapping(item)) checkDates(manifest, item, ['exceptions', index], today, findings);
+    });
+  }
+  const rules = manifest.raw.applyTags;
+  if (Array.isArray(rules)) {
+    rules.forEach((rule, index) => {
+      if (!isMapping(rule) || typeof rule.regex !== 'string' || rule.regex === '') return;
+      const problem = regexProblem(rule.regex);
+      if (problem) {
+        findings.push(manifest.finding('error', 'regex.invalid', `\`regex\` does not compile: ${problem}`, ['applyTags', index, 'regex']));
+      }
+    });
+  }
+  return findings;
+}
+
+/**
+ * The server is Java (Spring envelopes), so its regex dialect is Java's (../shared/cloudview-api.md).
+ * No Java here: JavaScript's RegExp is the nearest check. It catches the common mistakes (unbalanced
+ * brackets, dangling quantifiers) but may reject Java-only syntax such as `(?i)` or possessive `a++`.
+ */
+export function regexProblem(source: string): string | undefined {
+  try {
+    new RegExp(source);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message.replace(/^Invalid regular expression: /, '');
+  }
+}
+
+function checkDates(manifest: ManifestFile, fields: Mapping, base: PathSegment[], today: string, findings: Finding[]): void {
+  const inException = base[0] === 'exceptions';
+  const calendar: Partial<Record<(typeof DATE_FIELDS)[number], string>> = {};
+  for (const field of DATE_FIELDS) {
+    const value = fields[field];
+    if (typeof value !== 'string' || !DATE_SHAPE.test(value)) continue;
+    const path = [...base, field];
+    // A value taken from defaults was already checked (and reported once) as `defaults.<field>`.
+    const fromDefaults = inException && manifest.defaultsPathOf(path) !== undefined;
+    if (!isCalendarDate(value)) {
+      if (!fromDefaults) findings.push(manifest.finding('error', 'date.calendar', `\`${field}\` ${value} is not a calendar date`, path));
+      continue;
+    }
+    calendar[field] = value;
+    if (field === 'endDate' && value < today && !fromDefaults) {
+      findings.push(manifest.finding('warning', 'date.past', `\`endDate\` ${value} is in the past (today is ${today}): the exception has expired`, path));
+    }
+  }
+  if (inException && calendar.startDate && calendar.endDate && calendar.endDate < calendar.startDate) {
+    findings.push(
+      manifest.finding('error', 'date.order', `\`endDate\` ${calendar.endDate} is before \`startDate\` ${calendar.startDate}`, [...base, 'endDate']),
+    );
+  }
+}
+
+/** An exception that passed every per-file rule, with where it was written. */
+export interface CheckedException {
+  spec: ExceptionSpec;
+  manifest: ManifestFile;
+  index: number;
+}
+
+/** Names are unique per subscription, so across every manifest: each place is reported, naming the others. */
+export function checkDuplicateNames(manifests: readonly ManifestFile[]): Finding[] {
+  const places = new Map<string, Array<{ manifest: ManifestFile; index: number }>>();
+  for (const manifest of manifests) {
+    const items = manifest.merged.exceptions;
+    if (!Array.isArray(items)) continue;
+    items.forEach((item, index) => {
+      if (!isMapping(item) || typeof item.name !== 'string' || item.name === '') return;
+      const list = places.get(item.name);
+      if (list) list.push({ manifest, index });
+      else places.set(item.name, [{ manifest, index }]);
+    });
+  }
+  const findings: Finding[] = [];
+  for (const [name, list] of places) {
+    if (list.length < 2) continue;
+    const where = list.map(({ manifest, index }) => {
+      const { line, column } = manifest.positionOf(['exceptions', index, 'name']);
+      return `${manifest.file}:${line}:${column}`;
+    });
+    list.forEach(({ manifest, index }, i) => {
+      const others = where.filter((_w, j) => j !== i).join(', ');
+      findings.push(manifest.finding('error', 'name.duplicate', `name ${JSON.stringify(name)} is also used at ${others}; names must be unique`, ['exceptions', index, 'name']));
+    });
+  }
+  return findings;
+}
+
+/**
+ * Warns when two exceptions whose dates intersect cover the same control on the same resource or
+ * account: RESOURCE/RESOURCE on one resource, CONNECTOR/CONNECTOR on one account, a RESOURCE inside
+ * a CONNECTOR's account, QUALYSTAG/QUALYSTAG sharing a resource tag and a connector. One warning per
+ * pair, on the later exception. Indexed by key, so linear in the number of (target, control) pairs.
+ */
+export function checkOverlaps(exceptions: readonly CheckedException[]): Finding[] {
+  const byResource = new Map<string, number[]>();
+  const byAccount = new Map<string, number[]>();
+  const byTag = new Map<string, number[]>();
+  const add = (map: Map<string, number[]>, key: string, index: number): void => {
+    const list = map.get(key);
+    if (list) list.push(index);
+    else map.set(key, [index]);
+  };
+  exceptions.forEach(({ spec }, index) => {
+    for (const controlId of spec.controlIds) {
+      const prefix = `${spec.cloudType}\u0000${controlId}\u0000`;
+      if (spec.exceptionScope === 'RESOURCE') {
+        for (const resource of spec.resources ?? []) add(byResource, `${prefix}${resource.accountId}\u0000${resource.resourceId}`, index);
+      } else if (spec.exceptionScope === 'CONNECTOR') {
+        for (const accountId of spec.accountIds ?? []) add(byAccount, `${prefix}${accountId}`, index);
+      } else {
+        for (const tag of spec.resourceTagNames ?? []) add(byTag, `${prefix}${tag}`, index);
+      }
+    }
+  });
+
+  const reported = new Set<string>();
+  const findings: Finding[] = [];
+  const report = (a: number, b: number, what: string): void => {
+    const [first, second] = a < b ? [a, b] : [b, a];
+    const pair = `${first}:${second}`;
+    if (first === second || reported.has(pair)) return;
+    const earlier = exceptions[first];
+    const later = exceptions[second];
+    if (!datesIntersect(earlier.spec, later.spec)) return;
+    reported.add(pair);
+    const { line } = earlier.manifest.positionOf(['exceptions', earlier.index]);
+    findings.push(
+      later.manifest.finding(
+        'warning',
+        'overlap',
+        `overlaps exception ${JSON.stringify(earlier.spec.name)} (${earlier.manifest.file}:${line}): both cover ${what}`,
+        ['exceptions', later.index],
+      ),
+    );
+  };
+  const describeKey = (key: string): string[] => key.split('\u0000');
+
+  for (const [key, list] of byResource) {
+    const [cloud, controlId, accountId, resourceId] = describeKey(key);
+    const what = `control ${controlId} on ${cloud} resource ${resourceId} in account ${accountId}`;
+    for (let i = 1; i < list.length; i += 1) report(list[0], list[i], what);
+    for (const connector of byAccount.get(`${cloud}\u0000${controlId}\u0000${accountId}`) ?? []) {
+      for (const resourceException of list) report(resourceException, connector, what);
+    }
+  }
+  for (const [key, list] of byAccount) {
+    const [cloud, controlId, accountId] = describeKey(key);
+    for (let i = 1; i < list.length; i += 1) report(list[0], list[i], `control ${controlId} on ${cloud} account ${accountId}`);
+  }
+  for (const [key, list] of byTag) {
+    if (list.length < 2) continue;
+    const [cloud, controlId, tag] = describeKey(key);
+    for (let i = 0; i < list.length; i += 1) {
+      for (let j = i + 1; j < list.length; j += 1) {
+        if (connectorsIntersect(exceptions[list[i]].spec, exceptions[list[j]].spec)) {
+          report(list[i], list[j], `control ${controlId} on ${cloud} resources tagged ${JSON.stringify(tag)}`);
+        }
+      }
+    }
+  }
+  return findings;
+}
+
+function datesIntersect(a: ExceptionSpec, b: ExceptionSpec): boolean {
+  return a.startDate <= b.endDate && b.startDate <= a.endDate;
+}
+
+function connectorsIntersect(a: ExceptionSpec, b: ExceptionSpec): boolean {
+  if (a.isAllConnector || b.isAllConnector) return true;
+  const shares = (x: string[] | undefined, y: string[] | undefined): boolean => !!x && !!y && x.some((value) => y.includes(value));
+  return shares(a.accountIds, b.accountIds) || shares(a.connectorTagNames, b.connectorTagNames);
+}
