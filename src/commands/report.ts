@@ -1,5 +1,125 @@
-import type { CliIo } from '../cli/io';
+// `cvex report [PATH...]`: what each managed exception exempts today, which are stale, which are
+// over-broad. Reads the manifests only to avoid per-exception detail requests (src/inventory/report-data.ts).
+import { parseArgs } from 'node:util';
+import { createCloudViewClient } from '../api/client';
+import { type CliIo, UsageError, useColor } from '../cli/io';
+import { TARGET_ENV, TARGET_HELP, resolveTarget, targetOptions } from '../cli/target';
+import { loadConfig } from '../config';
+import { DEFAULT_OVER_BROAD_THRESHOLD, type CoverageReport, gatherCoverageReport } from '../inventory';
+import { loadAndValidate } from '../manifest';
+import { hasErrors } from '../model/findings';
+import { renderCsvReport } from '../render/report-csv';
+import { renderJsonReport } from '../render/report-json';
+import { renderMarkdownReport } from '../render/report-markdown';
+import { renderTextReport } from '../render/report-text';
 
-export async function reportCommand(_argv: string[], _io: CliIo): Promise<number> {
-  throw new Error('cvex report is not implemented yet');
+export const reportOptions = {
+  ...targetOptions,
+  config: { type: 'string' },
+  format: { type: 'string' },
+  'over-broad': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export const REPORT_HELP = `Usage: cvex report [PATH...] [options]
+
+For every managed exception in the subscription: state, days to expiry, how many evaluations it
+turns into PASS_WITH_EXCEPTION now, and flags: STALE (exempts nothing that fails: the resource is
+gone or passes) and OVER-BROAD (a CONNECTOR or QUALYSTAG exception exempting more than N
+evaluations, or reaching more than one account). The manifests (default: config \`manifests\` or
+policies/**/*.yaml) spare one detail request per exception; they are not required.
+
+Options:
+  --config FILE                 cvex.config.yaml to read (default ./cvex.config.yaml when present)
+  --format text|json|markdown|csv   output (json: schemas/report.schema.json)
+  --over-broad N                exemptions above which a CONNECTOR/QUALYSTAG exception is over-broad (default ${DEFAULT_OVER_BROAD_THRESHOLD})
+${TARGET_HELP}
+`;
+
+export type ReportFormat = 'text' | 'json' | 'markdown' | 'csv';
+
+export function parseReportFormat(value: string | boolean | undefined): ReportFormat {
+  if (value === undefined) return 'text';
+  if (value === 'text' || value === 'json' || value === 'markdown' || value === 'csv') return value;
+  throw new UsageError(`--format: expected text, json, markdown or csv, got '${String(value)}'`);
+}
+
+function parseThreshold(value: string | boolean | undefined): number {
+  if (value === undefined) return DEFAULT_OVER_BROAD_THRESHOLD;
+  if (typeof value !== 'string' || !/^\d+$/.test(value.trim())) throw new UsageError(`--over-broad: expected a whole number, got '${String(value)}'`);
+  return Number(value.trim());
+}
+
+export function renderReport(report: CoverageReport, format: ReportFormat, io: CliIo): string {
+  if (format === 'json') return renderJsonReport(report);
+  if (format === 'markdown') return renderMarkdownReport(report);
+  if (format === 'csv') return renderCsvReport(report);
+  return renderTextReport(report, { color: useColor(io.stdout, io.env) });
+}
+
+/** One self-overwriting status line on stderr, only when stderr is a terminal. */
+function progressLine(io: CliIo): { update(phase: string): void; done(): void } {
+  if (io.stderr.isTTY !== true) return { update: () => undefined, done: () => undefined };
+  let shown = false;
+  return {
+    update(phase) {
+      io.stderr.write(`\r\u001b[2Kcvex report: ${phase}…`);
+      shown = true;
+    },
+    done() {
+      if (shown) io.stderr.write('\r\u001b[2K');
+    },
+  };
+}
+
+export async function reportCommand(argv: string[], io: CliIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: reportOptions, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.stdout.write(REPORT_HELP);
+    return 0;
+  }
+  const format = parseReportFormat(values.format);
+  const overBroadThreshold = parseThreshold(values['over-broad']);
+
+  // Flags beat the environment, which beats the config file (as plan and apply do).
+  const config = await loadConfig(io.cwd, values.config);
+  const targetValues: Record<string, string | boolean | undefined> = { ...values };
+  if (values.platform === undefined && values['api-url'] === undefined && !io.env[TARGET_ENV.apiUrl]?.trim()) {
+    if (config.platform !== undefined) targetValues.platform = config.platform;
+    else if (config.apiUrl !== undefined) targetValues['api-url'] = config.apiUrl;
+  }
+  if (values.timezone === undefined && config.timezone !== undefined) targetValues.timezone = config.timezone;
+  const target = resolveTarget(targetValues as Parameters<typeof resolveTarget>[0], io.env, { cwd: io.cwd });
+
+  const progress = progressLine(io);
+  progress.update('reading manifests');
+  const validation = await loadAndValidate(positionals.length > 0 ? positionals : (config.manifests ?? []), { cwd: io.cwd, timeZone: target.timeZone });
+  if (hasErrors(validation.findings)) {
+    progress.done();
+    io.stderr.write('cvex report: some manifests are invalid (run `cvex validate`); their exceptions are read from the API instead.\n');
+  }
+
+  const client = createCloudViewClient(target.client);
+  try {
+    const report = await gatherCoverageReport(client, {
+      manifests: validation.manifests.exceptions,
+      manage: config.manage ?? [],
+      timeZone: target.timeZone,
+      now: new Date(),
+      overBroadThreshold,
+      onProgress: (phase) => progress.update(phase),
+    });
+    progress.done();
+    io.stdout.write(renderReport(report, format, io));
+    return 0;
+  } finally {
+    progress.done();
+    await client.close();
+  }
 }
