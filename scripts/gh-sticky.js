@@ -9,17 +9,21 @@
 //   node scripts/gh-sticky.js comment     --pr N --marker '<!-- cvex-plan -->' --body-file plan.md [--outcome success|failure|skipped]
 //   node scripts/gh-sticky.js issue       --label cvex-drift --marker '<!-- cvex-drift -->' --title TITLE --body-file drift.md
 //   node scripts/gh-sticky.js close-issue --label cvex-drift --marker '<!-- cvex-drift -->' [--body-file plan.md]
+//   node scripts/gh-sticky.js summary     --title 'cvex apply' --text-file apply.txt [--outcome success|failure]
+//     (appends cvex's text report to $GITHUB_STEP_SUMMARY in a code block no report can break out of)
 //
 // Env: GITHUB_TOKEN (or GH_TOKEN), GITHUB_REPOSITORY, GITHUB_API_URL; for the footer GITHUB_SERVER_URL,
 // GITHUB_RUN_ID, GITHUB_SHA. The token is only ever sent in the Authorization header.
 'use strict';
 
-const { readFileSync, existsSync } = require('node:fs');
+const { appendFileSync, existsSync, readFileSync } = require('node:fs');
 const { parseArgs } = require('node:util');
 const { fetch } = require('undici');
 
 // GitHub rejects comment and issue bodies over 65,536 characters.
 const MAX_BODY = 65_000;
+// GitHub takes at most 1 MiB of job summary per step.
+const MAX_SUMMARY = 900_000;
 const PER_PAGE = 100;
 
 /** @param {{apiUrl: string, token: string, repository: string}} options */
@@ -107,6 +111,21 @@ function buildBody({ marker, body, outcome = 'success', env = {} }) {
 }
 
 /**
+ * A plain-text report as a markdown section: a heading with the outcome, then the text in a fence
+ * longer than any run of backticks inside it. ANSI colours are dropped.
+ * @param {{title: string, text: string, outcome?: string}} options
+ */
+function buildSummary({ title, text, outcome = 'success' }) {
+  // eslint-disable-next-line no-control-regex
+  let plain = text.replace(/\u001b\[[0-9;]*m/g, '').trimEnd();
+  if (plain.length > MAX_SUMMARY) plain = `${plain.slice(0, MAX_SUMMARY)}\n… truncated`;
+  const longest = Math.max(0, ...(plain.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(Math.max(3, longest + 1));
+  const status = outcome === 'success' ? 'succeeded' : outcome === 'failure' ? 'FAILED' : outcome;
+  return `### ${title}: ${status}\n\n${fence}text\n${plain || '(no output)'}\n${fence}\n`;
+}
+
+/**
  * Edits the comment on pull request `pr` that carries `marker`, or posts one.
  * @param {ReturnType<typeof createGitHub>} github
  * @param {{pr: number, marker: string, body: string}} options
@@ -177,6 +196,7 @@ async function run(argv, env, print) {
       label: { type: 'string' },
       title: { type: 'string' },
       'body-file': { type: 'string' },
+      'text-file': { type: 'string' },
       outcome: { type: 'string' },
     },
   });
@@ -186,6 +206,15 @@ async function run(argv, env, print) {
     if (typeof value !== 'string' || value === '') throw new Error(`${command}: --${name} is required`);
     return value;
   };
+  if (command === 'summary') {
+    const target = env.GITHUB_STEP_SUMMARY;
+    if (!target) throw new Error('GITHUB_STEP_SUMMARY is not set');
+    const textFile = need('text-file');
+    const text = existsSync(textFile) ? readFileSync(textFile, 'utf8') : '';
+    appendFileSync(target, buildSummary({ title: need('title'), text, outcome: values.outcome ?? 'success' }));
+    print(`summary written (${text.length} characters of ${textFile})`);
+    return { action: 'summary' };
+  }
   const token = env.GITHUB_TOKEN || env.GH_TOKEN;
   if (!token) throw new Error('GITHUB_TOKEN (or GH_TOKEN) is not set');
   if (!env.GITHUB_REPOSITORY) throw new Error('GITHUB_REPOSITORY is not set');
@@ -216,11 +245,11 @@ async function run(argv, env, print) {
       return result;
     }
     default:
-      throw new Error(`unknown command '${command ?? ''}': comment, issue or close-issue`);
+      throw new Error(`unknown command '${command ?? ''}': comment, issue, close-issue or summary`);
   }
 }
 
-module.exports = { buildBody, createGitHub, upsertComment, upsertIssue, closeIssues, run, MAX_BODY };
+module.exports = { buildBody, buildSummary, createGitHub, upsertComment, upsertIssue, closeIssues, run, MAX_BODY };
 
 if (require.main === module) {
   run(process.argv.slice(2), process.env, (line) => process.stdout.write(`${line}\n`)).catch((error) => {

@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -6,6 +6,7 @@ import { type FakeGitHub, startFakeGitHub } from './fake-github';
 
 interface StickyModule {
   buildBody(options: { marker: string; body: string; outcome?: string; env?: NodeJS.ProcessEnv }): string;
+  buildSummary(options: { title: string; text: string; outcome?: string }): string;
   run(argv: string[], env: NodeJS.ProcessEnv, print: (line: string) => void): Promise<{ action: string }>;
   MAX_BODY: number;
 }
@@ -136,5 +137,16 @@ describe('buildBody', () => {
     const body = sticky.buildBody({ marker: PLAN_MARKER, body: 'x'.repeat(200_000) });
     expect(body.length).toBeLessThan(65_536);
     expect(body).toContain('truncated');
+  });
+});
+
+describe('gh-sticky summary', () => {
+  it('appends the text report in a fence it cannot break out of, colours dropped', async () => {
+    const summary = path.join(dir, 'summary.md');
+    await writeFile(summary, '### before\n');
+    const report = await file('apply.txt', '\u001b[32m+ created\u001b[0m team-```-x\n');
+    await run(['summary', '--title', 'cvex apply', '--text-file', report, '--outcome', 'failure'], { GITHUB_STEP_SUMMARY: summary, GITHUB_TOKEN: '' });
+    expect(await readFile(summary, 'utf8')).toBe('### before\n### cvex apply: FAILED\n\n````text\n+ created team-```-x\n````\n');
+    expect(sticky.buildSummary({ title: 't', text: '' })).toBe('### t: succeeded\n\n```text\n(no output)\n```\n');
   });
 });
