@@ -1,0 +1,77 @@
+import Ajv from 'ajv';
+import { describe, expect, it } from 'vitest';
+import planSchema from '../../schemas/plan.schema.json';
+import { buildPlan, type PlanOptions } from '../../src/reconcile/plan';
+import { parsePlan, PlanFileError } from '../../src/reconcile/plan-file';
+import { renderJsonPlan } from '../../src/render/plan-json';
+import { escapeMarkdown, renderMarkdownPlan } from '../../src/render/plan-markdown';
+import { renderTextPlan, terminalSafe } from '../../src/render/plan-text';
+import { detailOf, manifest, remoteOf, spec } from './helpers';
+
+const options: PlanOptions = {
+  timeZone: 'UTC',
+  manage: [],
+  now: new Date('2026-06-01T12:00:00Z'),
+  commit: '0123456789abcdef0123456789abcdef01234567',
+  apiUrl: 'https://qualysguard.qualys.com/cloudview-api',
+  maxDeletes: 10,
+  maxDeletePercent: 25,
+};
+
+function samplePlan() {
+  const changed = spec({ name: 'changed' });
+  const changedRemote = remoteOf(changed);
+  return buildPlan(
+    {
+      desired: [manifest(spec({ name: 'new-one' })), manifest({ ...changed, endDate: '2027-12-31' })],
+      remote: [changedRemote, remoteOf(spec({ name: 'gone' })), remoteOf(spec({ name: 'ui-made' }), { marker: false })],
+      details: new Map([[changedRemote.uuid, detailOf(changed, changedRemote)]]),
+    },
+    options,
+  );
+}
+
+describe('plan renderers', () => {
+  it('text: + / -+ / - with old → new and a summary, colours only when asked', () => {
+    const text = renderTextPlan(samplePlan(), { color: false });
+    expect(text).toContain('  +  new-one');
+    expect(text).toContain('  -+ changed');
+    expect(text).toContain('endDate: "2027-06-30" → "2027-12-31"');
+    expect(text).toContain('  -  gone');
+    expect(text).toContain('Unmanaged (not owned by the repository, never changed): 1');
+    expect(text).toContain('Plan: 1 to create, 1 to replace, 1 to delete, 0 unchanged.');
+    expect(text).not.toContain('\u001b[');
+    expect(renderTextPlan(samplePlan(), { color: true })).toContain('\u001b[32m+');
+  });
+
+  it('text: strips terminal control sequences from user text', () => {
+    expect(terminalSafe('evil\u001b[2Jname')).toBe('evil?[2Jname');
+  });
+
+  it('json: validates against schemas/plan.schema.json and round-trips through the plan file reader', () => {
+    const json = renderJsonPlan(samplePlan());
+    const validate = new Ajv({ strict: false }).compile(planSchema);
+    expect(validate(JSON.parse(json)), JSON.stringify(validate.errors)).toBe(true);
+    expect(parsePlan(json, 'plan.json')).toEqual(JSON.parse(json));
+  });
+
+  it('plan file: refuses another version or a damaged plan', () => {
+    const plan = JSON.parse(renderJsonPlan(samplePlan()));
+    expect(() => parsePlan(JSON.stringify({ ...plan, version: 2 }), 'p.json')).toThrow(PlanFileError);
+    expect(() => parsePlan(JSON.stringify({ ...plan, changes: [{ action: 'create', name: 'x' }] }), 'p.json')).toThrow(/not a valid plan/);
+    expect(() => parsePlan('{', 'p.json')).toThrow(/not JSON/);
+  });
+
+  it('markdown: a table with escaped user text', () => {
+    const markdown = renderMarkdownPlan(samplePlan());
+    expect(markdown).toContain('### cvex plan: Plan: 1 to create, 1 to replace, 1 to delete, 0 unchanged.');
+    expect(markdown).toContain('| ➕ create | new-one |');
+    expect(markdown).toContain('<details><summary>1 unmanaged exceptions');
+  });
+
+  it('markdown: neutralises mentions, HTML, code, pipes, newlines and links', () => {
+    const escaped = escapeMarkdown('@org/team <b>x</b> `code` a|b\nnext [link](https://evil.example) #12');
+    expect(escaped).toBe('@\u200borg/team &lt;b&gt;x&lt;/b&gt; \\`code\\` a\\|b next \\[link\\]\\(https:\u200b//evil.example\\) \\#12');
+    expect(escaped).not.toMatch(/\n|<|(^|[^\\])\|/);
+  });
+});
