@@ -166,27 +166,33 @@ class HttpCloudViewClient implements CloudViewClient {
     }), options.pageSize);
   }
 
-  async getException(uuid: string): Promise<RemoteExceptionDetail> {
-    const response = await this.call('exceptions.get', { method: 'GET', path: `/rest/v1/exceptions/${encodeURIComponent(uuid)}` }, { idempotent: true });
-    return wire.toRemoteExceptionDetail(wire.parseJsonBody('exceptions.get', response.text, response.status));
+  getException(uuid: string): Promise<RemoteExceptionDetail> {
+    return this.scrubbed(async () => {
+      const response = await this.call('exceptions.get', { method: 'GET', path: `/rest/v1/exceptions/${encodeURIComponent(uuid)}` }, { idempotent: true });
+      return wire.toRemoteExceptionDetail(wire.parseJsonBody('exceptions.get', response.text, response.status));
+    });
   }
 
-  async createException(spec: ExceptionSpec): Promise<CreatedException> {
-    const response = await this.call(
+  createException(spec: ExceptionSpec): Promise<CreatedException> {
+    return this.scrubbed(async () => {
+      const response = await this.call(
       'exceptions.create',
       { method: 'POST', path: '/rest/v1/exceptions/create', body: wire.toCreateBody(spec) },
       { idempotent: false, action: `create of exception ${JSON.stringify(spec.name)}` },
     );
-    return wire.toCreatedException(wire.parseJsonBody('exceptions.create', response.text, response.status));
+      return wire.toCreatedException(wire.parseJsonBody('exceptions.create', response.text, response.status));
+    });
   }
 
-  async deleteExceptions(uuids: readonly string[]): Promise<void> {
-    if (uuids.length === 0) return;
-    await this.call(
+  deleteExceptions(uuids: readonly string[]): Promise<void> {
+    if (uuids.length === 0) return Promise.resolve();
+    return this.scrubbed(async () => {
+      await this.call(
       'exceptions.delete',
       { method: 'DELETE', path: '/rest/v1/exceptions/delete', body: [...uuids] },
-      { idempotent: false, action: `delete of ${uuids.length === 1 ? `exception ${uuids[0]}` : `${uuids.length} exceptions`}` },
-    );
+        { idempotent: false, action: `delete of ${uuids.length === 1 ? `exception ${uuids[0]}` : `${uuids.length} exceptions`}` },
+      );
+    });
   }
 
   async findExceptionByName(name: string): Promise<RemoteException | undefined> {
@@ -220,14 +226,16 @@ class HttpCloudViewClient implements CloudViewClient {
     }), options.pageSize);
   }
 
-  async applyTags(cloudType: CloudType, tagNames: readonly string[], regex: string): Promise<ApplyTagsResult> {
+  applyTags(cloudType: CloudType, tagNames: readonly string[], regex: string): Promise<ApplyTagsResult> {
     // Tagging the same evaluations twice leaves them as once: idempotent, so retried like a GET.
-    const response = await this.call(
+    return this.scrubbed(async () => {
+      const response = await this.call(
       'evaluations.applyTags',
       { method: 'POST', path: `/rest/v1/${wire.cloudPathSegment(cloudType)}/evaluations/applyTags`, body: wire.toApplyTagsBody(tagNames, regex) },
       { idempotent: true },
     );
-    return wire.toApplyTagsResult(wire.parseJsonBody('evaluations.applyTags', response.text, response.status));
+      return wire.toApplyTagsResult(wire.parseJsonBody('evaluations.applyTags', response.text, response.status));
+    });
   }
 
   async getControlSummaries(cloudType: CloudType, accountId: string, filter?: string): Promise<ControlSummary[]> {
@@ -272,21 +280,46 @@ class HttpCloudViewClient implements CloudViewClient {
     pageSize = this.pageSize,
     allowBareItem = false,
   ): AsyncIterable<T> {
+    const client = this;
+    const iterate = () =>
+      paginate<T>({
+        route,
+        mapItem,
+        allowBareItem,
+        maxPages: this.maxPages,
+        lookahead: this.transport.concurrency - 1,
+        onPage: this.onPage ? (info) => this.onPage?.(route, info) : undefined,
+        fetchPage: async (pageNo) => {
+          const response = await this.call(route, build(pageNo, pageSize), { idempotent: true });
+          return wire.parseJsonBody(route, response.text, response.status);
+        },
+      });
     return {
-      [Symbol.asyncIterator]: () =>
-        paginate<T>({
-          route,
-          mapItem,
-          allowBareItem,
-          maxPages: this.maxPages,
-          lookahead: this.transport.concurrency - 1,
-          onPage: this.onPage ? (info) => this.onPage?.(route, info) : undefined,
-          fetchPage: async (pageNo) => {
-            const response = await this.call(route, build(pageNo, pageSize), { idempotent: true });
-            return wire.parseJsonBody(route, response.text, response.status);
-          },
-        }),
+      async *[Symbol.asyncIterator]() {
+        try {
+          yield* iterate();
+        } catch (error) {
+          throw client.redact(error);
+        }
+      },
     };
+  }
+
+  private async scrubbed<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      throw this.redact(error);
+    }
+  }
+
+  /** Last line of defence: no message or stack leaving the client carries a credential, whatever the server echoed. */
+  private redact(error: unknown): unknown {
+    if (error instanceof Error) {
+      error.message = redactSecrets(error.message, this.secrets);
+      if (error.stack) error.stack = redactSecrets(error.stack, this.secrets);
+    }
+    return error;
   }
 
   private async call(route: RouteName, request: HttpRequest, options: CallOptions): Promise<OkResponse> {
@@ -356,8 +389,11 @@ class HttpCloudViewClient implements CloudViewClient {
       return new NetworkError(clean(`${where}: ${what}${tries} (${result.detail})`), { route, status: 0, kind: result.kind });
     }
 
-    const parsed = parseErrorBody(result.status, result.statusText, result.text);
-    const requestId = REQUEST_ID_HEADERS.map((name) => header(result.headers, name)).find((value) => value !== undefined);
+    const body = parseErrorBody(result.status, result.statusText, result.text);
+    // errorCode and request id are server text too: cleaned like the message, they become error properties.
+    const parsed = { message: body.message, errorCode: body.errorCode === undefined ? undefined : clean(body.errorCode) };
+    const rawRequestId = REQUEST_ID_HEADERS.map((name) => header(result.headers, name)).find((value) => value !== undefined);
+    const requestId = rawRequestId === undefined ? undefined : clean(rawRequestId);
     const suffix = `${parsed.errorCode ? ` [${parsed.errorCode}]` : ''}${requestId ? ` (request id ${requestId})` : ''}`;
     const details = { route, status: result.status, errorCode: parsed.errorCode, requestId };
     const statusPart = `HTTP ${result.status}`;
