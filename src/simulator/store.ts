@@ -154,10 +154,19 @@ export class SimulatorStore {
   }
 
   private stamp(spec: ExceptionSpec): { startsAtMs: number; endsAtMs: number } {
-    return {
-      startsAtMs: startOfLocalDay(spec.startDate, this.timezone).getTime(),
-      endsAtMs: endOfLocalDay(spec.endDate, this.timezone).getTime(),
-    };
+    return { startsAtMs: this.instantOf(spec.startDate, 'start'), endsAtMs: this.instantOf(spec.endDate, 'end') };
+  }
+
+  /** Time-zone maths is Intl-heavy; bulk seeding reuses a handful of dates. */
+  private readonly instants = new Map<string, number>();
+  private instantOf(date: string, edge: 'start' | 'end'): number {
+    const key = `${edge}:${date}`;
+    let instant = this.instants.get(key);
+    if (instant === undefined) {
+      instant = (edge === 'start' ? startOfLocalDay(date, this.timezone) : endOfLocalDay(date, this.timezone)).getTime();
+      this.instants.set(key, instant);
+    }
+    return instant;
   }
 
   private changed(): void {
