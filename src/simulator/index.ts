@@ -12,7 +12,7 @@ import { DEFAULT_SIM_PASSWORD, DEFAULT_SIM_USER, type Simulator, type SimulatorL
 import { SimulatorValidationError, validateCreateBody, validateUiEdit } from './validate';
 
 export { DEFAULT_SIM_PASSWORD, DEFAULT_SIM_USER } from './types';
-export type { FaultKind, FaultRule, RequestCounters, RouteId, Simulator, SimulatorLimits, SimulatorOptions, UiEdit } from './types';
+export type { FaultKind, FaultRule, RequestCounters, RouteId, Simulator, SimulatorLimits, SimulatorOptions, SimulatorQuirks, UiEdit } from './types';
 export { SimulatorValidationError } from './validate';
 
 /** The user the simulator records for changes made "in the Qualys UI". */
@@ -48,6 +48,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     maxPageSize: positiveInteger(options.maxPageSize, 'maxPageSize', 100)!,
     concurrencyLimit: positiveInteger(options.concurrencyLimit, 'concurrencyLimit', undefined),
     rateLimit: checkRateLimit(options.rateLimit),
+    quirks: { ...options.quirks },
     now: options.now ?? (() => new Date()),
   });
   const port = await server.listen(options.port ?? 0);
@@ -82,6 +83,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         settings.concurrencyLimit = limits.concurrencyLimit === null ? undefined : positiveInteger(limits.concurrencyLimit, 'concurrencyLimit', undefined);
       }
       if (limits.rateLimit !== undefined) settings.rateLimit = limits.rateLimit === null ? undefined : checkRateLimit(limits.rateLimit);
+    },
+    setQuirks: (quirks) => {
+      settings.quirks = { ...quirks };
     },
     createExceptionAsUi: (spec) => store.create([validate(spec)], nowMs(), UI_USER)[0].uuid,
     seedExceptions: (specs) => store.create(specs.map(validate), nowMs(), user).map((record) => record.uuid),

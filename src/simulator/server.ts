@@ -9,7 +9,7 @@ import * as exceptions from './routes-exceptions';
 import type { RouteContext } from './routes-exceptions';
 import * as evaluations from './routes-evaluations';
 import type { SimulatorStore } from './store';
-import type { RequestCounters, RouteId } from './types';
+import type { RequestCounters, RouteId, SimulatorQuirks } from './types';
 import { SimulatorValidationError } from './validate';
 
 export const API_PREFIX = '/cloudview-api/rest/v1/';
@@ -48,6 +48,7 @@ export interface ServerSettings {
   maxPageSize: number;
   concurrencyLimit?: number;
   rateLimit?: { limit: number; windowSec: number };
+  quirks: SimulatorQuirks;
   now: () => Date;
 }
 
@@ -135,14 +136,14 @@ export class SimulatorServer {
     this.counters.byRoute[route.id] = (this.counters.byRoute[route.id] ?? 0) + 1;
 
     if (!this.authorized(req)) {
-      return this.send(res, springError(401, 'Full authentication is required to access this resource', path, now, { 'WWW-Authenticate': 'Basic realm="CloudView"' }));
+      return this.sendLate(res, springError(401, 'Full authentication is required to access this resource', path, now, { 'WWW-Authenticate': 'Basic realm="CloudView"' }));
     }
     const rateHeaders = this.takeRateSlot(now.getTime());
-    if (rateHeaders === 'exceeded') return this.send(res, this.rateLimited(now.getTime()));
+    if (rateHeaders === 'exceeded') return this.sendLate(res, this.rateLimited(now.getTime()));
     for (const [key, value] of Object.entries(rateHeaders)) res.setHeader(key, value);
     const limit = this.settings.concurrencyLimit;
     if (limit !== undefined && this.inFlight >= limit) {
-      return this.send(res, qualysError(429, 'TOO_MANY_REQUESTS', `concurrency limit of ${limit} reached`, this.concurrencyHeaders(limit, this.inFlight, 1)));
+      return this.sendLate(res, qualysError(429, 'TOO_MANY_REQUESTS', `concurrency limit of ${limit} reached`, this.concurrencyHeaders(limit, this.inFlight, 1)));
     }
     this.inFlight += 1;
     res.once('close', () => {
@@ -174,6 +175,12 @@ export class SimulatorServer {
     }
     if (fault?.kind === 'commit-then-500') return this.send(res, springError(500, 'Internal Server Error', path, now));
     if (fault?.kind === 'commit-then-reset') return void req.socket.destroy();
+    this.send(res, reply.status === 200 ? applyQuirks(this.settings.quirks, route.id, reply, url) : reply);
+  }
+
+  /** Rejections pay the latency too (they cross the same network), without holding a concurrency slot. */
+  private async sendLate(res: ServerResponse, reply: Reply): Promise<void> {
+    if (this.settings.latencyMs > 0) await this.sleep(this.settings.latencyMs);
     this.send(res, reply);
   }
 
@@ -249,6 +256,26 @@ export class SimulatorServer {
     res.writeHead(reply.status, { 'Content-Type': 'application/json;charset=UTF-8', 'Content-Length': Buffer.byteLength(text) });
     res.end(text);
   }
+}
+
+const PAGED_ROUTES: RouteId[] = ['exceptions.list', 'evaluations.list', 'evaluations.summary', 'evaluations.resources', 'connectors.list'];
+
+function applyQuirks(quirks: SimulatorQuirks, routeId: RouteId, reply: Reply, url: URL): Reply {
+  if (!PAGED_ROUTES.includes(routeId)) return reply;
+  const page = reply.body as { content: unknown[] } & Record<string, unknown>;
+  if (routeId === 'evaluations.summary' && quirks.summaryShape && quirks.summaryShape !== 'page') {
+    if (quirks.summaryShape === 'array') return { ...reply, body: page.content };
+    if (page.content.length === 1) return { ...reply, body: page.content[0] };
+    return { ...reply, body: page.content };
+  }
+  let body: Record<string, unknown> = page;
+  if (quirks.singleObjectContent && page.content.length === 1) body = { ...body, content: page.content[0] };
+  if (quirks.warningKey) {
+    const unfiltered = new URL(url.href);
+    unfiltered.searchParams.delete('filter');
+    body = { ...body, warning: `More results may be available at ${unfiltered.pathname}${unfiltered.search}` };
+  }
+  return { ...reply, body };
 }
 
 type RouteMatch = { kind: 'route'; route: Route; params: string[] } | { kind: 'method'; allow: string } | { kind: 'none' };

@@ -60,6 +60,17 @@ export interface SimulatorOptions {
   concurrencyLimit?: number;
   /** Calls per window past which the server answers 409 with X-RateLimit-* headers. Default: unlimited. */
   rateLimit?: { limit: number; windowSec: number };
+  /** Quirks public scripts report, off by default, for client tolerance tests. */
+  quirks?: SimulatorQuirks;
+}
+
+export interface SimulatorQuirks {
+  /** A page holding exactly one item carries it as `content: {...}` instead of `content: [{...}]`. */
+  singleObjectContent?: boolean;
+  /** Pages carry a `warning` key whose URL drops the filter (clients must keep paging their own URL). */
+  warningKey?: boolean;
+  /** Shape of the per-account control summary: a Spring page (default), a bare array, or a single object when one control matches. */
+  summaryShape?: 'page' | 'array' | 'object';
 }
 
 export const DEFAULT_SIM_USER = 'cvex-demo';
@@ -107,6 +118,8 @@ export interface Simulator {
   deleteExceptionAsUi(uuid: string): void;
   /** Change limits while running (undefined leaves a knob as it is; null removes a limit). */
   setLimits(limits: SimulatorLimits): void;
+  /** Replace the quirks while running. */
+  setQuirks(quirks: SimulatorQuirks): void;
 }
 
 export interface SimulatorLimits {

@@ -194,3 +194,23 @@ describe('options', () => {
     expect((await wire(sim.url, alice).get('exceptions/list')).status).toBe(200);
   });
 });
+
+describe('quirks', () => {
+  it('single-object content and a warning key whose URL drops the filter', async () => {
+    const { sim, api } = await start({ quirks: { singleObjectContent: true, warningKey: true } });
+    const page = await api.get('aws/connectors?filter=state:ERROR&pageNo=0&pageSize=10');
+    expect(page.body.content).toMatchObject({ name: 'aws-sandbox' });
+    expect(page.body.warning).toContain('/cloudview-api/rest/v1/aws/connectors?pageNo=0&pageSize=10');
+    expect(page.body.warning).not.toContain('filter');
+    sim.setQuirks({});
+    expect(Array.isArray((await api.get('aws/connectors?filter=state:ERROR')).body.content)).toBe(true);
+  });
+
+  it('per-account summary as a bare array or a single object', async () => {
+    const { sim, api } = await start({ quirks: { summaryShape: 'array' } });
+    const array = await api.get('aws/evaluations/123456789012?filter=cid:67');
+    expect(array.body).toEqual([expect.objectContaining({ controlId: '67' })]);
+    sim.setQuirks({ summaryShape: 'object' });
+    expect((await api.get('aws/evaluations/123456789012?filter=cid:67')).body).toMatchObject({ controlId: '67', failedResources: 1 });
+  });
+});
