@@ -120,6 +120,7 @@ class HttpCloudViewClient implements CloudViewClient {
     this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.clock = { ...systemClock, ...options.clock };
     this.pageSize = options.pageSize ?? CLIENT_DEFAULTS.pageSize;
+    if (options.timeoutMs !== undefined && !(options.timeoutMs > 0)) throw new RangeError('timeoutMs must be > 0');
     if (!Number.isInteger(this.pageSize) || this.pageSize < 1) throw new RangeError('pageSize must be a positive integer');
     this.maxPages = options.maxPages;
     this.onPage = options.onPage;
@@ -198,11 +199,20 @@ class HttpCloudViewClient implements CloudViewClient {
   async findExceptionByName(name: string): Promise<RemoteException | undefined> {
     // Filter values may be double-quoted. A name holding a quote or backslash might not survive the
     // server's query parser, so then read the whole list: correctness beats a few requests here.
-    const filter = /["\\]/.test(name) ? undefined : `exception.name:"${name}"`;
-    for await (const exception of this.listExceptions({ filter })) {
-      if (exception.name === name) return exception;
+    const scan = async (filter: string | undefined) => {
+      for await (const exception of this.listExceptions({ filter })) {
+        if (exception.name === name) return exception;
+      }
+      return undefined;
+    };
+    if (/["\\]/.test(name)) return scan(undefined);
+    try {
+      return await scan(`exception.name:"${name}"`);
+    } catch (error) {
+      // A server whose query parser rejects the quoted value still lets us read the whole list.
+      if (error instanceof ApiError && error.status === 400) return scan(undefined);
+      throw error;
     }
-    return undefined;
   }
 
   async findExceptionByUuid(uuid: string): Promise<RemoteExceptionDetail | undefined> {
@@ -414,6 +424,10 @@ class HttpCloudViewClient implements CloudViewClient {
     }
     if (reason === 'ambiguous') {
       return new AmbiguousWriteError(clean(`${action} may have happened: the server answered ${message}${suffix} after receiving it; ${checkHint}`), details);
+    }
+    if (result.status >= 300 && result.status < 400) {
+      const location = header(result.headers, 'location');
+      return new ApiError(clean(`${where}: HTTP ${result.status} redirect${location ? ` to ${location}` : ''}; check --platform / --api-url`), details);
     }
     return new ApiError(clean(`${where}: ${message}${tries}${suffix}`), details);
   }

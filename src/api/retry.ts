@@ -135,7 +135,9 @@ export function decideRetry(outcome: AttemptOutcome, input: DecideInput): RetryD
     return { action: 'retry', delayMs: backoffDelayMs(attempt, policy, input.random), rateLimited: false };
   }
   const { status, headers } = outcome;
-  if (status < 400) return { action: 'done' };
+  if (status >= 200 && status < 300) return { action: 'done' };
+  // Redirects are not followed: an API answering one is a wrong URL or a login page, not data.
+  if (status < 400) return { action: 'fail', reason: 'final' };
   const hints = readLimitHints(headers, input.nowMs);
   if (isRateLimitResponse(status, hints)) {
     const waitMs = hints.waitMs ?? policy.fallbackRetryAfterMs;

@@ -151,7 +151,7 @@ function commonException(r: Reader, dates: { start: string; end: string }): Remo
     uuid: r.string('uuid'),
     name: r.string('name'),
     explanation: r.optString('description'),
-    exceptionReason: r.optString('reason'),
+    exceptionReason: r.string('reason'),
     exceptionScope: '',
     state: r.string('state'),
     startsAt: r.instant(dates.start),
@@ -185,7 +185,7 @@ export function toRemoteExceptionDetail(body: unknown): RemoteExceptionDetail {
   const base = commonException(r, { start: 'startDate', end: 'endDate' });
   const detail: RemoteExceptionDetail = {
     ...base,
-    exceptionScope: summary.has('exceptionScope') ? summary.string('exceptionScope') : r.optString('scope'),
+    exceptionScope: summary.has('exceptionScope') ? summary.string('exceptionScope') : r.string('scope'),
     cloudType: r.cloudType('provider'),
     controlIds: summary.array('controls').map((control, index) => Reader.of(control, route, `exception.exceptionSummary.controls[${index}]`).integer('id')),
     resources: summary.array('resources').map((resource, index): ExceptionResource => {

@@ -153,6 +153,28 @@ describe('GET retries', () => {
   });
 });
 
+describe('odd answers', () => {
+  it('does not follow a redirect (a login page is not data)', async () => {
+    const { server, client } = await setup((_req, res) => {
+      res.writeHead(302, { location: 'https://sso.example/login' });
+      res.end();
+    });
+    const error = await failure(client.getException('u1'));
+    expect(error.message).toBe('GET /cloudview-api/rest/v1/exceptions/u1: HTTP 302 redirect to https://sso.example/login; check --platform / --api-url');
+    expect(server.hits.length).toBe(1);
+  });
+
+  it('finds a name by reading the whole list when the server rejects the quoted filter', async () => {
+    const { server, client } = await setup((_req, res, hit) =>
+      hit.url.includes('filter=')
+        ? json(res, 400, { errorCode: 'INVALID_FILTER', message: 'bad filter' })
+        : json(res, 200, springPage([listItem(1), listItem(2)], 0, 100, 2)),
+    );
+    expect((await client.findExceptionByName('exception-2'))?.uuid).toBe('uuid-2');
+    expect(server.hits.length).toBe(2);
+  });
+});
+
 describe('writes are never resent blindly', () => {
   it.each([
     ['a reset', (req: import('node:http').IncomingMessage) => req.socket.destroy()],

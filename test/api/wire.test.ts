@@ -70,6 +70,7 @@ describe('list item → RemoteException', () => {
     ['uuid missing', { ...listItem, uuid: undefined }, /exception\.uuid is missing/],
     ['name a number object', { ...listItem, name: { x: 1 } }, /exception\.name is an object/],
     ['bad date', { ...listItem, startingDate: 'yesterday' }, /startingDate/],
+    ['reason null', { ...listItem, reason: null }, /exception\.reason is null, expected a string/],
     ['not an object', 'hello', /exception is the string/],
   ])('throws a ResponseShapeError when %s', (_label, item, pattern) => {
     expect(() => wire.toRemoteException(item)).toThrow(ResponseShapeError);
