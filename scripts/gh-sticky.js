@@ -100,7 +100,8 @@ function buildBody({ marker, body, outcome = 'success', env = {} }) {
   } else if (outcome !== 'success') {
     parts.push(`> [!NOTE]\n> No plan: the run was ${outcome}; see ${runLink}.`);
   }
-  let text = (marker ? body.replace(marker, '') : body).trim();
+  // A skipped step wrote nothing; a body file lying around is not this run's.
+  let text = outcome === 'skipped' ? '' : (marker ? body.replace(marker, '') : body).trim();
   if (text.length > MAX_BODY) {
     text = `${text.slice(0, MAX_BODY)}\n\n… truncated: the full text is in ${runLink} (job summary and artifacts).`;
   }
