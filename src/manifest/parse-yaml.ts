@@ -93,8 +93,13 @@ export function parseYamlFully(text: string, file: string): ParsedYaml {
   let fatal = false;
   for (const error of doc.errors) {
     if (error.code === 'DUPLICATE_KEY') {
-      const key = text.slice(error.pos[0], error.pos[1]);
-      issue('yaml.duplicate-key', `duplicate key ${JSON.stringify(key)}: a later value would silently replace the first`, error.pos[0]);
+      const duplicate = pairPathAt(doc, error.pos[0]);
+      const key = duplicate ? String(duplicate[duplicate.length - 1]) : text.slice(error.pos[0]).split(/\s*:/)[0];
+      issue('yaml.duplicate-key', `duplicate key ${JSON.stringify(key)}: a second value would silently replace the first`, error.pos[0]);
+      if (duplicate) findings[findings.length - 1].path = duplicate.join('.');
+    } else if (error.code === 'MULTIPLE_DOCS') {
+      fatal = true;
+      issue('yaml.syntax', 'a manifest holds one YAML document: split the `---` documents into separate files', error.pos[0]);
     } else {
       fatal = true;
       issue('yaml.syntax', `YAML syntax error: ${firstLine(error.message)}`, error.pos[0]);
@@ -144,6 +149,29 @@ function firstAliasOffset(doc: Document): number {
     },
   });
   return offset;
+}
+
+/** The dotted path of the mapping key that starts at `offset` (for duplicate-key findings). */
+function pairPathAt(doc: Document, offset: number): PathSegment[] | undefined {
+  let found: PathSegment[] | undefined;
+  visit(doc, {
+    Pair(_index, pair, ancestors) {
+      const keyNode = pair.key as Node | null;
+      if (keyNode?.range?.[0] !== offset || !isScalar(keyNode)) return undefined;
+      const segments: PathSegment[] = [];
+      const chain = [...ancestors, pair];
+      for (let i = 0; i < chain.length - 1; i += 1) {
+        const parent = chain[i];
+        const child = chain[i + 1];
+        if (isSeq(parent)) segments.push(parent.items.indexOf(child as never));
+        else if (isPair(parent) && isScalar(parent.key) && child === parent.value) segments.push(String(parent.key.value));
+      }
+      segments.push(String(keyNode.value));
+      found = segments;
+      return visit.BREAK;
+    },
+  });
+  return found;
 }
 
 function resolve(doc: Document, node: unknown): unknown {

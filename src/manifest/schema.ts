@@ -103,7 +103,9 @@ function toFinding(error: ErrorObject, manifest: ManifestFile): Finding | undefi
       const later = Math.max(Number(params.i), Number(params.j));
       const earlier = Math.min(Number(params.i), Number(params.j));
       target = anchor = [...base, later];
-      message = `\`${label}\` lists ${describe((error.data as unknown[])[later])} twice (items ${earlier} and ${later})`;
+      const item = (error.data as unknown[])[later];
+      const shown = isMapping(item) && typeof item.resourceId === 'string' ? `resource ${JSON.stringify(item.resourceId)}` : describe(item);
+      message = `\`${label}\` lists ${shown} twice (items ${earlier} and ${later})`;
       break;
     }
     default:

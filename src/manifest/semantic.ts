@@ -136,24 +136,16 @@ export function checkOverlaps(exceptions: readonly CheckedException[]): Finding[
   });
 
   const reported = new Set<string>();
-  const findings: Finding[] = [];
+  const overlapsOf = new Map<number, Array<{ earlier: number; what: string }>>();
   const report = (a: number, b: number, what: string): void => {
     const [first, second] = a < b ? [a, b] : [b, a];
     const pair = `${first}:${second}`;
     if (first === second || reported.has(pair)) return;
-    const earlier = exceptions[first];
-    const later = exceptions[second];
-    if (!datesIntersect(earlier.spec, later.spec)) return;
+    if (!datesIntersect(exceptions[first].spec, exceptions[second].spec)) return;
     reported.add(pair);
-    const { line } = earlier.manifest.positionOf(['exceptions', earlier.index]);
-    findings.push(
-      later.manifest.finding(
-        'warning',
-        'overlap',
-        `overlaps exception ${JSON.stringify(earlier.spec.name)} (${earlier.manifest.file}:${line}): both cover ${what}`,
-        ['exceptions', later.index],
-      ),
-    );
+    const list = overlapsOf.get(second);
+    if (list) list.push({ earlier: first, what });
+    else overlapsOf.set(second, [{ earlier: first, what }]);
   };
   const describeKey = (key: string): string[] => key.split('\u0000');
 
@@ -179,6 +171,23 @@ export function checkOverlaps(exceptions: readonly CheckedException[]): Finding[
         }
       }
     }
+  }
+  // One warning per exception, naming the first exception it overlaps and counting the others.
+  const findings: Finding[] = [];
+  for (const [index, list] of [...overlapsOf].sort((x, y) => x[0] - y[0])) {
+    const later = exceptions[index];
+    const [{ earlier, what }] = list;
+    const first = exceptions[earlier];
+    const { line } = first.manifest.positionOf(['exceptions', first.index]);
+    const more = list.length > 1 ? ` (and ${list.length - 1} more exception${list.length > 2 ? 's' : ''})` : '';
+    findings.push(
+      later.manifest.finding(
+        'warning',
+        'overlap',
+        `overlaps exception ${JSON.stringify(first.spec.name)} (${first.manifest.file}:${line})${more}: both cover ${what}`,
+        ['exceptions', later.index],
+      ),
+    );
   }
   return findings;
 }
