@@ -2,6 +2,8 @@
 // The shipped fixture is required, not read from disk, so it travels into dist/ with the compiled code.
 import { readFileSync } from 'node:fs';
 import type { CloudType } from '../model/exception';
+// A static import (not require) so tsc copies the fixture into dist/.
+import shippedSeed from './seed.json';
 
 export interface SeedControl {
   id: number;
@@ -64,8 +66,7 @@ export interface SeedFile {
 }
 
 export function loadSeed(seedFile?: string): SeedFile {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const raw: unknown = seedFile === undefined ? require('./seed.json') : JSON.parse(readFileSync(seedFile, 'utf8'));
+  const raw: unknown = seedFile === undefined ? structuredClone(shippedSeed) : JSON.parse(readFileSync(seedFile, 'utf8'));
   return checkSeed(raw, seedFile ?? 'src/simulator/seed.json');
 }
 
