@@ -15,14 +15,15 @@ afterEach(async () => {
 
 describe('latency', () => {
   it('delays every response by the configured latency, adjustable while running', async () => {
-    const { sim, api } = await start({ latencyMs: 80 });
+    const { sim, api } = await start({ latencyMs: 400 });
     let started = performance.now();
     await api.get('exceptions/list');
-    expect(performance.now() - started).toBeGreaterThanOrEqual(75);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(395);
     sim.setLatency(0);
     started = performance.now();
     await api.get('exceptions/list');
-    expect(performance.now() - started).toBeLessThan(75);
+    // Loose: the machine is shared; only "no longer 400 ms" matters.
+    expect(performance.now() - started).toBeLessThan(350);
   });
 });
 
