@@ -1,6 +1,7 @@
 // One HTTP exchange with CloudView over an undici Pool: bounded concurrency, a per-request timeout
 // that covers headers and body, TLS verified (optionally against a private CA), Basic auth.
 // No retries here (retry.ts decides, client.ts loops); failures come back as data.
+import { rootCertificates } from 'node:tls';
 import { Pool } from 'undici';
 import type { NetworkFailure } from './errors';
 import type { HeaderBag } from './retry';
@@ -121,7 +122,8 @@ export class HttpTransport {
     this.pool = new Pool(base.origin, {
       connections: concurrency,
       pipelining: 1,
-      connect: { rejectUnauthorized: true, ...(options.ca !== undefined ? { ca: options.ca } : {}), timeout: this.timeoutMs },
+      // Node's `ca` replaces the bundled Mozilla roots; keep them and add the private CA.
+      connect: { rejectUnauthorized: true, ...(options.ca !== undefined ? { ca: [...rootCertificates, options.ca.toString()] } : {}), timeout: this.timeoutMs },
       headersTimeout: this.timeoutMs,
       bodyTimeout: this.timeoutMs,
     });
