@@ -141,5 +141,9 @@ export async function checkInventory(
       report(manifest, INVENTORY_RULES.unknownResource, `resource ${resource.resourceId} is not evaluated in ${spec.cloudType} account ${resource.accountId} ${what}`);
     }
   }
-  return findings;
+  // Stable order for the reader: by file and position, phases (account, control, resource) kept in order.
+  return findings
+    .map((finding, order) => ({ finding, order }))
+    .sort((a, b) => (a.finding.file < b.finding.file ? -1 : a.finding.file > b.finding.file ? 1 : 0) || a.finding.line - b.finding.line || a.finding.column - b.finding.column || a.order - b.order)
+    .map(({ finding }) => finding);
 }

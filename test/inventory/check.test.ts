@@ -20,8 +20,13 @@ describe('checkInventory', () => {
       manifest(spec({ name: 'quoted', controlIds: [202], resources: [{ resourceId: arn.legacyParam, accountId: AWS_PROD }] }), 10),
       manifest(spec({ name: 'conn', exceptionScope: 'CONNECTOR', resources: undefined, accountIds: [AWS_PROD, AWS_STAGING], controlIds: [67] }), 20),
       manifest(spec({ name: 'az', cloudType: 'AZURE', exceptionScope: 'CONNECTOR', resources: undefined, accountIds: [AZ_PROD], controlIds: [50036] }), 30),
+      // Resource ids full of `/` (and `.` in GCP's): escaped, matched whole.
+      manifest(spec({ name: 'az-res', cloudType: 'AZURE', controlIds: [50036], resources: [{ resourceId: `/subscriptions/${AZ_PROD}/resourceGroups/rg-prod/providers/Microsoft.Storage/storageAccounts/acmeprodlogs`, accountId: AZ_PROD }] }), 40),
+      manifest(spec({ name: 'gcp-res', cloudType: 'GCP', controlIds: [52001, 52002], resources: [{ resourceId: '//storage.googleapis.com/projects/_/buckets/acme-prod-1234-static', accountId: 'acme-prod-1234' }] }), 50),
     ];
     expect(await checkInventory(manifests, world.client, { strict: false })).toEqual([]);
+    // Per cloud: one connectors listing and one regex POST; one summary per account (2 AWS, 1 Azure, 1 GCP).
+    expect(world.sim.counters().byRoute).toEqual({ 'connectors.list': 3, 'evaluations.summary': 4, 'evaluations.list': 3 });
   });
 
   it('flags an account that is not a connector of that cloud, at the exception', async () => {
