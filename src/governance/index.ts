@@ -2,7 +2,8 @@
 // exception must follow. Pure: exceptions and rules in, findings out. Violations are errors,
 // so `validate` fails and `plan` refuses to reach the API.
 import type { GovernanceRules } from '../config';
-import type { ManifestException } from '../model/exception';
+import { sortFindings } from '../manifest';
+import type { LoadedManifests, ManifestException } from '../model/exception';
 import type { Finding } from '../model/findings';
 import { daysBetween, isCalendarDate } from '../model/dates';
 
@@ -67,7 +68,16 @@ export function checkGovernance(exceptions: readonly ManifestException[], rules:
     }
   });
 
-  return findings.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column);
+  return findings.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || a.line - b.line || a.column - b.column);
+}
+
+/**
+ * A validation result (from `loadAndValidate`) with the governance findings merged in, sorted the
+ * same way. What `cvex validate` and `cvex plan` call, so a violation blocks like a schema error.
+ */
+export function withGovernance<T extends { findings: Finding[]; manifests: LoadedManifests }>(result: T, rules: GovernanceRules | undefined): T {
+  const governance = checkGovernance(result.manifests.exceptions, rules);
+  return governance.length === 0 ? result : { ...result, findings: sortFindings([...result.findings, ...governance]) };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkGovernance } from '../../src/governance';
+import { checkGovernance, withGovernance } from '../../src/governance';
 import type { ExceptionSpec, ManifestException } from '../../src/model/exception';
 
 function exception(
@@ -114,5 +114,22 @@ describe('checkGovernance', () => {
       'governance.required-metadata',
     ]);
     expect(findings.every((f) => f.severity === 'error')).toBe(true);
+  });
+});
+
+describe('withGovernance', () => {
+  it('merges governance errors into a validation result, sorted by file and line', () => {
+    const warning = { severity: 'warning' as const, rule: 'date.past', message: 'ended', file: 'policies/b.yaml', line: 2, column: 1, path: '' };
+    const result = {
+      findings: [warning],
+      manifests: { files: ['policies/a.yaml', 'policies/b.yaml'], exceptions: [exception({ name: 'Bad' }, {}, { file: 'policies/a.yaml', line: 9, column: 5 })], applyTags: [] },
+      fileCount: 2,
+      exceptionCount: 1,
+    };
+    const merged = withGovernance(result, { namePattern: '^[a-z]' });
+    expect(merged.findings.map((f) => `${f.file}:${f.line} ${f.rule}`)).toEqual(['policies/a.yaml:9 governance.name-pattern', 'policies/b.yaml:2 date.past']);
+    expect(merged.fileCount).toBe(2);
+    expect(result.findings).toHaveLength(1);
+    expect(withGovernance(result, undefined)).toBe(result);
   });
 });
