@@ -117,7 +117,10 @@ function expectNoSecrets(...texts: string[]): void {
   for (const text of texts) expect(text).not.toContain(DEFAULT_SIM_PASSWORD);
 }
 
-describe('exceptions-plan.yml', () => {
+// Each case spawns a dozen `node` processes; leave room on a loaded two-core machine.
+const SLOW = { timeout: 90_000 };
+
+describe('exceptions-plan.yml', SLOW, () => {
   it('is least-privilege and triggered by changes to the manifests', () => {
     const { plan } = workflows;
     expect(plan.permissions).toEqual({ contents: 'read', 'pull-requests': 'write' });
@@ -196,7 +199,7 @@ async function readAudit(cwd: string): Promise<Record<string, unknown>[]> {
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
-describe('exceptions-apply.yml', () => {
+describe('exceptions-apply.yml', SLOW, () => {
   it('never runs two applies at once and never cancels one', () => {
     const { apply } = workflows;
     expect(apply.concurrency).toEqual({ group: 'cvex-apply', 'cancel-in-progress': false });
@@ -240,7 +243,7 @@ describe('exceptions-apply.yml', () => {
   });
 });
 
-describe('exceptions-drift.yml', () => {
+describe('exceptions-drift.yml', SLOW, () => {
   it('runs on a schedule and by hand, and may only write issues', () => {
     const { drift } = workflows;
     expect(Object.keys(drift.on).sort()).toEqual(['schedule', 'workflow_dispatch']);
