@@ -111,7 +111,10 @@ export function listExceptions(ctx: RouteContext): Reply {
   let items = ctx.store.sorted(sort);
   if (terms.length > 0) {
     const predicates = terms.map((term) => predicateOf(term.token, term.value));
-    items = items.filter((record) => predicates.every((matches) => matches(record, nowMs)));
+    const filter = () => items.filter((record) => predicates.every((matches) => matches(record, nowMs)));
+    // A status filter depends on the clock, so only clock-free filters are cached between pages.
+    const clockFree = terms.every((term) => term.token !== 'exception.status');
+    items = clockFree ? ctx.store.cachedView(JSON.stringify([sort ?? '', terms]), filter) : filter();
   }
   return { status: 200, body: springPage(items, paging, sort !== undefined, (record) => listItem(record, nowMs)) };
 }

@@ -44,6 +44,8 @@ export class SimulatorStore {
   private readonly byUuid = new Map<string, StoredException>();
   private readonly uuidByName = new Map<string, string>();
   private readonly sortedViews = new Map<SortKey | 'createdOn', StoredException[]>();
+  /** Filtered views by caller key (filter + sort), dropped on every change. */
+  private readonly filteredViews = new Map<string, readonly StoredException[]>();
   readonly evaluationTags = new Map<string, Set<string>>();
   private nextSeq = 1;
   /** Bumped on every change; caches key on it. */
@@ -153,6 +155,17 @@ export class SimulatorStore {
     return view;
   }
 
+  /** A derived view cached until the next change; `key` must capture everything `compute` depends on. */
+  cachedView(key: string, compute: () => readonly StoredException[]): readonly StoredException[] {
+    let view = this.filteredViews.get(key);
+    if (!view) {
+      if (this.filteredViews.size >= 32) this.filteredViews.clear();
+      view = compute();
+      this.filteredViews.set(key, view);
+    }
+    return view;
+  }
+
   private stamp(spec: ExceptionSpec): { startsAtMs: number; endsAtMs: number } {
     return { startsAtMs: this.instantOf(spec.startDate, 'start'), endsAtMs: this.instantOf(spec.endDate, 'end') };
   }
@@ -172,6 +185,7 @@ export class SimulatorStore {
   private changed(): void {
     this.version += 1;
     this.sortedViews.clear();
+    this.filteredViews.clear();
     if (this.stateFile) this.persist(this.stateFile);
   }
 

@@ -216,6 +216,19 @@ describe('list', () => {
     expect(unknown.status).toBe(400);
     expect(unknown.body.errorCode).toBe('INVALID_FILTER');
   });
+  it('sees changes in a filtered listing right away (cached views are dropped on change)', async () => {
+    const names = async () =>
+      (await api.get(`exceptions/list?filter=${encodeURIComponent('exception.scope:CONNECTOR')}&sort=endingDate:asc`)).body.content.map((e: { name: string }) => e.name);
+    sim.seedExceptions([spec({ name: 'first', endDate: '2026-10-01' })]);
+    expect(await names()).toEqual(['first']);
+    expect(await names()).toEqual(['first']);
+    const [second] = sim.seedExceptions([spec({ name: 'second', endDate: '2026-09-01' })]);
+    expect(await names()).toEqual(['second', 'first']);
+    sim.editExceptionAsUi(second, { endDate: '2026-11-01' });
+    expect(await names()).toEqual(['first', 'second']);
+    await api.del('exceptions/delete', [second]);
+    expect(await names()).toEqual(['first']);
+  });
 });
 
 describe('detail', () => {
