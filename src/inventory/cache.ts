@@ -40,6 +40,8 @@ export class InventoryCache implements InventorySnapshot {
   private readonly resourcesRead = new Set<string>();
   /** (cloud, account, control) whose every resource was read (per-control). */
   private readonly pairsRead = new Set<string>();
+  /** Resource reads under way, so concurrent askers share one. */
+  private readonly resultsInFlight = new Map<string, Promise<void>>();
   /** How each cloud's resource results were read, with the estimated request counts. */
   readonly decisions: ResourceSourceDecision[] = [];
 
@@ -103,10 +105,31 @@ export class InventoryCache implements InventorySnapshot {
    * this run already read. Needs the accounts' summaries (read here if not yet) to price both ways.
    */
   async loadResults(api: CloudViewApi, cloudType: CloudType, queries: readonly ResourceQuery[]): Promise<void> {
-    const wanted = queries.filter((query) =>
-      query.controlIds.some((controlId) => this.resultOf(cloudType, query.accountId, query.resourceId, controlId) === undefined),
-    );
-    if (wanted.length === 0) return;
+    const unread = (query: ResourceQuery) =>
+      query.controlIds.some((controlId) => this.resultOf(cloudType, query.accountId, query.resourceId, controlId) === undefined);
+    const waiting = new Set<Promise<void>>();
+    const wanted: ResourceQuery[] = [];
+    for (const query of queries) {
+      if (!unread(query)) continue;
+      const pending = this.resultsInFlight.get(key(cloudType, query.accountId, query.resourceId));
+      if (pending) waiting.add(pending);
+      else wanted.push(query);
+    }
+    if (wanted.length > 0) {
+      const load = this.fetchResults(api, cloudType, wanted);
+      const ids = wanted.map((query) => key(cloudType, query.accountId, query.resourceId));
+      for (const id of ids) this.resultsInFlight.set(id, load);
+      const settle = () => ids.forEach((id) => this.resultsInFlight.get(id) === load && this.resultsInFlight.delete(id));
+      load.then(settle, settle);
+      waiting.add(load);
+    }
+    await Promise.all(waiting);
+    // A concurrent load may have read other controls of the same resource (per-control): read what is left.
+    const left = wanted.length === queries.length ? [] : queries.filter((query) => unread(query) && !this.resultsInFlight.has(key(cloudType, query.accountId, query.resourceId)));
+    if (left.length > 0) await this.loadResults(api, cloudType, left);
+  }
+
+  private async fetchResults(api: CloudViewApi, cloudType: CloudType, wanted: readonly ResourceQuery[]): Promise<void> {
     const accounts = [...new Set(wanted.map((query) => query.accountId))].sort();
     const summaries = new Map(await Promise.all(accounts.map(async (accountId) => [accountId, await this.summaries(api, cloudType, accountId)] as const)));
 

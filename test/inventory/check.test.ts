@@ -163,3 +163,18 @@ describe('resource source choice', () => {
     }
   });
 });
+
+describe('the per-run cache', () => {
+  it('shares requests between concurrent checks', async () => {
+    const manifests = [manifest(spec()), manifest(spec({ name: 'c', exceptionScope: 'CONNECTOR', resources: undefined, accountIds: [AWS_STAGING], controlIds: [67] }), 2)];
+    world.sim.resetCounters();
+    const cache = new InventoryCache();
+    const [first, second] = await Promise.all([
+      checkInventory(manifests, world.client, { strict: false, cache }),
+      checkInventory(manifests, world.client, { strict: true, cache }),
+    ]);
+    expect(first).toEqual([]);
+    expect(second).toEqual([]);
+    expect(world.sim.counters().byRoute).toEqual({ 'connectors.list': 1, 'evaluations.summary': 2, 'evaluations.list': 1 });
+  });
+});

@@ -4,7 +4,11 @@ import { describe, expect, it } from 'vitest';
 import type { Connector, ControlSummary, RemoteException } from '../../src/api/types';
 import type { InventorySnapshot } from '../../src/inventory';
 import { alternationRegexes, buildCoverageReport, escapeJavaRegex, estimateResourceCost, evaluationsPerResource } from '../../src/inventory';
+import { manifestVouchesFor, targetsOfDetail } from '../../src/inventory/report-data';
 import type { ExceptionTargets, ReportSubject } from '../../src/inventory/report-model';
+import type { ExceptionSpec } from '../../src/model/exception';
+import { fingerprintSpec } from '../../src/reconcile/fingerprint';
+import { addMarker } from '../../src/reconcile/ownership';
 import { csvField, renderCsvReport } from '../../src/render/report-csv';
 import { renderJsonReport } from '../../src/render/report-json';
 import { renderMarkdownReport } from '../../src/render/report-markdown';
@@ -209,5 +213,52 @@ describe('renderers', () => {
     expect(text).toMatch(/wide\s+AWS\/CONNECTOR\s+ACTIVE\s+2026-06-30 \(15d\)\s+2\s+60\s+OVER-BROAD \(covers 60 > 50, 2 accounts\)/);
     expect(text).not.toContain('\nd @org');
     expect(JSON.parse(renderJsonReport(report))).toEqual(report);
+  });
+});
+
+describe('targets of a managed exception', () => {
+  const base = {
+    uuid: 'u',
+    name: 'n',
+    explanation: 'x',
+    exceptionReason: 'Other',
+    exceptionScope: 'QUALYSTAG',
+    state: 'ACTIVE',
+    startsAt: '',
+    endsAt: '',
+    createdOn: '2026-01-01T00:00:00Z',
+    updatedOn: '2026-01-01T00:00:00Z',
+    cloudType: 'AWS' as const,
+    controlIds: [1],
+    resources: [],
+    resourceTagNames: ['t'],
+  };
+
+  it('infers isAllConnector when the detail does not say and names neither accounts nor connector tags', () => {
+    expect(targetsOfDetail({ ...base, accountIds: [], connectorTagNames: [] }).isAllConnector).toBe(true);
+    expect(targetsOfDetail({ ...base, accountIds: ['A'], connectorTagNames: [] }).isAllConnector).toBe(false);
+    expect(targetsOfDetail({ ...base, accountIds: [], connectorTagNames: [], isAllConnector: 'False' } as never).isAllConnector).toBe(false);
+  });
+
+  it('lets the manifest stand in only when the marker fingerprint matches and nobody edited it', () => {
+    const wanted: ExceptionSpec = {
+      name: 'n',
+      cloudType: 'AWS',
+      exceptionScope: 'CONNECTOR',
+      explanation: 'why',
+      exceptionReason: 'Other',
+      startDate: '2026-01-01',
+      endDate: '2026-12-31',
+      controlIds: [1],
+      accountIds: ['A'],
+    };
+    const item = (explanation: string, updatedOn = '2026-01-01T00:00:00Z'): RemoteException => ({ ...remote('n'), explanation, updatedOn });
+    const marked = addMarker('why', { fingerprint: fingerprintSpec(wanted), commit: 'abcdef012345' });
+    const manifestOf = (value: ExceptionSpec) => ({ spec: value, metadata: {}, location: { file: 'f', line: 1, column: 1 } });
+    expect(manifestVouchesFor(manifestOf(wanted), item(marked))).toBe(true);
+    expect(manifestVouchesFor(manifestOf({ ...wanted, controlIds: [1, 2] }), item(marked))).toBe(false);
+    expect(manifestVouchesFor(manifestOf(wanted), item('why'))).toBe(false);
+    expect(manifestVouchesFor(manifestOf(wanted), item(marked, '2026-02-01T00:00:00Z'))).toBe(false);
+    expect(manifestVouchesFor(undefined, item(marked))).toBe(false);
   });
 });
