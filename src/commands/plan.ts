@@ -7,6 +7,7 @@ import { createCloudViewClient, type CloudViewClient } from '../api/client';
 import { type CliIo, UsageError, useColor } from '../cli/io';
 import { TARGET_ENV, TARGET_HELP, resolveTarget, targetOptions, type ResolvedTarget } from '../cli/target';
 import { loadConfig, type CvexConfig } from '../config';
+import { withGovernance } from '../governance';
 import { loadAndValidate } from '../manifest';
 import { type Finding, hasErrors } from '../model/findings';
 import { SAFETY_DEFAULTS, type PlanOptions } from '../reconcile/plan';
@@ -114,7 +115,8 @@ export interface PlanRun {
 /** Validates the manifests, then (only if valid) plans against the remote. The caller closes the client. */
 export async function runPlan(paths: string[], context: ReconcileContext, io: CliIo): Promise<PlanRun> {
   const manifestPaths = paths.length > 0 ? paths : (context.config.manifests ?? []);
-  const validation = await loadAndValidate(manifestPaths, { cwd: io.cwd, timeZone: context.timeZone });
+  // Governance rules (config `governance`) block like schema errors: nothing is sent when they fail.
+  const validation = withGovernance(await loadAndValidate(manifestPaths, { cwd: io.cwd, timeZone: context.timeZone }), context.config.governance);
   const client = createCloudViewClient(context.target.client);
   if (hasErrors(validation.findings)) return { findings: validation.findings, client };
   const options: PlanOptions = {

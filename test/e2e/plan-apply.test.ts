@@ -240,6 +240,16 @@ describe('cvex plan / apply', () => {
     expect(world.sim.counters().total).toBe(0);
   });
 
+  it('blocks on governance rules from the config before anything is sent', async () => {
+    await world.writeConfig({ governance: { namePattern: '^team-[a-z]+-' } });
+    await world.writeManifest('aws.yaml', [awsException('team-a-one'), awsException('Bad_Name')]);
+    world.sim.resetCounters();
+    const result = await world.run(['plan']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('Bad_Name');
+    expect(world.sim.counters().total).toBe(0);
+  });
+
   it('renders a markdown plan that cannot inject markup or mentions', async () => {
     await world.writeManifest('aws.yaml', [awsException('team-a-<img src=x>|@admins`x`', { explanation: 'ping @security-team <script>alert(1)</script>\n| col |' })]);
     const result = await world.run(['plan', '--format', 'markdown']);
