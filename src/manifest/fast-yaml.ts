@@ -110,6 +110,8 @@ class FastReader {
           valueAt = nested.at;
           [value, i] = this.sequence(i + 1, indent, top ? key : undefined);
         } else {
+          // `key:` alone is null; yaml places that empty value right after the colon and its spaces.
+          valueAt = restAt;
           value = null;
           i += 1;
         }
