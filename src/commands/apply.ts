@@ -165,6 +165,7 @@ async function applyPlan(plan: Plan, context: ReconcileContext, client: CloudVie
   const report = await executePlan(client, plan, {
     commit: context.commit,
     concurrency: context.target.client.concurrency,
+    interrupted: io.interrupted,
     onResult: (result) => {
       done += 1;
       io.stdout.write(`${progressLine(result, done, total)}\n`);
@@ -183,7 +184,7 @@ async function applyPlan(plan: Plan, context: ReconcileContext, client: CloudVie
   });
 
   let tagFailures = 0;
-  if (tagRules.length > 0) {
+  if (tagRules.length > 0 && report.notStarted === 0) {
     for (const result of await runTagStage(client, tagRules)) {
       if (!result.ok) tagFailures += 1;
       io.stdout.write(`${result.ok ? 'tagged' : '! applyTags failed'} ${result.cloudType} /${result.regex}/ → ${result.tagNames.join(', ')}: ${result.message}\n`);
@@ -203,8 +204,9 @@ async function applyPlan(plan: Plan, context: ReconcileContext, client: CloudVie
   await audit?.flush();
 
   const failed = report.failed + tagFailures;
-  io.stdout.write(`\nApply ${failed === 0 ? 'complete' : 'finished with failures'}: ${report.succeeded} succeeded, ${failed} failed.\n`);
-  if (failed > 0) {
+  const interrupted = report.notStarted > 0 ? `, ${report.notStarted} not started (interrupted)` : '';
+  io.stdout.write(`\nApply ${failed === 0 && !interrupted ? 'complete' : interrupted ? 'interrupted' : 'finished with failures'}: ${report.succeeded} succeeded, ${failed} failed${interrupted}.\n`);
+  if (failed > 0 || report.notStarted > 0) {
     for (const result of report.results.filter((item) => item.result === 'failed')) io.stderr.write(`  failed: ${result.operation} ${result.name}: ${result.error}\n`);
     io.stderr.write('Run `cvex apply` again: it converges (nothing created twice, nothing lost).\n');
     return 1;

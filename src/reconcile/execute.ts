@@ -32,6 +32,8 @@ export interface ApplyReport {
   results: OperationResult[];
   succeeded: number;
   failed: number;
+  /** Changes never started because the run was interrupted (Ctrl-C). */
+  notStarted: number;
 }
 
 export const EXECUTE_DEFAULTS = {
@@ -47,6 +49,8 @@ export interface ExecuteOptions {
   deleteChunkSize?: number;
   /** Called as each operation completes (progress lines, audit records). */
   onResult?: (result: OperationResult) => void;
+  /** Resolves on Ctrl-C: calls in flight finish and are reported, no new change starts. */
+  interrupted?: Promise<void>;
 }
 
 function messageOf(error: unknown): string {
@@ -131,9 +135,15 @@ export async function executePlan(api: ExecuteApi, plan: Pick<Plan, 'changes' | 
     results.push(result);
     options.onResult?.(result);
   };
+  let stopping = false;
+  void options.interrupted?.then(() => {
+    stopping = true;
+  });
+  let notStarted = 0;
   const ofAction = <A extends PlanChange['action']>(action: A) => plan.changes.filter((change): change is Extract<PlanChange, { action: A }> => change.action === action);
 
   await mapWithConcurrency(ofAction('create'), concurrency, async (change) => {
+    if (stopping) return void (notStarted += 1);
     const outcome = await createOne(api, change.spec, commit);
     record(
       outcome.ok
@@ -149,6 +159,7 @@ export async function executePlan(api: ExecuteApi, plan: Pick<Plan, 'changes' | 
   // the repository is lost). Creating under a temporary name first would need a rename, which the
   // API does not have either.
   await mapWithConcurrency(ofAction('replace'), concurrency, async (change) => {
+    if (stopping) return void (notStarted += 1);
     const base = { operation: 'replace' as const, name: change.name, uuidBefore: change.uuid };
     const deleted = await deleteOne(api, change.uuid);
     if (!deleted.ok) {
@@ -166,6 +177,7 @@ export async function executePlan(api: ExecuteApi, plan: Pick<Plan, 'changes' | 
   const deletes = ofAction('delete');
   const failedChunks: Array<{ changes: typeof deletes; error: unknown }> = [];
   await mapWithConcurrency(chunk(deletes, chunkSize), concurrency, async (changes) => {
+    if (stopping) return void (notStarted += changes.length);
     try {
       await api.deleteExceptions(changes.map((change) => change.uuid));
       for (const change of changes) record({ operation: 'delete', name: change.name, uuidBefore: change.uuid, uuidAfter: null, result: 'succeeded' });
@@ -197,5 +209,5 @@ export async function executePlan(api: ExecuteApi, plan: Pick<Plan, 'changes' | 
   }
 
   const failed = results.filter((result) => result.result === 'failed').length;
-  return { results, succeeded: results.length - failed, failed };
+  return { results, succeeded: results.length - failed, failed, notStarted };
 }

@@ -231,6 +231,17 @@ describe('cvex plan / apply', () => {
     expect(world.sim.exceptions()).toHaveLength(1);
   });
 
+  it('stops starting changes on Ctrl-C, reports, and converges on the next run', async () => {
+    await world.writeManifest('aws.yaml', manyExceptions(8));
+    const interrupted = await world.run(['apply', '--auto-approve'], { interrupted: Promise.resolve() });
+    expect(interrupted.code).toBe(1);
+    // The two calls already in flight finish and are reported; nothing else starts.
+    expect(interrupted.stdout).toContain('Apply interrupted: 2 succeeded, 0 failed, 6 not started (interrupted).');
+    expect(world.sim.exceptions()).toHaveLength(2);
+    expect((await world.run(['apply', '--auto-approve'])).code).toBe(0);
+    expect(world.sim.exceptions()).toHaveLength(8);
+  });
+
   it('sends nothing when a manifest is invalid', async () => {
     await world.writeManifest('aws.yaml', [{ ...awsException('team-a-one'), cloudType: 'ORACLE' as never }]);
     world.sim.resetCounters();

@@ -18,7 +18,7 @@ export interface RunResult {
 export interface World {
   sim: Simulator;
   dir: string;
-  run(argv: string[], options?: { prompt?: (question: string) => Promise<string>; env?: NodeJS.ProcessEnv }): Promise<RunResult>;
+  run(argv: string[], options?: { prompt?: (question: string) => Promise<string>; env?: NodeJS.ProcessEnv; interrupted?: Promise<void> }): Promise<RunResult>;
   /** Writes policies/<file> with these exceptions (and applyTags rules). */
   writeManifest(file: string, exceptions: ExceptionSpec[], applyTags?: unknown[]): Promise<void>;
   writeConfig(config: Record<string, unknown>): Promise<void>;
@@ -47,6 +47,7 @@ export async function startWorld(options: SimulatorOptions = {}): Promise<World>
         },
         cwd: dir,
         prompt: runOptions.prompt,
+        interrupted: runOptions.interrupted,
       };
       const code = await main(argv, io);
       return { code, stdout, stderr };
