@@ -2,7 +2,7 @@
 import type { RandomSource } from './random';
 import type { FaultKind, FaultRule, RouteId } from './types';
 
-export const FAULT_KINDS: readonly FaultKind[] = ['500', '429', 'reset', 'hang', 'commit-then-500', 'commit-then-reset'];
+export const FAULT_KINDS: readonly FaultKind[] = ['500', '429', 'reset', 'hang', 'commit-then-500', 'commit-then-reset', 'commit-then-hang'];
 
 export interface FiredFault {
   kind: FaultKind;

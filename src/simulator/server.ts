@@ -175,6 +175,7 @@ export class SimulatorServer {
     }
     if (fault?.kind === 'commit-then-500') return this.send(res, springError(500, 'Internal Server Error', path, now));
     if (fault?.kind === 'commit-then-reset') return void req.socket.destroy();
+    if (fault?.kind === 'commit-then-hang') return;
     this.send(res, reply.status === 200 ? applyQuirks(this.settings.quirks, route.id, reply, url) : reply);
   }
 

@@ -23,7 +23,9 @@ export type FaultKind =
   /** Do the work (create/delete really happens), then answer 500. */
   | 'commit-then-500'
   /** Do the work, then destroy the socket: the classic ambiguous failure. */
-  | 'commit-then-reset';
+  | 'commit-then-reset'
+  /** Do the work, then never answer: a timed-out create or delete that did happen. */
+  | 'commit-then-hang';
 
 export interface FaultRule {
   route: RouteId | '*';

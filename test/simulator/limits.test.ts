@@ -140,6 +140,13 @@ describe('faults', () => {
     expect((await api.get(`exceptions/${uuid}`)).status).toBe(404);
   });
 
+  it('commit-then-hang: the create happens, the answer never comes', async () => {
+    const { sim, api } = await start();
+    sim.injectFault({ route: 'exceptions.create', kind: 'commit-then-hang', times: 1 });
+    await expect(api.post('exceptions/create', createBody(), { signal: AbortSignal.timeout(200) })).rejects.toThrow();
+    expect(sim.exceptions().map((e) => e.name)).toEqual(['ex-connector']);
+  });
+
   it('draws probabilities from the seeded random source: the same seed replays the same failures', async () => {
     const pattern = async (randomSeed: number) => {
       const { sim, api } = await start({ randomSeed });
