@@ -1,5 +1,21 @@
 // Wire helpers shared by the routes: error bodies of both shapes, the Spring page envelope,
 // paging parameters, Qualys filter syntax, Java-style dates and regexes.
+import type { EvaluationWorld } from './evaluations';
+import type { SimulatorStore } from './store';
+
+/** What a route handler gets: the parsed request and the simulator's state. */
+export interface RouteContext {
+  params: string[];
+  query: URLSearchParams;
+  /** The parsed JSON body, undefined when there was none. */
+  body: unknown;
+  path: string;
+  now: Date;
+  user: string;
+  store: SimulatorStore;
+  world: EvaluationWorld;
+  maxPageSize: number;
+}
 
 export interface Reply {
   status: number;

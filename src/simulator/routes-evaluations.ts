@@ -2,8 +2,7 @@
 import { formatQualysTimestamp } from '../model/dates';
 import type { CloudType } from '../model/exception';
 import { type Evaluation, resultsNow } from './evaluations';
-import { badRequest, compileJavaRegex, formatJavaDate, HttpError, parseFilter, parsePaging, type Reply, springError, springPage } from './http';
-import type { RouteContext } from './routes-exceptions';
+import { badRequest, compileJavaRegex, formatJavaDate, HttpError, parseFilter, parsePaging, type Reply, type RouteContext, springError, springPage } from './http';
 import type { SeedConnector } from './fixture';
 
 export const cloudOfPath = (segment: string): CloudType => segment.toUpperCase() as CloudType;

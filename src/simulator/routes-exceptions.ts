@@ -1,24 +1,10 @@
 // /rest/v1/exceptions/*: create, list, detail, delete, with the field renames between the three shapes.
+import { createHash } from 'node:crypto';
 import { formatQualysTimestamp } from '../model/dates';
 import type { CloudType } from '../model/exception';
-import type { EvaluationWorld } from './evaluations';
-import { badRequest, HttpError, parseFilter, parsePaging, type Reply, springError, springPage } from './http';
-import { SORT_KEYS, type SimulatorStore, type SortKey, stateOf, type StoredException } from './store';
+import { badRequest, HttpError, parseFilter, parsePaging, type Reply, type RouteContext, springError, springPage } from './http';
+import { SORT_KEYS, type SortKey, stateOf, type StoredException } from './store';
 import { validateCreateBody } from './validate';
-import { createHash } from 'node:crypto';
-
-export interface RouteContext {
-  params: string[];
-  query: URLSearchParams;
-  /** The parsed JSON body, undefined when there was none. */
-  body: unknown;
-  path: string;
-  now: Date;
-  user: string;
-  store: SimulatorStore;
-  world: EvaluationWorld;
-  maxPageSize: number;
-}
 
 const ts = (ms: number): string => formatQualysTimestamp(new Date(ms));
 

@@ -4,9 +4,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from 'node:net';
 import type { EvaluationWorld } from './evaluations';
 import { type FaultTable, type FiredFault } from './faults';
-import { HttpError, qualysError, type Reply, springError } from './http';
+import { HttpError, qualysError, type Reply, type RouteContext, springError } from './http';
 import * as exceptions from './routes-exceptions';
-import type { RouteContext } from './routes-exceptions';
 import * as evaluations from './routes-evaluations';
 import type { SimulatorStore } from './store';
 import type { RequestCounters, RouteId, SimulatorQuirks } from './types';
