@@ -1,5 +1,99 @@
-import type { CliIo } from '../cli/io';
+// `cvex import [--out DIR]`: write the account's exceptions as manifests (one file per cloud,
+// sorted, stable) and adopt them, so a team can start GitOps on a live account.
+// Cost: ceil(N / pageSize) list requests plus one detail GET per exception imported: the list
+// carries no cloud type, controls or targets (../shared/cloudview-api.md).
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createCloudViewClient } from '../api/client';
+import { type CliIo, UsageError } from '../cli/io';
+import { TARGET_HELP } from '../cli/target';
+import { DEFAULT_CONFIG_FILE } from '../config';
+import { addManagedNames } from '../import/adopt';
+import { buildImportedFiles } from '../import/to-manifests';
+import { MANIFEST_SCHEMA_PATH } from '../manifest';
+import { mapWithConcurrency } from '../reconcile/concurrency';
+import { readMarker, isManaged } from '../reconcile/ownership';
+import { listRemoteExceptions } from '../reconcile/remote';
+import { resolveContext } from './plan';
+import { targetOptions } from '../cli/target';
 
-export async function importCommand(_argv: string[], _io: CliIo): Promise<number> {
-  throw new Error('cvex import is not implemented yet');
+const importOptions = {
+  ...targetOptions,
+  out: { type: 'string' },
+  config: { type: 'string' },
+  all: { type: 'boolean' },
+  'no-adopt': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const IMPORT_HELP = `Usage: cvex import [--out DIR] [options]
+
+Writes the account's exceptions as manifests in DIR (default policies/): imported-aws.yaml,
+imported-azure.yaml, imported-gcp.yaml, sorted by name, so importing twice writes the same bytes.
+Nothing in CloudView changes. The imported names are added to \`manage\` in cvex.config.yaml so the
+repository owns them from now on (cvex plan then shows no changes).
+
+Options:
+  --out DIR        folder to write into (default policies)
+  --all            also import exceptions that cvex already manages (default: only the others)
+  --no-adopt       write the manifests but leave cvex.config.yaml alone
+  --config FILE    cvex.config.yaml to read and update
+${TARGET_HELP}
+`;
+
+async function readOptional(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    throw error;
+  }
+}
+
+export async function importCommand(argv: string[], io: CliIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: importOptions, allowPositionals: false, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values } = parsed;
+  if (values.help) {
+    io.stdout.write(IMPORT_HELP);
+    return 0;
+  }
+  const context = await resolveContext(values, io);
+  const outDir = path.resolve(io.cwd, values.out ?? 'policies');
+  const client = createCloudViewClient(context.target.client);
+  try {
+    const remote = await listRemoteExceptions(client);
+    const wanted = values.all ? remote : remote.filter((item) => !isManaged(item, context.manage));
+    const details = await mapWithConcurrency(wanted, context.target.client.concurrency ?? 2, (item) => client.getException(item.uuid));
+    const schemaPath = path.relative(outDir, MANIFEST_SCHEMA_PATH).split(path.sep).join('/');
+    const { files, skipped } = buildImportedFiles(details, context.timeZone, (text) => readMarker(text).explanation, schemaPath);
+
+    await mkdir(outDir, { recursive: true });
+    for (const file of files) {
+      await writeFile(path.join(outDir, file.name), file.text);
+      io.stdout.write(`wrote ${path.relative(io.cwd, path.join(outDir, file.name))} (${file.count} exceptions)\n`);
+    }
+    for (const item of skipped) io.stderr.write(`skipped ${item.name} (${item.uuid}): ${item.reason}\n`);
+
+    if (!values['no-adopt']) {
+      const imported = files.length === 0 ? [] : details.filter((detail) => !skipped.some((item) => item.uuid === detail.uuid));
+      const unmarked = imported.filter((detail) => readMarker(detail.explanation).marker === undefined).map((detail) => detail.name);
+      const configFile = path.resolve(io.cwd, typeof values.config === 'string' ? values.config : DEFAULT_CONFIG_FILE);
+      const { text, added } = addManagedNames(await readOptional(configFile), unmarked, context.manage);
+      if (added.length > 0) {
+        await writeFile(configFile, text);
+        io.stdout.write(`adopted ${added.length} exceptions: added their names to manage in ${path.relative(io.cwd, configFile)}\n`);
+      }
+    }
+    const total = files.reduce((sum, file) => sum + file.count, 0);
+    io.stdout.write(`imported ${total} of ${remote.length} remote exceptions (${client.requestCount()} requests)\n`);
+    return skipped.length > 0 ? 1 : 0;
+  } finally {
+    await client.close();
+  }
 }

@@ -1,5 +1,90 @@
-import type { CliIo } from '../cli/io';
+// `cvex tag [PATH...]`: the applyTags stage alone. Resources created after the last run are not
+// tagged until it runs again, so this is what a schedule calls (exceptions-drift.yml).
+import { parseArgs } from 'node:util';
+import { createCloudViewClient } from '../api/client';
+import { type CliIo, UsageError } from '../cli/io';
+import { TARGET_HELP, targetOptions } from '../cli/target';
+import { withGovernance } from '../governance';
+import { loadAndValidate } from '../manifest';
+import { hasErrors } from '../model/findings';
+import { previewTagStage, runTagStage } from '../reconcile/tag-stage';
+import { formatFinding, resolveContext } from './plan';
 
-export async function tagCommand(_argv: string[], _io: CliIo): Promise<number> {
-  throw new Error('cvex tag is not implemented yet');
+const tagOptions = {
+  ...targetOptions,
+  config: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  format: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const TAG_HELP = `Usage: cvex tag [PATH...] [options]
+
+Runs every applyTags rule of the manifests: tags the evaluations whose resource id matches the
+rule's regex, so QUALYSTAG exceptions cover them. Run it on a schedule.
+
+Options:
+  --dry-run            only count what each rule matches (evaluations list by regex)
+  --format text|json   output (default text)
+  --config FILE        cvex.config.yaml to read
+${TARGET_HELP}
+`;
+
+export async function tagCommand(argv: string[], io: CliIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: tagOptions, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.stdout.write(TAG_HELP);
+    return 0;
+  }
+  const format = values.format ?? 'text';
+  if (format !== 'text' && format !== 'json') throw new UsageError(`--format: expected text or json, got '${format}'`);
+  const context = await resolveContext(values, io);
+  const paths = positionals.length > 0 ? positionals : (context.config.manifests ?? []);
+  const validation = withGovernance(await loadAndValidate(paths, { cwd: io.cwd, timeZone: context.timeZone }), context.config.governance);
+  for (const finding of validation.findings) io.stderr.write(`${formatFinding(finding)}\n`);
+  if (hasErrors(validation.findings)) {
+    io.stderr.write('cvex tag: the manifests are invalid; nothing was sent to CloudView.\n');
+    return 1;
+  }
+  const rules = validation.manifests.applyTags;
+  if (rules.length === 0) {
+    io.stdout.write(format === 'json' ? `${JSON.stringify({ rules: [] }, null, 2)}\n` : 'No applyTags rules in the manifests: nothing to do.\n');
+    return 0;
+  }
+  const client = createCloudViewClient(context.target.client);
+  try {
+    if (values['dry-run']) {
+      const { previews, warnings } = await previewTagStage(client, rules);
+      if (format === 'json') {
+        io.stdout.write(`${JSON.stringify({ dryRun: true, rules: previews, warnings }, null, 2)}\n`);
+      } else {
+        for (const preview of previews) {
+          const more = preview.matchCountCapped ? '+' : '';
+          io.stdout.write(`~ ${preview.cloudType} /${preview.regex}/ → [${preview.tagNames.join(', ')}]: ${preview.matchCount}${more} evaluations${preview.sampleResourceIds.length > 0 ? `, e.g. ${preview.sampleResourceIds.join(', ')}` : ''}\n`);
+        }
+        for (const warning of warnings) io.stderr.write(`warning: ${warning.message}\n`);
+      }
+      return 0;
+    }
+    const results = await runTagStage(client, rules);
+    if (format === 'json') {
+      io.stdout.write(`${JSON.stringify({ dryRun: false, rules: results }, null, 2)}\n`);
+    } else {
+      for (const result of results) {
+        const head = `${result.cloudType} /${result.regex}/ → [${result.tagNames.join(', ')}]`;
+        io.stdout.write(result.ok ? `✓ ${head}: ${result.message}\n` : `✗ ${head}: ${result.message}\n`);
+      }
+      const failed = results.filter((result) => !result.ok).length;
+      io.stdout.write(`${results.length - failed} of ${results.length} rules applied${failed > 0 ? `, ${failed} failed` : ''}.\n`);
+    }
+    return results.every((result) => result.ok) ? 0 : 1;
+  } finally {
+    await client.close();
+  }
 }
