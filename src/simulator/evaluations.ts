@@ -28,8 +28,9 @@ interface CloudWorld {
 
 export const resourceKey = (accountId: string, resourceId: string): string => `${accountId}\u0000${resourceId}`;
 
-function evaluationUuid(resourceUuid: string, controlId: number): string {
-  const hex = createHash('sha1').update(`${resourceUuid}:${controlId}`).digest('hex');
+/** A stable uuid-shaped id derived from text (name-based, like a v5 uuid), so ids survive restarts. */
+export function derivedUuid(text: string): string {
+  const hex = createHash('sha1').update(text).digest('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
@@ -52,7 +53,7 @@ export class EvaluationWorld implements Catalog {
           const control = controls.get(controlId);
           if (!control) throw new Error(`seed: ${cloud} resource ${resource.resourceId} has a result for unknown control ${controlId}`);
           const evaluation: Evaluation = {
-            uuid: evaluationUuid(resource.uuid, controlId),
+            uuid: derivedUuid(`${resource.uuid}:${controlId}`),
             resource,
             control,
             connector,

@@ -1,7 +1,6 @@
 // /rest/v1/exceptions/*: create, list, detail, delete, with the field renames between the three shapes.
-import { createHash } from 'node:crypto';
 import { formatQualysTimestamp } from '../model/dates';
-import type { CloudType } from '../model/exception';
+import { derivedUuid } from './evaluations';
 import { badRequest, HttpError, parseFilter, parsePaging, type Reply, type RouteContext, springError, springPage } from './http';
 import { SORT_KEYS, type SortKey, stateOf, type StoredException } from './store';
 import { validateCreateBody } from './validate';
@@ -105,11 +104,6 @@ export function listExceptions(ctx: RouteContext): Reply {
   return { status: 200, body: springPage(items, paging, sort !== undefined, (record) => listItem(record, nowMs)) };
 }
 
-function resourceUuid(cloud: CloudType, accountId: string, resourceId: string): string {
-  const hex = createHash('sha1').update(`${cloud}:${accountId}:${resourceId}`).digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-b${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-}
-
 export function getException(ctx: RouteContext): Reply {
   const record = ctx.store.get(ctx.params[0]);
   if (!record) throw new HttpError(springError(404, `Exception not found: ${ctx.params[0]}`, ctx.path, ctx.now));
@@ -145,7 +139,7 @@ export function getException(ctx: RouteContext): Reply {
           resourceType: seeded?.resourceType ?? null,
           resourceId: resource.resourceId,
           account: resource.accountId,
-          uuid: seeded?.uuid ?? resourceUuid(cloud, resource.accountId, resource.resourceId),
+          uuid: seeded?.uuid ?? derivedUuid(`${cloud}:${resource.accountId}:${resource.resourceId}`),
         };
       }),
       controls: spec.controlIds.map((id) => {
