@@ -199,3 +199,16 @@ describe('cvex validate', () => {
     expect(stdout).toContain('Usage: cvex validate [options] [PATH...]');
   });
 });
+
+describe('findings renderers', () => {
+  it('escape GitHub workflow command data and properties', async () => {
+    const { escapeData, escapeProperty, renderFindingsGithub } = await import('../../src/render/findings');
+    expect(escapeData('50% done\r\nnext')).toBe('50%25 done%0D%0Anext');
+    expect(escapeProperty('a,b:c%\n')).toBe('a%2Cb%3Ac%25%0A');
+    const rendered = renderFindingsGithub(
+      [{ severity: 'warning', rule: 'file.none', message: 'line one\nline two', file: 'x,y.yaml', line: 0, column: 0, path: '' }],
+      { files: 0, exceptions: 0 },
+    );
+    expect(rendered).toBe('::warning file=x%2Cy.yaml,title=file.none::line one%0Aline two\n0 errors, 1 warning in 0 files (0 exceptions)\n');
+  });
+});

@@ -1,0 +1,153 @@
+// What loadAndValidate hands to the rest of the pipeline: merged specs, metadata, locations, tag rules.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadAndValidate } from '../../src/manifest';
+import { hasErrors } from '../../src/model/findings';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'manifests');
+const NOW = new Date('2026-11-23T12:00:00Z');
+
+const folders: string[] = [];
+function tempTree(files: Record<string, string>): string {
+  const root = mkdtempSync(path.join(tmpdir(), 'cvex-manifest-'));
+  folders.push(root);
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(root, name)), { recursive: true });
+    writeFileSync(path.join(root, name), text);
+  }
+  return root;
+}
+afterAll(() => {
+  for (const folder of folders) rmSync(folder, { recursive: true, force: true });
+});
+
+const CONNECTOR = (name: string, endDate = '2027-05-31') => `exceptions:
+  - name: ${name}
+    cloudType: AWS
+    exceptionScope: CONNECTOR
+    explanation: x
+    exceptionReason: Other
+    startDate: 2026-11-01
+    endDate: ${endDate}
+    controlIds: [2]
+    accountIds: ["555566667777"]
+`;
+
+describe('loadAndValidate', () => {
+  it('returns the example policies as specs in file order, with defaults and metadata merged', async () => {
+    const result = await loadAndValidate([], { cwd: ROOT, now: NOW });
+    expect(result.findings).toEqual([]);
+    expect(result.fileCount).toBe(3);
+    expect(result.manifests.files).toEqual(['policies/aws.yaml', 'policies/azure.yaml', 'policies/gcp.yaml']);
+    expect(result.manifests.exceptions).toHaveLength(10);
+    const [first] = result.manifests.exceptions;
+    expect(first).toEqual({
+      spec: {
+        name: 'aws-prod-public-assets-bucket',
+        cloudType: 'AWS',
+        exceptionScope: 'RESOURCE',
+        explanation: 'The public-assets bucket serves www.acme.example; public read is intended.',
+        exceptionReason: 'False Positive',
+        startDate: '2026-11-01',
+        endDate: '2027-05-31',
+        controlIds: [1],
+        resources: [{ resourceId: 'arn:aws:s3:::acme-prod-public-assets', accountId: '123456789012', region: 'us-east-1' }],
+      },
+      metadata: { owner: 'platform-security', ticket: 'SEC-1042', approvedBy: 'ciso@acme.example' },
+      location: { file: 'policies/aws.yaml', line: 14, column: 5 },
+    });
+    expect(Object.keys(first.spec)).toEqual(['name', 'cloudType', 'exceptionScope', 'explanation', 'exceptionReason', 'startDate', 'endDate', 'controlIds', 'resources']);
+    const scopes = new Set(result.manifests.exceptions.map((e) => `${e.spec.cloudType}/${e.spec.exceptionScope}`));
+    expect(scopes.size).toBe(9);
+    expect(result.manifests.applyTags).toEqual([
+      {
+        cloudType: 'AWS',
+        regex: '^arn:aws:ssm:us-east-1:123456789012:parameter\\/app\\/\\"legacy\\"\\/.*$',
+        tagNames: ['legacy'],
+        location: { file: 'policies/aws.yaml', line: 69, column: 5 },
+      },
+      expect.objectContaining({ cloudType: 'GCP', tagNames: ['data-pii-orders'], location: expect.objectContaining({ file: 'policies/gcp.yaml' }) }),
+    ]);
+  });
+
+  it('the example applyTags regexes match the resource ids they are written for', async () => {
+    const result = await loadAndValidate([], { cwd: ROOT, now: NOW });
+    const [aws, gcp] = result.manifests.applyTags;
+    expect(new RegExp(aws.regex).test('arn:aws:ssm:us-east-1:123456789012:parameter/app/"legacy"/db-password')).toBe(true);
+    expect(new RegExp(gcp.regex).test('//sqladmin.googleapis.com/projects/acme-prod-1234/instances/orders-db')).toBe(true);
+  });
+
+  it('leaves exceptions that failed a rule out of the manifests, keeps the rest', async () => {
+    const result = await loadAndValidate(['invalid/every-error-reported.yaml'], { cwd: FIXTURES, now: NOW });
+    expect(hasErrors(result.findings)).toBe(true);
+    expect(result.exceptionCount).toBe(3);
+    expect(result.manifests.exceptions).toEqual([]);
+    const partial = await loadAndValidate(['valid/defaults-merged.yaml', 'invalid/date-calendar-feb-30.yaml'], { cwd: FIXTURES, now: NOW });
+    expect(partial.manifests.exceptions.map((e) => e.spec.name)).toEqual(['uses-defaults', 'overrides-defaults']);
+  });
+
+  it('merges defaults: own values win, metadata merges key by key', async () => {
+    const result = await loadAndValidate(['valid/defaults-merged.yaml'], { cwd: FIXTURES, now: NOW });
+    const [usesDefaults, overrides] = result.manifests.exceptions;
+    expect(usesDefaults.spec).toMatchObject({ cloudType: 'AWS', exceptionReason: 'Risk Accepted', startDate: '2026-11-01', endDate: '2027-05-31' });
+    expect(usesDefaults.metadata).toEqual({ owner: 'platform-security', ticket: 'SEC-2' });
+    expect(overrides.spec).toMatchObject({ cloudType: 'GCP', exceptionReason: 'Other', endDate: '2027-12-31' });
+    expect(overrides.metadata).toEqual({ owner: 'platform-security' });
+  });
+
+  it('decides "past" in the subscription time zone', async () => {
+    const root = tempTree({ 'policies/a.yaml': CONNECTOR('ends-today-utc', '2026-11-23') });
+    const evening = new Date('2026-11-23T20:00:00Z');
+    const utc = await loadAndValidate([], { cwd: root, now: evening });
+    expect(utc.findings).toEqual([]);
+    const kolkata = await loadAndValidate([], { cwd: root, now: evening, timeZone: 'Asia/Kolkata' });
+    expect(kolkata.findings.map((f) => [f.rule, f.severity])).toEqual([['date.past', 'warning']]);
+    expect(kolkata.findings[0].message).toContain('today is 2026-11-24');
+  });
+
+  it('finds manifests by folder and glob, skipping dot folders and other extensions', async () => {
+    const root = tempTree({
+      'policies/a.yaml': CONNECTOR('a'),
+      'policies/team/b.yml': CONNECTOR('b'),
+      'policies/.hidden/c.yaml': CONNECTOR('c'),
+      'policies/notes.txt': 'not yaml',
+      'other/d.yaml': CONNECTOR('d'),
+    });
+    expect((await loadAndValidate([], { cwd: root, now: NOW })).manifests.files).toEqual(['policies/a.yaml', 'policies/team/b.yml']);
+    expect((await loadAndValidate(['other'], { cwd: root, now: NOW })).manifests.files).toEqual(['other/d.yaml']);
+    expect((await loadAndValidate(['**/*.yaml'], { cwd: root, now: NOW })).manifests.files).toEqual(['other/d.yaml', 'policies/a.yaml']);
+    const both = await loadAndValidate(['policies', 'policies/a.yaml'], { cwd: root, now: NOW });
+    expect(both.manifests.files).toEqual(['policies/a.yaml', 'policies/team/b.yml']);
+    const none = await loadAndValidate(['nothing/*.yaml'], { cwd: root, now: NOW });
+    expect(none.findings.map((f) => [f.rule, f.severity, f.file])).toEqual([['file.none', 'warning', 'nothing/*.yaml']]);
+  });
+
+  it('checks names across every file and reports each place', async () => {
+    const root = tempTree({ 'policies/a.yaml': CONNECTOR('same'), 'policies/b/c.yaml': CONNECTOR('same'), 'policies/d.yaml': CONNECTOR('same') });
+    const result = await loadAndValidate([], { cwd: root, now: NOW });
+    const duplicates = result.findings.filter((f) => f.rule === 'name.duplicate');
+    expect(duplicates.map((f) => `${f.file}:${f.line}`)).toEqual(['policies/a.yaml:2', 'policies/b/c.yaml:2', 'policies/d.yaml:2']);
+    expect(duplicates[0].message).toContain('policies/b/c.yaml:2:11, policies/d.yaml:2:11');
+  });
+
+  it('handles 10,000 exceptions in one pass without quadratic work', async () => {
+    const files: Record<string, string> = {};
+    for (let file = 0; file < 10; file += 1) {
+      const items = Array.from({ length: 1_000 }, (_v, i) => {
+        const n = file * 1_000 + i;
+        return CONNECTOR(`bulk-${n}`).split('\n').slice(1).join('\n').replace('"555566667777"', `"${100000000000 + n}"`);
+      });
+      files[`policies/bulk-${file}.yaml`] = `exceptions:\n${items.join('')}`;
+    }
+    const root = tempTree(files);
+    const started = performance.now();
+    const result = await loadAndValidate([], { cwd: root, now: NOW });
+    expect(result.findings).toEqual([]);
+    expect(result.manifests.exceptions).toHaveLength(10_000);
+    expect(result.manifests.exceptions[9_999].location).toEqual({ file: 'policies/bulk-9.yaml', line: 2 + 999 * 9, column: 5 });
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+});
