@@ -176,6 +176,7 @@ async function applyPlan(plan: Plan, context: ReconcileContext, client: CloudVie
         uuidBefore: result.uuidBefore,
         uuidAfter: result.uuidAfter,
         result: result.result,
+        ...(result.verified ? { verified: true } : {}),
         ...(result.error ? { error: result.error } : {}),
         commit: context.commit,
         actor,

@@ -9,6 +9,8 @@ export interface AuditRecord {
   uuidBefore: string | null;
   uuidAfter: string | null;
   result: 'succeeded' | 'failed';
+  /** The call failed ambiguously (reset, timeout, 5xx) and looking showed it had happened. */
+  verified?: boolean;
   error?: string;
   commit: string;
   actor: string | null;

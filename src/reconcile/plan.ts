@@ -114,7 +114,7 @@ export function buildPlan(input: PlanInput, options: PlanOptions): Plan {
         name: spec.name,
         uuid: remote.uuid,
         source: location,
-        message: `${spec.name} already exists in CloudView (${remote.uuid}) and is not managed by cvex; run \`cvex import\` to adopt it, or rename the manifest exception`,
+        message: `${spec.name} already exists in CloudView (${remote.uuid}) and is not managed by cvex; run \`cvex import\` to adopt it (or claim it with a \`manage:\` glob in cvex.config.yaml), or rename the manifest exception`,
       });
       continue;
     }

@@ -68,7 +68,7 @@ export function renderTextPlan(plan: Plan, options: { color: boolean }): string 
     lines.push('Tag stage (applyTags):');
     for (const tag of plan.tags) {
       const sample = tag.sampleResourceIds.length > 0 ? `: ${tag.sampleResourceIds.map(terminalSafe).join(', ')}` : '';
-      lines.push(`  ${tag.cloudType} /${terminalSafe(tag.regex)}/ → ${tag.tagNames.map(terminalSafe).join(', ')}: ${tag.matchCount} evaluations${sample}`);
+      lines.push(`  ${tag.cloudType} /${terminalSafe(tag.regex)}/ → ${tag.tagNames.map(terminalSafe).join(', ')}: ${tag.matchCount}${tag.matchCountCapped ? '+' : ''} ${tag.matchCount === 1 ? 'evaluation' : 'evaluations'}${sample}`);
     }
     lines.push('');
   }
