@@ -305,8 +305,26 @@ describe('exceptions-drift.yml', SLOW, () => {
     expectNoSecrets(issue.body, drifted.summary, ...issue.comments.map((c) => c.body));
   });
 
-  // Waits for `cvex tag` (issue 4): the tag stage step succeeds and a clean scheduled run is a green job.
-  it.todo('runs the tag stage (npx cvex tag) after the plan, and a clean run is a green job');
+  it('runs the tag stage (npx cvex tag) after the plan, and a clean run is a green job', async () => {
+    const checkout = () => makeCheckout({ 'policies/aws.yaml': manifest() });
+    expect((await runJob(workflows.apply, 'apply', context(await checkout(), 'push'))).status).toBe('success');
+    simulator.resetCounters();
+    const run = await runJob(workflows.drift, 'drift', context(await checkout(), 'schedule'));
+    expect(run.status, describeRun(run)).toBe('success');
+    expect(run.steps.map((s) => `${s.id ?? s.name}: ${s.outcome}`)).toEqual([
+      'actions/checkout@v4: success',
+      'actions/setup-node@v4: success',
+      'npm ci: success',
+      'drift: success',
+      'Open or update the drift issue: skipped',
+      'Close the drift issue: success',
+      'Tag stage: success',
+      'Exceptions ending soon: success',
+    ]);
+    expect(run.step('Tag stage').script).toBe('npx cvex tag');
+    expect(run.step('Tag stage').stdout).toMatch(/AWS \/arn:aws:s3:::acme-prod-\.\*\/ → \[cvex-reviewed\].*\d+ evaluations/);
+    expect(simulator.counters().byRoute['evaluations.applyTags']).toBe(1);
+  });
 
   it('an error (not drift) fails the job and leaves the issue alone', async () => {
     const cwd = await makeCheckout({ 'policies/aws.yaml': manifest() });
