@@ -53,9 +53,12 @@ export function checkSchema(manifest: ManifestFile): SchemaCheck {
 
 function toFinding(error: ErrorObject, manifest: ManifestFile): Finding | undefined {
   const base = instancePathSegments(error.instancePath, manifest.merged);
-  // The exception definition's allOf holds the scope rules and nothing else (see the schema).
-  const scopeRule = error.schemaPath.startsWith('#/allOf/');
+  // Scope rules are the exception definition's allOf if/then branches (schemaPath restarts at a $ref);
+  // the top-level allOf uses if/else only, for fields that defaults may provide (see the schema).
+  const scopeRule = /^#\/allOf\/\d+\/then\//.test(error.schemaPath);
   if (error.keyword === 'if') return undefined;
+  // The if/else rules repeat `type` only because strict mode asks for it; the main schema reports wrong types.
+  if (error.keyword === 'type' && /^#\/allOf\/\d+\/else\//.test(error.schemaPath)) return undefined;
   if (scopeRule) return scopeFinding(error, base, manifest);
 
   const params = error.params as Record<string, unknown>;
