@@ -177,6 +177,24 @@ describe('exceptions-plan.yml', SLOW, () => {
     expect(comments()[0].body).not.toContain('team-a-prod-versioning-all');
   });
 
+  it('a governance violation fails the pull request before anything reaches Qualys', async () => {
+    const cwd = await makeCheckout({
+      'policies/aws.yaml': manifest(),
+      'cvex.config.yaml': 'version: 1\ngovernance:\n  requiredMetadata: [approvedBy]\n',
+    });
+    const pr = github.addPullRequest();
+    const run = await runJob(workflows.plan, 'plan', context(cwd, 'pull_request', { pull_request: { number: pr, head: { repo: { fork: false } } } }));
+    expect(run.status).toBe('failure');
+    // Reported by `cvex validate` (inline on the diff) or, at the latest, by `cvex plan`.
+    const reported = run.steps.map((s) => `${s.stdout}${s.stderr}`).join('\n');
+    expect(reported).toContain('metadata.approvedBy');
+    expect(simulator.counters().byRoute['exceptions.create'] ?? 0).toBe(0);
+    expect(simulator.exceptions()).toEqual([]);
+    const [comment] = github.issues.get(pr)!.comments;
+    expect(comment.body).toMatch(/No plan: the manifests did not validate|`cvex` failed/);
+    expect(comment.body).not.toContain('➕ create');
+  });
+
   it('fork pull request: validation only, with a clear note, no secrets used, nothing posted', async () => {
     const cwd = await makeCheckout({ 'policies/aws.yaml': manifest() });
     const pr = github.addPullRequest();
