@@ -9,12 +9,16 @@ import type { PathSegment } from './parse-yaml';
 const DATE_FIELDS = ['startDate', 'endDate'] as const;
 const DATE_SHAPE = /^\d{4}-\d{2}-\d{2}$/;
 
-/** Per-file rules. `today` is the current date in the subscription's time zone. */
+/** Per-file rules. `today` is the current date in the subscription's time zone ('' skips the expiry check). */
 export function checkFileSemantics(manifest: ManifestFile, today: string): Finding[] {
   const findings: Finding[] = [];
   const defaults = manifest.raw.defaults;
-  if (isMapping(defaults)) checkDates(manifest, defaults, ['defaults'], today, findings);
   const items = manifest.merged.exceptions;
+  if (isMapping(defaults)) {
+    // An expired default endDate only matters if some exception still inherits it.
+    const inherited = Array.isArray(items) && items.some((_item, index) => manifest.defaultsPathOf(['exceptions', index, 'endDate']));
+    checkDates(manifest, defaults, ['defaults'], inherited ? today : '', findings);
+  }
   if (Array.isArray(items)) {
     items.forEach((item, index) => {
       if (isMapping(item)) checkDates(manifest, item, ['exceptions', index], today, findings);
