@@ -106,7 +106,9 @@ export function parseYamlFully(text: string, file: string): ParsedYaml {
     }
   }
   for (const warning of doc.warnings) {
-    issue('yaml.warning', firstLine(warning.message), warning.pos[0], 'warning');
+    const message = firstLine(warning.message);
+    const tag = /^Unresolved tag: (\S+)/.exec(message)?.[1];
+    issue('yaml.warning', tag ? `unknown YAML tag ${tag}: the value is read as plain text` : message, warning.pos[0], 'warning');
   }
 
   let value: unknown;

@@ -90,7 +90,7 @@ function toFinding(error: ErrorObject, manifest: ManifestFile): Finding | undefi
     case 'const':
       message = `\`${label}\` must be ${JSON.stringify(params.allowedValue)}; got ${describe(error.data)}`;
       break;
-    case 'pattern':
+    case 'pattern': // the schema's only pattern is the date's
       message = `\`${label}\` must be a date written YYYY-MM-DD; got ${describe(error.data)}`;
       break;
     case 'minItems':
@@ -100,7 +100,7 @@ function toFinding(error: ErrorObject, manifest: ManifestFile): Finding | undefi
       message = `\`${label}\` must not be an empty string`;
       break;
     case 'minimum':
-      message = `\`${fieldLabel(base)}\` must be a positive integer; got ${describe(error.data)}`;
+      message = `\`${label}\` must be a positive integer; got ${describe(error.data)}`;
       break;
     case 'uniqueItems': {
       const later = Math.max(Number(params.i), Number(params.j));
@@ -116,9 +116,9 @@ function toFinding(error: ErrorObject, manifest: ManifestFile): Finding | undefi
   }
   // An intrinsic error in a value that came from defaults is reported once, by the check of `defaults` itself.
   if (target[0] === 'exceptions' && manifest.defaultsPathOf(anchor)) return undefined;
-  const finding = manifest.finding('error', `schema.${error.keyword}`, message, target, atKey);
-  const position = manifest.positionOf(anchor, atKey);
-  return { ...finding, ...position };
+  // The path names the field at fault; the position is the nearest node that exists (a missing
+  // field's mapping, an unknown field's key, a repeated item).
+  return { ...manifest.finding('error', `schema.${error.keyword}`, message, target), ...manifest.positionOf(anchor, atKey) };
 }
 
 function scopeFinding(error: ErrorObject, base: PathSegment[], manifest: ManifestFile): Finding | undefined {
