@@ -1,6 +1,8 @@
 // `cvex validate [PATH...]`: check manifests; exit 0 when valid (warnings allowed), 1 on any error.
 import { parseArgs } from 'node:util';
 import { type CliIo, UsageError, useColor } from '../cli/io';
+import { loadConfig } from '../config';
+import { withGovernance } from '../governance';
 import { loadAndValidate } from '../manifest';
 import { hasErrors } from '../model/findings';
 import { renderFindingsGithub, renderFindingsJson, renderFindingsText } from '../render/findings';
@@ -11,7 +13,9 @@ type Format = (typeof FORMATS)[number];
 export const VALIDATE_USAGE = `Usage: cvex validate [options] [PATH...]
 
 Checks exception manifests against schemas/exception-manifest.schema.json and the semantic rules.
-PATHs are files, folders or globs relative to the current folder (default: policies/**/*.{yaml,yml}).
+PATHs are files, folders or globs relative to the current folder (default: \`manifests\` in
+cvex.config.yaml, else policies/**/*.{yaml,yml}). The config's \`timezone\` decides which endDates
+are past, and its \`governance\` rules are checked too.
 
 Options:
   -f, --format text|json|github   output format (default: text)
@@ -44,7 +48,12 @@ export async function validateCommand(argv: string[], io: CliIo): Promise<number
     throw new UsageError(`--format must be one of ${FORMATS.join(', ')} (got '${format}')`);
   }
 
-  const result = await loadAndValidate(parsed.positionals, { cwd: io.cwd });
+  // cvex.config.yaml is optional; a broken one is a ConfigError (one line, exit 1).
+  const config = await loadConfig(io.cwd);
+  const paths = parsed.positionals.length > 0 ? parsed.positionals : (config.manifests ?? []);
+  const validation = await loadAndValidate(paths, { cwd: io.cwd, timeZone: config.timezone });
+  // Governance violations are errors like any other, so a pull request that breaks them fails here.
+  const result = withGovernance(validation, config.governance);
   const summary = { files: result.fileCount, exceptions: result.exceptionCount };
   const render: Record<Format, () => string> = {
     text: () => renderFindingsText(result.findings, summary, { color: useColor(io.stdout, io.env) }),

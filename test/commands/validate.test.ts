@@ -182,6 +182,28 @@ describe('cvex validate', () => {
     expect(coloured.stdout).toContain('\u001b[33mwarning\u001b[0m');
   });
 
+  it('uses cvex.config.yaml: manifests globs, time zone and governance rules', async () => {
+    const folder = tempFolder({
+      'cvex.config.yaml': 'timezone: Pacific/Kiritimati\nmanifests: ["*.yml"]\ngovernance:\n  requiredMetadata: [owner]\n',
+      'ignored.yaml': 'not: a manifest\n',
+      'team.yml': VALID_CONNECTOR.replace('startDate: 2026-11-01', 'startDate: 2026-01-01').replace('endDate: 2027-05-31', 'endDate: 2026-06-30'),
+    });
+    const { code, stdout } = await run(['--format', 'json'], folder);
+    expect(code).toBe(1);
+    const result = JSON.parse(stdout);
+    expect(result.files).toBe(1);
+    expect(result.errors.map((e: { rule: string; path: string }) => [e.rule, e.path])).toEqual([['governance.required-metadata', 'exceptions.0.metadata.owner']]);
+    expect(result.warnings.map((e: { rule: string }) => e.rule)).toEqual(['date.past']);
+  });
+
+  it('fails with one line on a broken cvex.config.yaml', async () => {
+    const folder = tempFolder({ 'cvex.config.yaml': 'timezone: [not, a, zone]\n' });
+    const { code, stdout, stderr } = await run([], folder);
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/^cvex validate: ConfigError: .*cvex\.config\.yaml/);
+  });
+
   it.each([
     [['--format', 'xml'], /--format must be one of text, json, github/],
     [['--bogus'], /Unknown option '--bogus'/],
