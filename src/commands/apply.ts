@@ -13,7 +13,7 @@ import { listRemoteExceptions } from '../reconcile/remote';
 import { runTagStage } from '../reconcile/tag-stage';
 import type { Plan } from '../reconcile/types';
 import { renderTextPlan } from '../render/plan-text';
-import { formatFinding, planOptions, resolveContext, runPlan, type ReconcileContext } from './plan';
+import { blockedMessage, formatFinding, planOptions, resolveContext, runPlan, type ReconcileContext } from './plan';
 
 const applyOptions = {
   ...planOptions,
@@ -103,7 +103,7 @@ export async function applyCommand(argv: string[], io: CliIo): Promise<number> {
     for (const finding of run.findings) io.stderr.write(`${formatFinding(finding)}\n`);
     if (!run.plan) {
       await client.close();
-      io.stderr.write('cvex apply: the manifests are invalid; nothing was sent to CloudView.\n');
+      io.stderr.write(blockedMessage('apply', run.blockedBy));
       return 1;
     }
     plan = run.plan;

@@ -8,6 +8,7 @@ import { type CliIo, UsageError, useColor } from '../cli/io';
 import { TARGET_ENV, TARGET_HELP, resolveTarget, targetOptions, type ResolvedTarget } from '../cli/target';
 import { loadConfig, type CvexConfig } from '../config';
 import { withGovernance } from '../governance';
+import { checkInventory } from '../inventory';
 import { loadAndValidate } from '../manifest';
 import { type Finding, hasErrors } from '../model/findings';
 import { SAFETY_DEFAULTS, type PlanOptions } from '../reconcile/plan';
@@ -24,6 +25,8 @@ export const planOptions = {
   format: { type: 'string' },
   out: { type: 'string' },
   'detailed-exitcode': { type: 'boolean' },
+  strict: { type: 'boolean' },
+  'skip-inventory': { type: 'boolean' },
   'max-deletes': { type: 'string' },
   'max-delete-percent': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -39,6 +42,8 @@ Options:
   --format text|json|markdown   output (json: schemas/plan.schema.json; markdown: a PR comment)
   --out FILE                also save the plan JSON, for \`cvex apply --plan FILE\`
   --detailed-exitcode       exit 0 with no changes, 2 with changes, 1 on error
+  --strict                  inventory findings (unknown account, control or resource, connector in ERROR) are errors
+  --skip-inventory          do not check the manifests against the account's connectors, controls and resources
   --max-deletes N           deletes allowed without --force (default ${SAFETY_DEFAULTS.maxDeletes})
   --max-delete-percent P    share of managed exceptions allowed without --force (default ${SAFETY_DEFAULTS.maxDeletePercent})
 ${TARGET_HELP}
@@ -64,6 +69,10 @@ export interface ReconcileContext {
   maxDeletes: number;
   maxDeletePercent: number;
   auditLog?: string;
+  /** --strict: inventory findings are errors, and nothing is planned while there are any. */
+  strict: boolean;
+  /** --skip-inventory: no inventory reads at all. */
+  skipInventory: boolean;
 }
 
 /** Config, then target: flags beat the environment, which beats the config file. */
@@ -85,6 +94,8 @@ export async function resolveContext(values: Values, io: CliIo): Promise<Reconci
     maxDeletes: parseCount(values, 'max-deletes', config.maxDeletes ?? SAFETY_DEFAULTS.maxDeletes),
     maxDeletePercent: parseCount(values, 'max-delete-percent', config.maxDeletePercent ?? SAFETY_DEFAULTS.maxDeletePercent),
     auditLog: config.auditLog,
+    strict: values.strict === true,
+    skipInventory: values['skip-inventory'] === true,
   };
 }
 
@@ -107,6 +118,8 @@ export function formatFinding(finding: Finding): string {
 
 export interface PlanRun {
   plan?: Plan;
+  /** Why there is no plan: invalid manifests (nothing was sent) or strict inventory errors (only reads were sent). */
+  blockedBy?: 'manifests' | 'inventory';
   /** Set when the manifests are invalid: nothing was sent. */
   findings: Finding[];
   client: CloudViewClient;
@@ -118,7 +131,11 @@ export async function runPlan(paths: string[], context: ReconcileContext, io: Cl
   // Governance rules (config `governance`) block like schema errors: nothing is sent when they fail.
   const validation = withGovernance(await loadAndValidate(manifestPaths, { cwd: io.cwd, timeZone: context.timeZone }), context.config.governance);
   const client = createCloudViewClient(context.target.client);
-  if (hasErrors(validation.findings)) return { findings: validation.findings, client };
+  if (hasErrors(validation.findings)) return { findings: validation.findings, client, blockedBy: 'manifests' };
+  // The manifests against the account's real inventory (docs/inventory.md): one connectors listing per
+  // cloud, one summary per account, a few resource pages; never one request per exception.
+  const inventoryFindings = context.skipInventory ? [] : await checkInventory(validation.manifests.exceptions, client, { strict: context.strict });
+  if (hasErrors(inventoryFindings)) return { findings: [...validation.findings, ...inventoryFindings], client, blockedBy: 'inventory' };
   const options: PlanOptions = {
     timeZone: context.timeZone,
     manage: context.manage,
@@ -133,7 +150,15 @@ export async function runPlan(paths: string[], context: ReconcileContext, io: Cl
     { exceptions: validation.manifests.exceptions, applyTags: validation.manifests.applyTags },
     { ...options, concurrency: context.target.client.concurrency },
   );
+  // Inventory warnings live in the plan (not on stderr), so the pull-request comment shows them.
+  for (const finding of inventoryFindings) plan.warnings.push({ code: finding.rule, message: formatFinding(finding) });
   return { plan, findings: validation.findings, client };
+}
+
+export function blockedMessage(command: string, blockedBy: PlanRun['blockedBy']): string {
+  return blockedBy === 'inventory'
+    ? `cvex ${command}: the manifests do not match the account's inventory (--strict); nothing was changed in CloudView.\n`
+    : `cvex ${command}: the manifests are invalid; nothing was sent to CloudView.\n`;
 }
 
 export function renderPlan(plan: Plan, format: PlanFormat, io: CliIo): string {
@@ -166,7 +191,7 @@ export async function planCommand(argv: string[], io: CliIo): Promise<number> {
   try {
     for (const finding of run.findings) io.stderr.write(`${formatFinding(finding)}\n`);
     if (!run.plan) {
-      io.stderr.write('cvex plan: the manifests are invalid; nothing was sent to CloudView.\n');
+      io.stderr.write(blockedMessage('plan', run.blockedBy));
       return 1;
     }
     const plan = run.plan;

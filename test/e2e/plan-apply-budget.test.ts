@@ -2,7 +2,7 @@
 // subscription (~300 calls an hour, 2 concurrent calls, dates in the subscription's time zone).
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Plan } from '../../src/reconcile/types';
-import { awsException, manyExceptions, startWorld, type World } from '../reconcile/e2e-harness';
+import { awsException, exceptionRequests, manyExceptions, startWorld, type World } from '../reconcile/e2e-harness';
 
 let world: World | undefined;
 afterEach(async () => {
@@ -28,7 +28,7 @@ describe('request budget', () => {
     const plan = await planJson(world);
     expect(plan.summary).toEqual({ create: 0, delete: 0, replace: 0, unchanged: 250 });
     // 251 remote exceptions (250 managed + 1 UI-made) → 3 pages; not one request per exception.
-    expect(world.sim.counters()).toEqual({ total: 3, byRoute: { 'exceptions.list': 3 } });
+    expect(exceptionRequests(world.sim)).toEqual({ total: 3, byRoute: { 'exceptions.list': 3 } });
 
     // 1% changed in the repository: 3 list requests + one detail per changed exception.
     const changed = desired.map((spec, index) => (index % 100 === 0 ? { ...spec, endDate: '2027-03-31' } : spec));
@@ -36,12 +36,36 @@ describe('request budget', () => {
     world.sim.resetCounters();
     const onePercent = await planJson(world);
     expect(onePercent.summary.replace).toBe(3);
-    expect(world.sim.counters().byRoute).toEqual({ 'exceptions.list': 3, 'exceptions.get': 3 });
+    expect(exceptionRequests(world.sim).byRoute).toEqual({ 'exceptions.list': 3, 'exceptions.get': 3 });
 
     // Applying it: 3 replaces = 3 deletes + 3 creates, on top of the plan's requests.
     world.sim.resetCounters();
     expect((await world.run(['apply', '--auto-approve'])).code).toBe(0);
-    expect(world.sim.counters().byRoute).toEqual({ 'exceptions.list': 3, 'exceptions.get': 3, 'exceptions.delete': 3, 'exceptions.create': 3 });
+    expect(exceptionRequests(world.sim).byRoute).toEqual({ 'exceptions.list': 3, 'exceptions.get': 3, 'exceptions.delete': 3, 'exceptions.create': 3 });
+  });
+
+  it('the plan-time inventory checks cost a few requests, not one per exception, and nothing with --skip-inventory', async () => {
+    const inventoryCost = async (count: number) => {
+      const current = await startWorld({ maxPageSize: 100 });
+      try {
+        await current.writeManifest('aws.yaml', manyExceptions(count));
+        expect((await current.run(['apply', '--auto-approve'])).code).toBe(0);
+        current.sim.resetCounters();
+        await planJson(current);
+        const all = current.sim.counters().total;
+        current.sim.resetCounters();
+        await planJson(current, ['--skip-inventory']);
+        expect(current.sim.counters().total).toBe(exceptionRequests(current.sim).total);
+        return all - exceptionRequests(current.sim).total;
+      } finally {
+        await current.close();
+      }
+    };
+    const small = await inventoryCost(25);
+    expect(small).toBeGreaterThan(0);
+    expect(small).toBeLessThanOrEqual(5);
+    // Ten times the exceptions (and distinct resources): a page or two more of evaluations, no more.
+    expect(await inventoryCost(250)).toBeLessThanOrEqual(small + 3);
   });
 
   it('batches deletes into one call per 100 uuids', async () => {
@@ -74,7 +98,7 @@ describe('time zones', () => {
       const plan = await planJson(world, ['--timezone', timeZone]);
       expect(plan.summary).toEqual({ create: 0, delete: 0, replace: 0, unchanged: 2 });
       expect(plan.target.timeZone).toBe(timeZone);
-      expect(world.sim.counters().byRoute).toEqual({ 'exceptions.list': 1 });
+      expect(exceptionRequests(world.sim).byRoute).toEqual({ 'exceptions.list': 1 });
     });
   }
 
@@ -140,7 +164,7 @@ describe('faults', () => {
     expect(committed.code, committed.stderr).toBe(0);
     expect(committed.stdout).toContain('checked after an ambiguous failure');
     // plan: 1 list; apply: 1 DELETE (reset after commit) + 1 re-list to settle it. No second DELETE.
-    expect(world.sim.counters().byRoute).toEqual({ 'exceptions.list': 2, 'exceptions.delete': 1 });
+    expect(exceptionRequests(world.sim).byRoute).toEqual({ 'exceptions.list': 2, 'exceptions.delete': 1 });
     expect(world.sim.exceptions()).toHaveLength(3);
 
     await world.writeManifest('aws.yaml', manyExceptions(1));

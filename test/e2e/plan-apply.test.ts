@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Plan } from '../../src/reconcile/types';
-import { awsException, manyExceptions, startWorld, type World } from '../reconcile/e2e-harness';
+import { awsException, exceptionRequests, manyExceptions, startWorld, type World } from '../reconcile/e2e-harness';
 
 let world: World;
 beforeEach(async () => {
@@ -139,7 +139,7 @@ describe('cvex plan / apply', () => {
 
     world.sim.resetCounters();
     const plan = await planJson();
-    expect(world.sim.counters().byRoute).toEqual({ 'exceptions.list': 1, 'exceptions.get': 1 });
+    expect(exceptionRequests(world.sim).byRoute).toEqual({ 'exceptions.list': 1, 'exceptions.get': 1 });
     expect(plan.changes).toEqual([
       expect.objectContaining({ action: 'replace', name: 'team-a-two', cause: 'edited-out-of-band', diffs: [{ field: 'endDate', before: '2027-12-31', after: '2027-04-30' }] }),
     ]);
@@ -174,7 +174,7 @@ describe('cvex plan / apply', () => {
     expect(stale.code).toBe(1);
     expect(stale.stderr).toContain('stale');
     // The staleness check is one listing and nothing else.
-    expect(world.sim.counters().byRoute).toEqual({ 'exceptions.list': 1 });
+    expect(exceptionRequests(world.sim).byRoute).toEqual({ 'exceptions.list': 1 });
     expect(world.sim.exceptions()).toHaveLength(2);
   });
 

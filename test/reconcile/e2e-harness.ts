@@ -86,3 +86,12 @@ export function awsException(name: string, overrides: Partial<ExceptionSpec> = {
 export function manyExceptions(count: number, prefix = 'team-a'): ExceptionSpec[] {
   return Array.from({ length: count }, (_, index) => awsException(`${prefix}-${String(index).padStart(5, '0')}`));
 }
+
+/**
+ * The simulator's counters for the exceptions routes only: what the reconciler itself spends.
+ * The plan-time inventory checks (connectors, summaries) are a fixed cost, asserted on their own.
+ */
+export function exceptionRequests(sim: Simulator): { total: number; byRoute: Record<string, number> } {
+  const byRoute = Object.fromEntries(Object.entries(sim.counters().byRoute).filter(([route]) => route.startsWith('exceptions.'))) as Record<string, number>;
+  return { total: Object.values(byRoute).reduce((sum, count) => sum + count, 0), byRoute };
+}
