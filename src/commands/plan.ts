@@ -5,8 +5,9 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createCloudViewClient, type CloudViewClient } from '../api/client';
 import { type CliIo, UsageError, useColor } from '../cli/io';
-import { TARGET_ENV, TARGET_HELP, resolveTarget, targetOptions, type ResolvedTarget } from '../cli/target';
-import { loadConfig, type CvexConfig } from '../config';
+import { resolveConfiguredTarget } from '../cli/context';
+import { TARGET_HELP, targetOptions, type ResolvedTarget } from '../cli/target';
+import type { CvexConfig } from '../config';
 import { withGovernance } from '../governance';
 import { checkInventory } from '../inventory';
 import { loadAndValidate } from '../manifest';
@@ -77,14 +78,7 @@ export interface ReconcileContext {
 
 /** Config, then target: flags beat the environment, which beats the config file. */
 export async function resolveContext(values: Values, io: CliIo): Promise<ReconcileContext> {
-  const config = await loadConfig(io.cwd, typeof values.config === 'string' ? values.config : undefined);
-  const targetValues: Values = { ...values };
-  if (values.platform === undefined && values['api-url'] === undefined && !io.env[TARGET_ENV.apiUrl]?.trim()) {
-    if (config.platform !== undefined) targetValues.platform = config.platform;
-    else if (config.apiUrl !== undefined) targetValues['api-url'] = config.apiUrl;
-  }
-  if (values.timezone === undefined && config.timezone !== undefined) targetValues.timezone = config.timezone;
-  const target = resolveTarget(targetValues as Parameters<typeof resolveTarget>[0], io.env, { cwd: io.cwd });
+  const { config, target } = await resolveConfiguredTarget(values, io);
   return {
     config,
     target,

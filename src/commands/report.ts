@@ -3,8 +3,8 @@
 import { parseArgs } from 'node:util';
 import { createCloudViewClient } from '../api/client';
 import { type CliIo, UsageError, useColor } from '../cli/io';
-import { TARGET_ENV, TARGET_HELP, resolveTarget, targetOptions } from '../cli/target';
-import { loadConfig } from '../config';
+import { resolveConfiguredTarget } from '../cli/context';
+import { TARGET_HELP, targetOptions } from '../cli/target';
 import { DEFAULT_OVER_BROAD_THRESHOLD, type CoverageReport, gatherCoverageReport } from '../inventory';
 import { loadAndValidate } from '../manifest';
 import { hasErrors } from '../model/findings';
@@ -87,15 +87,7 @@ export async function reportCommand(argv: string[], io: CliIo): Promise<number> 
   const format = parseReportFormat(values.format);
   const overBroadThreshold = parseThreshold(values['over-broad']);
 
-  // Flags beat the environment, which beats the config file (as plan and apply do).
-  const config = await loadConfig(io.cwd, values.config);
-  const targetValues: Record<string, string | boolean | undefined> = { ...values };
-  if (values.platform === undefined && values['api-url'] === undefined && !io.env[TARGET_ENV.apiUrl]?.trim()) {
-    if (config.platform !== undefined) targetValues.platform = config.platform;
-    else if (config.apiUrl !== undefined) targetValues['api-url'] = config.apiUrl;
-  }
-  if (values.timezone === undefined && config.timezone !== undefined) targetValues.timezone = config.timezone;
-  const target = resolveTarget(targetValues as Parameters<typeof resolveTarget>[0], io.env, { cwd: io.cwd });
+  const { config, target } = await resolveConfiguredTarget(values, io);
 
   const progress = progressLine(io);
   progress.update('reading manifests');
