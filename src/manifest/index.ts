@@ -6,7 +6,7 @@ import type { Finding } from '../model/findings';
 import { fileFinding, findManifestFiles, readManifestText } from './load-files';
 import { isMapping, mergeManifestFile, type ManifestFile, type Mapping } from './merge';
 import { parseYaml } from './parse-yaml';
-import { checkSchema } from './schema';
+import { checkSchema, type SchemaCheck } from './schema';
 import { checkDuplicateNames, checkFileSemantics, checkOverlaps, type CheckedException } from './semantic';
 
 export { DEFAULT_MANIFEST_GLOBS, MAX_MANIFEST_BYTES } from './load-files';
@@ -40,7 +40,8 @@ export async function loadAndValidate(paths: string[], options: ValidateOptions)
   const sources = await Promise.all(found.files.map((file) => readManifestText(file, options.cwd)));
 
   const manifests: ManifestFile[] = [];
-  const checked: CheckedException[] = [];
+  /** Exceptions that passed every per-file rule: the input of the cross-file overlap check. */
+  const candidates: CheckedException[] = [];
   const exceptions: ManifestException[] = [];
   const applyTags: ApplyTagsRule[] = [];
   let exceptionCount = 0;
@@ -62,22 +63,13 @@ export async function loadAndValidate(paths: string[], options: ValidateOptions)
     const items = manifest.merged.exceptions;
     if (Array.isArray(items)) exceptionCount += items.length;
 
-    const schema = checkSchema(manifest);
-    const semantic = checkFileSemantics(manifest, today);
-    findings.push(...schema.findings, ...semantic);
-    const invalid = new Set(schema.invalidExceptions);
-    for (const finding of semantic) {
-      const [top, index] = finding.path.split('.');
-      if (finding.severity !== 'error') continue;
-      if (top === 'defaults' && Array.isArray(items)) items.forEach((_item, i) => invalid.add(i));
-      if (top === 'exceptions') invalid.add(Number(index));
-      if (top === 'applyTags') schema.invalidApplyTags.add(Number(index));
-    }
+    const checked = checkManifestFile(manifest, today);
+    findings.push(...checked.findings);
     if (Array.isArray(items)) {
       items.forEach((item, index) => {
-        if (invalid.has(index) || !isMapping(item)) return;
+        if (checked.invalidExceptions.has(index) || !isMapping(item)) return;
         const spec = toSpec(item);
-        checked.push({ spec, manifest, index });
+        candidates.push({ spec, manifest, index });
         exceptions.push({
           spec,
           metadata: isMapping(item.metadata) ? (item.metadata as Record<string, string>) : {},
@@ -88,7 +80,7 @@ export async function loadAndValidate(paths: string[], options: ValidateOptions)
     const rules = manifest.raw.applyTags;
     if (Array.isArray(rules)) {
       rules.forEach((rule, index) => {
-        if (schema.invalidApplyTags.has(index) || !isMapping(rule)) return;
+        if (checked.invalidApplyTags.has(index) || !isMapping(rule)) return;
         applyTags.push({
           cloudType: rule.cloudType as ApplyTagsRule['cloudType'],
           regex: rule.regex as string,
@@ -99,13 +91,29 @@ export async function loadAndValidate(paths: string[], options: ValidateOptions)
     }
   }
 
-  findings.push(...checkDuplicateNames(manifests), ...checkOverlaps(checked));
+  findings.push(...checkDuplicateNames(manifests), ...checkOverlaps(candidates));
   return {
     manifests: { files: found.files, exceptions, applyTags },
     findings: sortFindings(findings),
     fileCount: found.files.length,
     exceptionCount,
   };
+}
+
+/** Schema and per-file semantic rules; which items failed them (an error in defaults fails them all). */
+function checkManifestFile(manifest: ManifestFile, today: string): SchemaCheck {
+  const schema = checkSchema(manifest);
+  const semantic = checkFileSemantics(manifest, today);
+  const result: SchemaCheck = { ...schema, findings: [...schema.findings, ...semantic] };
+  const items = manifest.merged.exceptions;
+  for (const finding of semantic) {
+    if (finding.severity !== 'error') continue;
+    const [top, index] = finding.path.split('.');
+    if (top === 'defaults' && Array.isArray(items)) items.forEach((_item, i) => result.invalidExceptions.add(i));
+    if (top === 'exceptions') result.invalidExceptions.add(Number(index));
+    if (top === 'applyTags') result.invalidApplyTags.add(Number(index));
+  }
+  return result;
 }
 
 const SPEC_FIELDS = [
