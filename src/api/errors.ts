@@ -1,17 +1,10 @@
 // The few named failures of the CloudView client. Every message is one line, built from what the
 // server said, and never carries credentials: the client passes its secrets to `redactSecrets`.
 
+import type { RouteId } from './routes';
+
 /** A route id, e.g. `exceptions.create`; the same names the simulator counts requests by. */
-export type RouteName =
-  | 'exceptions.create'
-  | 'exceptions.list'
-  | 'exceptions.get'
-  | 'exceptions.delete'
-  | 'evaluations.list'
-  | 'evaluations.applyTags'
-  | 'evaluations.summary'
-  | 'evaluations.resources'
-  | 'connectors.list';
+export type RouteName = RouteId;
 
 export interface ApiErrorDetails {
   route: RouteName;

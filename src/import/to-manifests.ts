@@ -3,7 +3,7 @@
 // account twice writes the same bytes and `git diff` shows only real changes.
 import { Document, isMap, isSeq } from 'yaml';
 import type { RemoteExceptionDetail } from '../api/types';
-import { CLOUD_TYPES, EXCEPTION_REASONS, EXCEPTION_SCOPES, type CloudType, type ExceptionSpec } from '../model/exception';
+import { CLOUD_TYPES, EXCEPTION_REASONS, EXCEPTION_SCOPES, SPEC_FIELDS, type CloudType, type ExceptionSpec } from '../model/exception';
 import { localDateOf, parseQualysTimestamp } from '../model/dates';
 
 export interface ImportedFile {
@@ -67,30 +67,12 @@ export function unimportableReason(detail: RemoteExceptionDetail): string | unde
   return undefined;
 }
 
-const KEY_ORDER: Array<keyof ExceptionSpec> = [
-  'name',
-  'cloudType',
-  'exceptionScope',
-  'exceptionReason',
-  'explanation',
-  'startDate',
-  'endDate',
-  'controlIds',
-  'resources',
-  'accountIds',
-  'resourceTagNames',
-  'isAllConnector',
-  'connectorTagNames',
-  'informationSecurityPolicy',
-  'informationSecurityProcedure',
-];
-
 export function renderManifestFile(cloudType: CloudType, specs: ExceptionSpec[], schemaPath: string, uuids: Map<string, string>): string {
   const ordered = [...specs]
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     .map((spec) => {
       const entry: Record<string, unknown> = {};
-      for (const key of KEY_ORDER) if (spec[key] !== undefined) entry[key] = spec[key];
+      for (const key of SPEC_FIELDS) if (spec[key] !== undefined) entry[key] = spec[key];
       const uuid = uuids.get(spec.name);
       if (uuid) entry.metadata = { importedUuid: uuid };
       return entry;

@@ -69,3 +69,22 @@ export interface LoadedManifests {
   exceptions: ManifestException[];
   applyTags: ApplyTagsRule[];
 }
+
+/** The create API's fields in the order manifests, plans and imports write them. */
+export const SPEC_FIELDS = [
+  'name',
+  'cloudType',
+  'exceptionScope',
+  'explanation',
+  'exceptionReason',
+  'startDate',
+  'endDate',
+  'controlIds',
+  'resources',
+  'accountIds',
+  'resourceTagNames',
+  'isAllConnector',
+  'connectorTagNames',
+  'informationSecurityPolicy',
+  'informationSecurityProcedure',
+] as const satisfies ReadonlyArray<keyof ExceptionSpec>;

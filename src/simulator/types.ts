@@ -1,17 +1,9 @@
 // The simulator's programmatic face, used by tests, benchmarks, `cvex simulate` and `npm start`.
+import type { RouteId } from '../api/routes';
 import type { ExceptionSpec } from '../model/exception';
 
-/** Stable route ids: request counters and fault rules are keyed by them. */
-export type RouteId =
-  | 'exceptions.create'
-  | 'exceptions.list'
-  | 'exceptions.get'
-  | 'exceptions.delete'
-  | 'evaluations.list'
-  | 'evaluations.applyTags'
-  | 'evaluations.summary'
-  | 'evaluations.resources'
-  | 'connectors.list';
+/** Stable route ids, shared with the client: request counters and fault rules are keyed by them. */
+export type { RouteId };
 
 export type FaultKind =
   | '500'
