@@ -40,7 +40,7 @@ export async function findManifestFiles(paths: readonly string[], cwd: string): 
       continue;
     }
     const matches = await expandGlob(pattern, cwd);
-    if (matches.length === 0 && paths.length > 0) {
+    if (matches.length === 0) {
       findings.push(fileFinding('file.none', 'warning', pattern, 'no manifest matches this pattern'));
     }
     for (const file of matches) found.add(file);
