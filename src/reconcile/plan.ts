@@ -127,7 +127,9 @@ export function buildPlan(input: PlanInput, options: PlanOptions): Plan {
       // A field the API does not show back (region, policy, procedure, isAllConnector) changed.
       diffs.push({ field: 'fingerprint', before: marker.fingerprint, after: desiredFingerprint });
     }
-    const editedOutOfBand = marker !== undefined && wasEditedOutOfBand(remote);
+    // The remote moved while the repository did not: updatedOn says so, or the marker still vouches
+    // for exactly this spec yet the fields differ (an edit within the updatedOn tolerance).
+    const editedOutOfBand = marker !== undefined && (wasEditedOutOfBand(remote) || (!fingerprintMoved && diffs.length > 0));
     if (editedOutOfBand || diffs.length > 0) {
       replaces.push({
         action: 'replace',

@@ -94,6 +94,16 @@ describe('buildPlan', () => {
     expect(change.action === 'replace' && change.diffs).toEqual([{ field: 'endDate', before: '2028-01-01', after: '2027-06-30' }]);
   });
 
+  it('calls a visible edit made within the updatedOn tolerance an out-of-band edit, not a repository change', () => {
+    const wanted = spec();
+    const remote = remoteOf(wanted, { updatedOn: '2026-01-02T10:00:02.000Z' });
+    remote.endsAt = '2028-01-01T23:59:59.000Z';
+    const plan = buildPlan({ desired: [manifest(wanted)], remote: [remote], details: new Map() }, options());
+    const change = plan.changes[0];
+    expect(change.action === 'replace' && change.cause).toBe('edited-out-of-band');
+    expect(change.action === 'replace' && change.diffs).toEqual([{ field: 'endDate', before: '2028-01-01', after: '2027-06-30' }]);
+  });
+
   it('reports a name taken by an unmanaged exception as a conflict', () => {
     const wanted = spec({ name: 'taken' });
     const plan = buildPlan({ desired: [manifest(wanted)], remote: [remoteOf(wanted, { marker: false })], details: new Map() }, options());
