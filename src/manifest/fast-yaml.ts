@@ -43,7 +43,8 @@ export function parseYamlFast(text: string): FastYaml | undefined {
   try {
     return new FastReader(text).read();
   } catch (error) {
-    if (error instanceof Bail) return undefined;
+    // RangeError: nesting deep enough to exhaust the stack; the yaml package reports it properly.
+    if (error instanceof Bail || error instanceof RangeError) return undefined;
     throw error;
   }
 }
