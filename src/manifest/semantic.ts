@@ -8,6 +8,7 @@ import type { PathSegment } from './parse-yaml';
 
 const DATE_FIELDS = ['startDate', 'endDate'] as const;
 const DATE_SHAPE = /^\d{4}-\d{2}-\d{2}$/;
+const MAX_PAIRED = 20;
 
 /** Per-file rules. `today` is the current date in the subscription's time zone ('' skips the expiry check). */
 export function checkFileSemantics(manifest: ManifestFile, today: string): Finding[] {
@@ -151,27 +152,34 @@ export function checkOverlaps(exceptions: readonly CheckedException[]): Finding[
     if (list) list.push({ earlier: first, what });
     else overlapsOf.set(second, [{ earlier: first, what }]);
   };
+  // Pairs within one key, each exception against at most MAX_PAIRED earlier ones: linear even when
+  // thousands of exceptions name the same target.
+  const reportWithin = (list: readonly number[], what: string): void => {
+    for (let i = 1; i < list.length; i += 1) {
+      for (let j = Math.max(0, i - MAX_PAIRED); j < i; j += 1) report(list[j], list[i], what);
+    }
+  };
   const describeKey = (key: string): string[] => key.split('\u0000');
 
   for (const [key, list] of byResource) {
     const [cloud, controlId, accountId, resourceId] = describeKey(key);
     const what = `control ${controlId} on ${cloud} resource ${resourceId} in account ${accountId}`;
-    for (let i = 1; i < list.length; i += 1) report(list[0], list[i], what);
+    reportWithin(list, what);
     for (const connector of byAccount.get(`${cloud}\u0000${controlId}\u0000${accountId}`) ?? []) {
       for (const resourceException of list) report(resourceException, connector, what);
     }
   }
   for (const [key, list] of byAccount) {
     const [cloud, controlId, accountId] = describeKey(key);
-    for (let i = 1; i < list.length; i += 1) report(list[0], list[i], `control ${controlId} on ${cloud} account ${accountId}`);
+    reportWithin(list, `control ${controlId} on ${cloud} account ${accountId}`);
   }
   for (const [key, list] of byTag) {
     if (list.length < 2) continue;
     const [cloud, controlId, tag] = describeKey(key);
-    for (let i = 0; i < list.length; i += 1) {
-      for (let j = i + 1; j < list.length; j += 1) {
-        if (connectorsIntersect(exceptions[list[i]].spec, exceptions[list[j]].spec)) {
-          report(list[i], list[j], `control ${controlId} on ${cloud} resources tagged ${JSON.stringify(tag)}`);
+    for (let i = 1; i < list.length; i += 1) {
+      for (let j = Math.max(0, i - MAX_PAIRED); j < i; j += 1) {
+        if (connectorsIntersect(exceptions[list[j]].spec, exceptions[list[i]].spec)) {
+          report(list[j], list[i], `control ${controlId} on ${cloud} resources tagged ${JSON.stringify(tag)}`);
         }
       }
     }

@@ -133,6 +133,21 @@ describe('loadAndValidate', () => {
     expect(duplicates[0].message).toContain('policies/b/c.yaml:2:11, policies/d.yaml:2:11');
   });
 
+  it('warns once per overlapping exception, without quadratic work on a crowded target', async () => {
+    const items = Array.from({ length: 2_000 }, (_v, i) => CONNECTOR(`same-target-${i}`).split('\n').slice(1).join('\n')).join('');
+    const root = tempTree({ 'policies/crowded.yaml': `exceptions:\n${items}` });
+    const result = await loadAndValidate([], { cwd: root, now: NOW });
+    const overlaps = result.findings.filter((f) => f.rule === 'overlap');
+    expect(overlaps).toHaveLength(1_999);
+    expect(overlaps.every((f) => f.severity === 'warning')).toBe(true);
+    expect(overlaps[0]).toMatchObject({ path: 'exceptions.1', line: 11 });
+    expect(overlaps[0].message).toBe(
+      'overlaps exception "same-target-0" (policies/crowded.yaml:2): both cover control 2 on AWS account 555566667777',
+    );
+    expect(overlaps[1].message).toContain('(and 1 more exception)');
+    expect(hasErrors(result.findings)).toBe(false);
+  });
+
   it('handles 10,000 exceptions in one pass without quadratic work', async () => {
     const files: Record<string, string> = {};
     for (let file = 0; file < 10; file += 1) {
