@@ -1,6 +1,6 @@
 // The manifest step: find files, read YAML with positions, merge defaults, check the JSON Schema,
 // then the semantic rules. Every problem of every file is a Finding; nothing is thrown for bad input.
-import type { ApplyTagsRule, ExceptionSpec, LoadedManifests, ManifestException } from '../model/exception';
+import { SPEC_FIELDS, type ApplyTagsRule, type ExceptionSpec, type LoadedManifests, type ManifestException } from '../model/exception';
 import { localDateOf } from '../model/dates';
 import type { Finding } from '../model/findings';
 import { fileFinding, findManifestFiles, readManifestText } from './load-files';
@@ -115,24 +115,6 @@ function checkManifestFile(manifest: ManifestFile, today: string): SchemaCheck {
   }
   return result;
 }
-
-const SPEC_FIELDS = [
-  'name',
-  'cloudType',
-  'exceptionScope',
-  'explanation',
-  'exceptionReason',
-  'startDate',
-  'endDate',
-  'controlIds',
-  'resources',
-  'accountIds',
-  'resourceTagNames',
-  'isAllConnector',
-  'connectorTagNames',
-  'informationSecurityPolicy',
-  'informationSecurityProcedure',
-] as const satisfies ReadonlyArray<keyof ExceptionSpec>;
 
 /** The API fields of a schema-valid exception, in a fixed order (metadata left out). */
 function toSpec(item: Mapping): ExceptionSpec {
