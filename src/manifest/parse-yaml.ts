@@ -3,7 +3,6 @@
 // YAML 1.2 core schema only, so `2026-11-01` stays a string and `yes` is not a boolean.
 import { Alias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import type { Finding } from '../model/findings';
-import { parseYamlFast, type FastYaml } from './fast-yaml';
 
 export type PathSegment = string | number;
 
@@ -31,47 +30,13 @@ export const MAX_ALIAS_COUNT = 100;
 
 const FIRST_POSITION: Position = { line: 1, column: 1 };
 
-/** Reads a manifest: the fast reader for plain block YAML, the `yaml` package for anything else. */
-export function parseYaml(text: string, file: string): ParsedYaml {
-  const fast = parseYamlFast(text);
-  return fast ? fromFastReader(fast, text, file) : parseYamlFully(text, file);
-}
-
 /**
- * The fast reader keeps only top-level positions (keys, their values, items of top-level lists),
- * which is all a valid file needs; a finding deeper down re-reads the file with `yaml` once.
+ * Reads a manifest with the `yaml` package: the whole YAML language, exact errors, positions of
+ * every node. It is most of validate's cost (about 1.5 s of CPU for 10,000 exceptions here, see
+ * bench/validate.bench.ts); a hand-written reader for the common subset was 20x faster and was
+ * dropped: a manifest exempts security controls, so what it means is the library's call.
  */
-function fromFastReader(fast: FastYaml, text: string, file: string): ParsedYaml {
-  let full: ParsedYaml | undefined;
-  const positionAt = (offset: number): Position => {
-    const starts = fast.lineStarts;
-    let low = 0;
-    let high = starts.length - 1;
-    while (low < high) {
-      const middle = (low + high + 1) >> 1;
-      if (starts[middle] <= offset) low = middle;
-      else high = middle - 1;
-    }
-    return { line: low + 1, column: offset - starts[low] + 1 };
-  };
-  return {
-    value: fast.value,
-    findings: [],
-    positionOf(path, key = false) {
-      const { positions } = fast;
-      if (path.length === 0) return positionAt(positions.root);
-      const entry = positions.keys.get(String(path[0]));
-      if (path.length === 1) return positionAt(entry ? (key ? entry.key : entry.value) : positions.root);
-      const item = typeof path[1] === 'number' ? positions.items.get(String(path[0]))?.[path[1]] : undefined;
-      if (path.length === 2 && item !== undefined) return positionAt(item);
-      full ??= parseYamlFully(text, file);
-      return full.positionOf(path, key);
-    },
-  };
-}
-
-/** The `yaml` package: the whole YAML language, exact errors, positions of every node. */
-export function parseYamlFully(text: string, file: string): ParsedYaml {
+export function parseYaml(text: string, file: string): ParsedYaml {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, {
     lineCounter,
