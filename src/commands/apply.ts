@@ -1,8 +1,8 @@
 // `cvex apply [PATH...]` plans then applies (confirmation on a TTY unless --auto-approve);
 // `cvex apply --plan FILE` applies exactly a saved, reviewed plan and refuses a stale one.
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { createCloudViewClient, type CloudViewClient } from '../api/client';
+import { parseCommandArgs } from '../cli/args';
 import { type CliIo, UsageError, useColor } from '../cli/io';
 import { TARGET_HELP } from '../cli/target';
 import { auditActor, createAuditLog, type AuditLog } from '../reconcile/audit';
@@ -67,13 +67,7 @@ async function loadSavedPlan(file: string, context: ReconcileContext, client: Cl
 }
 
 export async function applyCommand(argv: string[], io: CliIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, options: applyOptions, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandArgs(argv, applyOptions);
   if (values.help) {
     io.stdout.write(APPLY_HELP);
     return 0;

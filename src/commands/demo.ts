@@ -2,8 +2,8 @@
 // in-memory CloudView simulator on 127.0.0.1, adds one exception "made in the Qualys UI" so the
 // plan shows what cvex leaves alone, then plans the manifests against it (and, with --apply,
 // applies and plans again to show the account converged). No account, no credentials, no setup.
-import { parseArgs } from 'node:util';
-import { type CliIo, UsageError } from '../cli/io';
+import { parseCommandArgs } from '../cli/args';
+import type { CliIo } from '../cli/io';
 import { loadConfig } from '../config';
 import { DEFAULT_SIM_PASSWORD, DEFAULT_SIM_USER, startSimulator } from '../simulator';
 import { applyCommand } from './apply';
@@ -27,13 +27,7 @@ function banner(io: CliIo, text: string): void {
 }
 
 export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, options: demoOptions, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandArgs(argv, demoOptions);
   if (values.help) {
     io.stdout.write(DEMO_HELP);
     return 0;

@@ -1,6 +1,6 @@
 // `cvex expiring [PATH...] --within 14d`: exceptions that end soon or have ended, from the manifests
 // alone (no API call), for a scheduled reminder.
-import { parseArgs } from 'node:util';
+import { parseChoice, parseCommandArgs } from '../cli/args';
 import { type CliIo, UsageError, useColor } from '../cli/io';
 import { loadConfig } from '../config';
 import { findExpiring, parseWithin } from '../governance/expiring';
@@ -13,7 +13,6 @@ import { renderExpiringText } from '../render/expiring-text';
 import { renderFindingsText } from '../render/findings';
 
 const FORMATS = ['text', 'json', 'markdown'] as const;
-type Format = (typeof FORMATS)[number];
 
 export const EXPIRING_USAGE = `Usage: cvex expiring [PATH...] [options]
 
@@ -27,33 +26,24 @@ Options:
   --now YYYY-MM-DD    today, for reminders and tests (default: today in the time zone)
 `;
 
+const expiringOptions = {
+  within: { type: 'string', default: '14d' },
+  format: { type: 'string', default: 'text' },
+  config: { type: 'string' },
+  timezone: { type: 'string' },
+  now: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 export async function expiringCommand(argv: string[], io: CliIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        within: { type: 'string', default: '14d' },
-        format: { type: 'string', default: 'text' },
-        config: { type: 'string' },
-        timezone: { type: 'string' },
-        now: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandArgs(argv, expiringOptions);
   if (values.help) {
     io.stdout.write(EXPIRING_USAGE);
     return 0;
   }
   const withinDays = parseWithin(values.within);
   if (withinDays === undefined) throw new UsageError(`--within must be days or weeks such as 14d, 30d or 2w, not '${values.within}'`);
-  if (!FORMATS.includes(values.format as Format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, not '${values.format}'`);
+  const format = parseChoice(values.format, FORMATS, 'format');
   if (values.now !== undefined && !isCalendarDate(values.now)) throw new UsageError(`--now must be a date YYYY-MM-DD, not '${values.now}'`);
   if (values.timezone !== undefined && !isValidTimeZone(values.timezone)) throw new UsageError(`unknown time zone '${values.timezone}'`);
 
@@ -74,7 +64,6 @@ export async function expiringCommand(argv: string[], io: CliIo): Promise<number
   }
 
   const report = findExpiring(result.manifests.exceptions, { today, timeZone, withinDays });
-  const format = values.format as Format;
   io.stdout.write(
     format === 'json'
       ? renderExpiringJson(report)

@@ -4,9 +4,9 @@
 // carries no cloud type, controls or targets (../shared/cloudview-api.md).
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { createCloudViewClient } from '../api/client';
-import { type CliIo, UsageError } from '../cli/io';
+import { parseCommandArgs } from '../cli/args';
+import type { CliIo } from '../cli/io';
 import { TARGET_HELP } from '../cli/target';
 import { DEFAULT_CONFIG_FILE } from '../config';
 import { addManagedNames } from '../import/adopt';
@@ -52,13 +52,7 @@ async function readOptional(file: string): Promise<string> {
 }
 
 export async function importCommand(argv: string[], io: CliIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, options: importOptions, allowPositionals: false, strict: true });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const { values } = parsed;
+  const { values } = parseCommandArgs(argv, importOptions, false);
   if (values.help) {
     io.stdout.write(IMPORT_HELP);
     return 0;

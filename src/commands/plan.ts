@@ -2,8 +2,8 @@
 // Also the shared edge of `cvex apply`: flags, config, target, commit and the planning run.
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { createCloudViewClient, type CloudViewClient } from '../api/client';
+import { parseChoice, parseCommandArgs } from '../cli/args';
 import { type CliIo, UsageError, useColor } from '../cli/io';
 import { resolveConfiguredTarget } from '../cli/context';
 import { TARGET_HELP, targetOptions, type ResolvedTarget } from '../cli/target';
@@ -161,20 +161,14 @@ export function renderPlan(plan: Plan, format: PlanFormat, io: CliIo): string {
   return renderTextPlan(plan, { color: useColor(io.stdout, io.env) });
 }
 
+const PLAN_FORMATS = ['text', 'json', 'markdown'] as const;
+
 export function parseFormat(value: string | boolean | undefined): PlanFormat {
-  if (value === undefined) return 'text';
-  if (value === 'text' || value === 'json' || value === 'markdown') return value;
-  throw new UsageError(`--format: expected text, json or markdown, got '${String(value)}'`);
+  return parseChoice(value, PLAN_FORMATS, 'format');
 }
 
 export async function planCommand(argv: string[], io: CliIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, options: planOptions, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandArgs(argv, planOptions);
   if (values.help) {
     io.stdout.write(PLAN_HELP);
     return 0;

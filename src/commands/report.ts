@@ -1,7 +1,7 @@
 // `cvex report [PATH...]`: what each managed exception exempts today, which are stale, which are
 // over-broad. Reads the manifests only to avoid per-exception detail requests (src/inventory/report-data.ts).
-import { parseArgs } from 'node:util';
 import { createCloudViewClient } from '../api/client';
+import { parseChoice, parseCommandArgs } from '../cli/args';
 import { type CliIo, UsageError, useColor } from '../cli/io';
 import { resolveConfiguredTarget } from '../cli/context';
 import { TARGET_HELP, targetOptions } from '../cli/target';
@@ -38,10 +38,10 @@ ${TARGET_HELP}
 
 export type ReportFormat = 'text' | 'json' | 'markdown' | 'csv';
 
+const REPORT_FORMATS = ['text', 'json', 'markdown', 'csv'] as const satisfies readonly ReportFormat[];
+
 export function parseReportFormat(value: string | boolean | undefined): ReportFormat {
-  if (value === undefined) return 'text';
-  if (value === 'text' || value === 'json' || value === 'markdown' || value === 'csv') return value;
-  throw new UsageError(`--format: expected text, json, markdown or csv, got '${String(value)}'`);
+  return parseChoice(value, REPORT_FORMATS, 'format');
 }
 
 function parseThreshold(value: string | boolean | undefined): number {
@@ -73,13 +73,7 @@ function progressLine(io: CliIo): { update(phase: string): void; done(): void } 
 }
 
 export async function reportCommand(argv: string[], io: CliIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, options: reportOptions, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandArgs(argv, reportOptions);
   if (values.help) {
     io.stdout.write(REPORT_HELP);
     return 0;

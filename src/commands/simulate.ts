@@ -1,5 +1,5 @@
 // `cvex simulate`: run the local CloudView simulator until interrupted (docs/simulator.md).
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../cli/args';
 import { type CliIo, UsageError } from '../cli/io';
 import { isValidTimeZone } from '../model/dates';
 import { DEFAULT_SIM_USER } from '../simulator/types';
@@ -26,28 +26,20 @@ function integerFlag(value: string | undefined, flag: string, min: number): numb
   return Number(value);
 }
 
+const simulateOptions = {
+  port: { type: 'string' },
+  timezone: { type: 'string' },
+  user: { type: 'string' },
+  password: { type: 'string' },
+  state: { type: 'string' },
+  latency: { type: 'string' },
+  'max-page-size': { type: 'string' },
+  seed: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 export async function simulateCommand(argv: string[], io: CliIo): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        port: { type: 'string' },
-        timezone: { type: 'string' },
-        user: { type: 'string' },
-        password: { type: 'string' },
-        state: { type: 'string' },
-        latency: { type: 'string' },
-        'max-page-size': { type: 'string' },
-        seed: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const { values } = parseCommandArgs(argv, simulateOptions, false);
   if (values.help) {
     io.stdout.write(HELP);
     return 0;

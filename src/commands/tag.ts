@@ -1,8 +1,8 @@
 // `cvex tag [PATH...]`: the applyTags stage alone. Resources created after the last run are not
 // tagged until it runs again, so this is what a schedule calls (exceptions-drift.yml).
-import { parseArgs } from 'node:util';
 import { createCloudViewClient } from '../api/client';
-import { type CliIo, UsageError } from '../cli/io';
+import { parseChoice, parseCommandArgs } from '../cli/args';
+import type { CliIo } from '../cli/io';
 import { TARGET_HELP, targetOptions } from '../cli/target';
 import { withGovernance } from '../governance';
 import { loadAndValidate } from '../manifest';
@@ -31,19 +31,12 @@ ${TARGET_HELP}
 `;
 
 export async function tagCommand(argv: string[], io: CliIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, options: tagOptions, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandArgs(argv, tagOptions);
   if (values.help) {
     io.stdout.write(TAG_HELP);
     return 0;
   }
-  const format = values.format ?? 'text';
-  if (format !== 'text' && format !== 'json') throw new UsageError(`--format: expected text or json, got '${format}'`);
+  const format = parseChoice(values.format, ['text', 'json'] as const, 'format');
   const context = await resolveContext(values, io);
   const paths = positionals.length > 0 ? positionals : (context.config.manifests ?? []);
   const validation = withGovernance(await loadAndValidate(paths, { cwd: io.cwd, timeZone: context.timeZone }), context.config.governance);

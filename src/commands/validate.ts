@@ -1,6 +1,6 @@
 // `cvex validate [PATH...]`: check manifests; exit 0 when valid (warnings allowed), 1 on any error.
-import { parseArgs } from 'node:util';
-import { type CliIo, UsageError, useColor } from '../cli/io';
+import { parseChoice, parseCommandArgs } from '../cli/args';
+import { type CliIo, useColor } from '../cli/io';
 import { loadConfig } from '../config';
 import { withGovernance } from '../governance';
 import { loadAndValidate } from '../manifest';
@@ -19,38 +19,29 @@ are past, and its \`governance\` rules are checked too.
 
 Options:
   -f, --format text|json|github   output format (default: text)
+  --config FILE                   cvex.config.yaml to read (default: ./cvex.config.yaml when present)
   -h, --help                      show this help
 
 Exit codes: 0 valid (warnings allowed), 1 errors found, 2 usage error.
 `;
 
+const validateOptions = {
+  format: { type: 'string', short: 'f' },
+  config: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 export async function validateCommand(argv: string[], io: CliIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        format: { type: 'string', short: 'f', default: 'text' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n\n${VALIDATE_USAGE}`);
-  }
-  if (parsed.values.help) {
+  const { values, positionals } = parseCommandArgs(argv, validateOptions);
+  if (values.help) {
     io.stdout.write(VALIDATE_USAGE);
     return 0;
   }
-  const format = parsed.values.format as string;
-  if (!(FORMATS as readonly string[]).includes(format)) {
-    throw new UsageError(`--format must be one of ${FORMATS.join(', ')} (got '${format}')`);
-  }
+  const format = parseChoice(values.format, FORMATS, 'format');
 
   // cvex.config.yaml is optional; a broken one is a ConfigError (one line, exit 1).
-  const config = await loadConfig(io.cwd);
-  const paths = parsed.positionals.length > 0 ? parsed.positionals : (config.manifests ?? []);
+  const config = await loadConfig(io.cwd, values.config);
+  const paths = positionals.length > 0 ? positionals : (config.manifests ?? []);
   const validation = await loadAndValidate(paths, { cwd: io.cwd, timeZone: config.timezone });
   // Governance violations are errors like any other, so a pull request that breaks them fails here.
   const result = withGovernance(validation, config.governance);
@@ -60,6 +51,6 @@ export async function validateCommand(argv: string[], io: CliIo): Promise<number
     json: () => renderFindingsJson(result.findings, summary),
     github: () => renderFindingsGithub(result.findings, summary),
   };
-  io.stdout.write(render[format as Format]());
+  io.stdout.write(render[format]());
   return hasErrors(result.findings) ? 1 : 0;
 }

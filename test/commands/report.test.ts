@@ -172,7 +172,7 @@ describe('cvex report', () => {
   it('rejects bad flags and missing credentials with exit 2', async () => {
     const format = await run(['--format', 'xml']);
     expect(format.code).toBe(2);
-    expect(format.err).toContain('--format: expected text, json, markdown or csv');
+    expect(format.err).toContain('--format: expected text, json, markdown, csv');
     expect((await run(['--over-broad', 'many'])).code).toBe(2);
     expect((await run(['--nope'])).code).toBe(2);
     const creds = await run([], capture({ QUALYS_API_URL: sim.url }));

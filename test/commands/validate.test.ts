@@ -43,6 +43,18 @@ afterAll(() => {
 const VALID_CONNECTOR = readFileSync(path.join(FIXTURES, 'valid', 'connector-azure.yaml'), 'utf8');
 
 describe('cvex validate', () => {
+  it('reads governance rules from --config FILE and reports them at the exception', async () => {
+    const folder = tempFolder({ 'a.yaml': VALID_CONNECTOR, 'strict.yaml': 'governance:\n  requiredMetadata: [ticket-that-nobody-has]\n' });
+    const plain = await run(['a.yaml'], folder);
+    expect(plain.code).toBe(0);
+    const governed = await run(['a.yaml', '--config', 'strict.yaml', '--format', 'json'], folder);
+    expect(governed.code).toBe(1);
+    const result = JSON.parse(governed.stdout);
+    expect(result.errors.map((error: { rule: string }) => error.rule)).toContain('governance.required-metadata');
+    expect(result.errors.every((error: { file: string; line: number }) => error.file === 'a.yaml' && error.line > 0)).toBe(true);
+    expect((await run(['a.yaml', '--config', 'missing.yaml'], folder)).code).toBe(1);
+  });
+
   it('validates policies/ by default and exits 0', async () => {
     const { code, stdout, stderr } = await run([], ROOT);
     expect(stderr).toBe('');
@@ -205,7 +217,7 @@ describe('cvex validate', () => {
   });
 
   it.each([
-    [['--format', 'xml'], /--format must be one of text, json, github/],
+    [['--format', 'xml'], /--format: expected text, json, github, got 'xml'/],
     [['--bogus'], /Unknown option '--bogus'/],
     [['--format'], /argument missing/],
   ])('exits 2 on usage errors: %j', async (argv, message) => {
