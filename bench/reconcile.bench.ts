@@ -31,7 +31,7 @@ function desiredOf(count: number): ManifestException[] {
       controlIds: [1, 2],
       resources: [{ resourceId: `arn:aws:s3:::bench-${index}`, accountId: '123456789012' }],
     };
-    return { spec, metadata: {}, location: { file: 'policies/bench.yaml', line: 1 + index * 12, column: 5 } };
+    return { spec, metadata: {}, location: { file: 'policies/bench.yaml', line: 1 + index * 12, column: 5 }, path: `exceptions.${index}` };
   });
 }
 

@@ -101,7 +101,7 @@ async function main(): Promise<void> {
     try {
       const wanted = specs(size);
       sim.seedExceptions(wanted.map((spec) => ({ ...spec, explanation: addMarker(spec.explanation, { fingerprint: fingerprintSpec(spec), commit: 'abcdef012345' }) })));
-      const manifests: ManifestException[] = wanted.map((spec, i) => ({ spec, metadata: {}, location: { file: 'policies/bench.yaml', line: i + 1, column: 3 } }));
+      const manifests: ManifestException[] = wanted.map((spec, i) => ({ spec, metadata: {}, location: { file: 'policies/bench.yaml', line: i + 1, column: 3 }, path: `exceptions.${i}` }));
       const options = { manage: [], timeZone: 'UTC', now: new Date('2026-06-15T12:00:00Z'), overBroadThreshold: 50 };
 
       sim.resetCounters();

@@ -18,16 +18,15 @@ export function checkGovernance(exceptions: readonly ManifestException[], rules:
   if (!rules) return [];
   const namePattern = rules.namePattern === undefined ? undefined : new RegExp(rules.namePattern);
   const requirePolicyFor = new Set(rules.requirePolicyFor ?? []);
-  const indexInFile = indexExceptionsInFile(exceptions);
   const findings: Finding[] = [];
 
-  exceptions.forEach((exception, position) => {
+  for (const exception of exceptions) {
     const { spec, metadata, location } = exception;
     const at = (field: string): Pick<Finding, 'file' | 'line' | 'column' | 'path'> => ({
       file: location.file,
       line: location.line,
       column: location.column,
-      path: `exceptions.${indexInFile[position]}.${field}`,
+      path: `${exception.path}.${field}`,
     });
     const error = (rule: string, message: string, field: string): Finding => ({ severity: 'error', rule, message, ...at(field) });
 
@@ -66,7 +65,7 @@ export function checkGovernance(exceptions: readonly ManifestException[], rules:
         findings.push(error(GOVERNANCE_RULES.requiredMetadata, `'${spec.name}' needs metadata.${key}`, `metadata.${key}`));
       }
     }
-  });
+  }
 
   return findings.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || a.line - b.line || a.column - b.column);
 }
@@ -78,26 +77,4 @@ export function checkGovernance(exceptions: readonly ManifestException[], rules:
 export function withGovernance<T extends { findings: Finding[]; manifests: LoadedManifests }>(result: T, rules: GovernanceRules | undefined): T {
   const governance = checkGovernance(result.manifests.exceptions, rules);
   return governance.length === 0 ? result : { ...result, findings: sortFindings([...result.findings, ...governance]) };
-}
-
-/**
- * The index of each exception in its file's `exceptions` list. The loader keeps only where an
- * exception's mapping starts, so the order of those positions within a file is the list order.
- */
-function indexExceptionsInFile(exceptions: readonly ManifestException[]): number[] {
-  const positionsByFile = new Map<string, number[]>();
-  exceptions.forEach((exception, position) => {
-    const positions = positionsByFile.get(exception.location.file) ?? [];
-    positions.push(position);
-    positionsByFile.set(exception.location.file, positions);
-  });
-  const indices = new Array<number>(exceptions.length);
-  for (const positions of positionsByFile.values()) {
-    positions
-      .sort((a, b) => exceptions[a].location.line - exceptions[b].location.line || exceptions[a].location.column - exceptions[b].location.column)
-      .forEach((position, index) => {
-        indices[position] = index;
-      });
-  }
-  return indices;
 }

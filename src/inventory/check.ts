@@ -45,7 +45,7 @@ export async function checkInventory(
   const findings: Finding[] = [];
   const report = (manifest: ManifestException, rule: string, message: string): void => {
     const { file, line, column } = manifest.location;
-    findings.push({ severity, rule, message, file, line, column, path: '' });
+    findings.push({ severity, rule, message, file, line, column, path: manifest.path });
   };
 
   const clouds = [...new Set(manifests.map((manifest) => manifest.spec.cloudType))].sort();

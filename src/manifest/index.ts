@@ -74,6 +74,7 @@ export async function loadAndValidate(paths: string[], options: ValidateOptions)
           spec,
           metadata: isMapping(item.metadata) ? (item.metadata as Record<string, string>) : {},
           location: { file: manifest.file, ...manifest.positionOf(['exceptions', index]) },
+          path: `exceptions.${index}`,
         });
       });
     }

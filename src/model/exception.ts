@@ -54,6 +54,8 @@ export interface ManifestException {
   metadata: Record<string, string>;
   /** Where the exception's mapping starts. */
   location: SourceLocation;
+  /** Its field path in the file, e.g. `exceptions.3`: findings about a field append `.endDate`. */
+  path: string;
 }
 
 export interface ApplyTagsRule {

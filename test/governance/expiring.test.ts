@@ -20,6 +20,7 @@ function exception(name: string, endDate: string, metadata: Record<string, strin
     },
     metadata,
     location: { file: 'policies/aws.yaml', line, column: 5 },
+    path: 'exceptions.0',
   };
 }
 

@@ -6,6 +6,7 @@ function exception(
   overrides: Partial<ExceptionSpec> = {},
   metadata: Record<string, string> = { owner: 'team-a', ticket: 'SEC-1' },
   location = { file: 'policies/aws.yaml', line: 3, column: 5 },
+  path = 'exceptions.0',
 ): ManifestException {
   return {
     spec: {
@@ -23,6 +24,7 @@ function exception(
     },
     metadata,
     location,
+    path,
   };
 }
 
@@ -82,21 +84,22 @@ describe('checkGovernance', () => {
     ]);
   });
 
-  it('numbers exceptions within their own file and sorts findings by file and line', () => {
+  it("uses each exception's own path in its file (not its rank among the valid ones) and sorts by file and line", () => {
     const rules = { namePattern: '^ok-' };
+    // exceptions.1 of b.yaml failed the schema and was left out by the loader: the paths must not shift.
     const findings = checkGovernance(
       [
-        exception({ name: 'b-second' }, {}, { file: 'policies/b.yaml', line: 20, column: 5 }),
-        exception({ name: 'a-only' }, {}, { file: 'policies/a.yaml', line: 4, column: 5 }),
-        exception({ name: 'b-first' }, {}, { file: 'policies/b.yaml', line: 8, column: 5 }),
-        exception({ name: 'ok-fine' }, {}, { file: 'policies/b.yaml', line: 30, column: 5 }),
+        exception({ name: 'b-second' }, {}, { file: 'policies/b.yaml', line: 20, column: 5 }, 'exceptions.2'),
+        exception({ name: 'a-only' }, {}, { file: 'policies/a.yaml', line: 4, column: 5 }, 'exceptions.0'),
+        exception({ name: 'b-first' }, {}, { file: 'policies/b.yaml', line: 8, column: 5 }, 'exceptions.0'),
+        exception({ name: 'ok-fine' }, {}, { file: 'policies/b.yaml', line: 30, column: 5 }, 'exceptions.3'),
       ],
       rules,
     );
     expect(findings.map((f) => `${f.file}:${f.line} ${f.path}`)).toEqual([
       'policies/a.yaml:4 exceptions.0.name',
       'policies/b.yaml:8 exceptions.0.name',
-      'policies/b.yaml:20 exceptions.1.name',
+      'policies/b.yaml:20 exceptions.2.name',
     ]);
   });
 

@@ -60,7 +60,7 @@ export function spec(overrides: Partial<ExceptionSpec> = {}): ExceptionSpec {
 }
 
 export function manifest(specValue: ExceptionSpec, line = 1, file = 'policies/aws.yaml'): ManifestException {
-  return { spec: specValue, metadata: {}, location: { file, line, column: 5 } };
+  return { spec: specValue, metadata: {}, location: { file, line, column: 5 }, path: 'exceptions.0' };
 }
 
 /** The spec as `cvex apply` sends it: the ownership marker at the end of the explanation. */

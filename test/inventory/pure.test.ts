@@ -254,7 +254,7 @@ describe('targets of a managed exception', () => {
     };
     const item = (explanation: string, updatedOn = '2026-01-01T00:00:00Z'): RemoteException => ({ ...remote('n'), explanation, updatedOn });
     const marked = addMarker('why', { fingerprint: fingerprintSpec(wanted), commit: 'abcdef012345' });
-    const manifestOf = (value: ExceptionSpec) => ({ spec: value, metadata: {}, location: { file: 'f', line: 1, column: 1 } });
+    const manifestOf = (value: ExceptionSpec) => ({ spec: value, metadata: {}, location: { file: 'f', line: 1, column: 1 }, path: 'exceptions.0' });
     expect(manifestVouchesFor(manifestOf(wanted), item(marked))).toBe(true);
     expect(manifestVouchesFor(manifestOf({ ...wanted, controlIds: [1, 2] }), item(marked))).toBe(false);
     expect(manifestVouchesFor(manifestOf(wanted), item('why'))).toBe(false);

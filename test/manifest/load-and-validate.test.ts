@@ -58,6 +58,7 @@ describe('loadAndValidate', () => {
       },
       metadata: { owner: 'platform-security', ticket: 'SEC-1042', approvedBy: 'ciso@acme.example' },
       location: { file: 'policies/aws.yaml', line: 14, column: 5 },
+      path: 'exceptions.0',
     });
     expect(Object.keys(first.spec)).toEqual(['name', 'cloudType', 'exceptionScope', 'explanation', 'exceptionReason', 'startDate', 'endDate', 'controlIds', 'resources']);
     const scopes = new Set(result.manifests.exceptions.map((e) => `${e.spec.cloudType}/${e.spec.exceptionScope}`));

@@ -22,7 +22,7 @@ export function spec(overrides: Partial<ExceptionSpec> = {}): ExceptionSpec {
 }
 
 export function manifest(specValue: ExceptionSpec, line = 1): ManifestException {
-  return { spec: specValue, metadata: {}, location: { file: 'policies/aws.yaml', line, column: 3 } };
+  return { spec: specValue, metadata: {}, location: { file: 'policies/aws.yaml', line, column: 3 }, path: 'exceptions.0' };
 }
 
 let counter = 0;
