@@ -24,7 +24,7 @@ function short(value: unknown, max = 100): string {
 export function describeSpec(spec: ExceptionSpec): string {
   const targets =
     spec.exceptionScope === 'RESOURCE'
-      ? `${spec.resources?.length ?? 0} resources`
+      ? `${spec.resources?.length ?? 0} ${spec.resources?.length === 1 ? 'resource' : 'resources'}`
       : spec.exceptionScope === 'CONNECTOR'
         ? `accounts ${(spec.accountIds ?? []).join(', ')}`
         : `tags ${(spec.resourceTagNames ?? []).join(', ')}`;
