@@ -1,17 +1,12 @@
 // The audit trail of apply: one JSON Lines record per operation, appended to a file the user
 // chooses (`--audit-log`, config `auditLog`). Never holds credentials: names, uuids, results only.
 import { appendFile } from 'node:fs/promises';
+import type { OperationResult } from './execute';
 
-export interface AuditRecord {
+/** An operation's result (execute.ts), stamped with when, by whom and from which commit. */
+export interface AuditRecord extends Omit<OperationResult, 'operation'> {
   time: string;
-  operation: 'create' | 'delete' | 'replace' | 'applyTags';
-  name: string;
-  uuidBefore: string | null;
-  uuidAfter: string | null;
-  result: 'succeeded' | 'failed';
-  /** The call failed ambiguously (reset, timeout, 5xx) and looking showed it had happened. */
-  verified?: boolean;
-  error?: string;
+  operation: OperationResult['operation'] | 'applyTags';
   commit: string;
   actor: string | null;
 }
