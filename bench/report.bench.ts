@@ -4,65 +4,30 @@
 // summaries + a few resource pages); without them (targets only from the API) each live exception
 // costs one detail request, which is the documented fallback, not the normal path.
 // Run: npm run bench report        (BENCH_SIZES=10,100 BENCH_ACCOUNTS=5 to change the grid)
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
 import { createCloudViewClient } from '../src/api/client';
 import { InventoryCache, checkInventory, gatherCoverageReport } from '../src/inventory';
 import type { ExceptionSpec, ManifestException } from '../src/model/exception';
 import { fingerprintSpec } from '../src/reconcile/fingerprint';
 import { addMarker } from '../src/reconcile/ownership';
 import { DEFAULT_SIM_PASSWORD, DEFAULT_SIM_USER, startSimulator } from '../src/simulator';
+import { syntheticAccountId, syntheticBucketId, syntheticSeed } from '../src/simulator/synthetic-seed';
 
 const SIZES = (process.env.BENCH_SIZES ?? '10,100,1000').split(',').map(Number);
 const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 3);
 const RESOURCES_PER_ACCOUNT = 400;
 const CONTROLS = 5;
 
-const accountOf = (index: number): string => String(100000000000 + index);
-const bucketOf = (account: string, index: number): string => `arn:aws:s3:::bench-${account}-${index}`;
+const accountOf = syntheticAccountId;
+const bucketOf = syntheticBucketId;
 
 /** K accounts of 400 buckets on 5 controls; every third bucket fails control 1, every fifth passes everything. */
-function writeSeed(): string {
-  const controls = Array.from({ length: CONTROLS }, (_, i) => ({ id: i + 1, name: `control ${i + 1}`, criticality: 'HIGH', service: 'S3', policyNames: ['bench'], settingName: 's' }));
-  const accounts = Array.from({ length: ACCOUNTS }, (_, i) => accountOf(i));
-  const seed = {
-    clouds: {
-      AWS: {
-        controls,
-        connectors: accounts.map((accountId, i) => ({
-          uuid: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
-          name: `bench-${i}`,
-          description: '',
-          state: 'SUCCESS',
-          accountId,
-          tags: [],
-          groups: [],
-          pollingFrequency: 240,
-          lastSyncedOn: '2026-11-20T06:00:00Z',
-        })),
-        resources: accounts.flatMap((accountId, a) =>
-          Array.from({ length: RESOURCES_PER_ACCOUNT }, (_, r) => ({
-            uuid: `10000000-0000-4000-8000-${String(a * 100000 + r).padStart(12, '0')}`,
-            resourceId: bucketOf(accountId, r),
-            accountId,
-            region: 'us-east-1',
-            serviceType: 'S3',
-            resourceType: 'BUCKET',
-            resourceName: `bucket-${r}`,
-            tags: r % 10 === 0 ? ['shared'] : [],
-            results: Object.fromEntries(controls.map((c) => [String(c.id), r % 5 !== 0 && (c.id === 1 ? r % 3 === 0 : r % 4 === 0) ? 'FAIL' : 'PASS'])),
-          })),
-        ),
-      },
-      AZURE: { controls: [], connectors: [], resources: [] },
-      GCP: { controls: [], connectors: [], resources: [] },
-    },
-  };
-  const file = path.join(mkdtempSync(path.join(tmpdir(), 'cvex-bench-report-')), 'seed.json');
-  writeFileSync(file, JSON.stringify(seed));
-  return file;
-}
+const seed = syntheticSeed({
+  accounts: ACCOUNTS,
+  resourcesPerAccount: RESOURCES_PER_ACCOUNT,
+  controls: CONTROLS,
+  tagsOf: (r) => (r % 10 === 0 ? ['shared'] : []),
+  resultOf: (controlId, r) => (r % 5 !== 0 && (controlId === 1 ? r % 3 === 0 : r % 4 === 0) ? 'FAIL' : 'PASS'),
+});
 
 /** Mostly RESOURCE exceptions (one bucket, one or two controls), one CONNECTOR and one QUALYSTAG per 50. */
 function specs(count: number): ExceptionSpec[] {
@@ -90,13 +55,12 @@ const routes = (byRoute: Record<string, number | undefined>): string =>
     .join(' ');
 
 async function main(): Promise<void> {
-  const seedFile = writeSeed();
   console.log(`cvex report: requests for N managed exceptions over K=${ACCOUNTS} accounts (${RESOURCES_PER_ACCOUNT} resources x ${CONTROLS} controls each), page size 100`);
   console.log('');
   const header = ['N', 'K', 'report (repo)', 'per exception', 'report (API only)', 'check', 'resource source', 'routes (repo)'];
   const rows: string[][] = [];
   for (const size of SIZES) {
-    const sim = await startSimulator({ seedFile, now: () => new Date('2026-06-15T12:00:00Z') });
+    const sim = await startSimulator({ seed, now: () => new Date('2026-06-15T12:00:00Z') });
     const client = createCloudViewClient({ baseUrl: sim.url, username: DEFAULT_SIM_USER, password: DEFAULT_SIM_PASSWORD });
     try {
       const wanted = specs(size);

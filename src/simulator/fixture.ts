@@ -65,7 +65,9 @@ export interface SeedFile {
   clouds: Record<CloudType, SeedCloud>;
 }
 
-export function loadSeed(seedFile?: string): SeedFile {
+/** A seed given as data (tests, benchmarks), else the file, else the shipped fixture. */
+export function loadSeed(seedFile?: string, seed?: SeedFile): SeedFile {
+  if (seed !== undefined) return checkSeed(structuredClone(seed), 'given as data');
   const raw: unknown = seedFile === undefined ? structuredClone(shippedSeed) : JSON.parse(readFileSync(seedFile, 'utf8'));
   return checkSeed(raw, seedFile ?? 'src/simulator/seed.json');
 }

@@ -36,7 +36,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   if (!isValidTimeZone(timezone)) throw new RangeError(`not an IANA time zone: ${JSON.stringify(timezone)}`);
   const latencyMs = options.latencyMs ?? 0;
   if (!(latencyMs >= 0)) throw new RangeError(`latencyMs must be >= 0; got ${options.latencyMs}`);
-  const world = new EvaluationWorld(loadSeed(options.seedFile));
+  const world = new EvaluationWorld(loadSeed(options.seedFile, options.seed));
   const store = new SimulatorStore(timezone, options.stateFile);
   const random = createRandom(options.randomSeed ?? 1);
   const faults = new FaultTable(random);

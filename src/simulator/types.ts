@@ -1,6 +1,7 @@
 // The simulator's programmatic face, used by tests, benchmarks, `cvex simulate` and `npm start`.
 import type { RouteId } from '../api/routes';
 import type { ExceptionSpec } from '../model/exception';
+import type { SeedFile } from './fixture';
 
 /** Stable route ids, shared with the client: request counters and fault rules are keyed by them. */
 export type { RouteId };
@@ -42,6 +43,8 @@ export interface SimulatorOptions {
   stateFile?: string;
   /** Path of a seed fixture (connectors, evaluations). Default: the one shipped in src/simulator/seed.json. */
   seedFile?: string;
+  /** A seed given as data instead (see synthetic-seed.ts); wins over seedFile. */
+  seed?: SeedFile;
   /** Fixed clock for tests; default the real clock. */
   now?: () => Date;
   /** Seed of the random source used for faults and jitter. Default 1. */

@@ -2,7 +2,7 @@
 // and what it costs in requests (the simulator's own counters).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { InventoryCache, checkInventory, INVENTORY_RULES } from '../../src/inventory';
-import { AWS_PROD, AWS_SANDBOX, AWS_STAGING, AZ_PROD, arn, bigAccount, bigSeed, bucketOf, manifest, spec, startWorld, writeSeed, type World } from './helpers';
+import { AWS_PROD, AWS_SANDBOX, AWS_STAGING, AZ_PROD, arn, bigAccount, bigSeed, bucketOf, manifest, spec, startWorld, type World } from './helpers';
 
 let world: World;
 beforeAll(async () => {
@@ -146,7 +146,7 @@ describe('resource source choice', () => {
   it('reads per control when many wanted resources share one control of a big account', async () => {
     // 300 buckets in one account, each evaluated on 10 controls: by regex 300 × 10 / 100 = 30 pages,
     // per control (control 1 only) 300 / 100 = 3 pages.
-    const big = await startWorld({ seedFile: await writeSeed(bigSeed(1, 300, 10)) });
+    const big = await startWorld({ seed: bigSeed(1, 300, 10) });
     try {
       const account = bigAccount(0);
       const manifests = Array.from({ length: 300 }, (_, i) =>

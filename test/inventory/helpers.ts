@@ -1,12 +1,11 @@
 // A simulator on loopback and the real client against it; builders for manifests and managed specs.
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
 import { type CloudViewClient, createCloudViewClient } from '../../src/api/client';
 import type { ExceptionSpec, ManifestException } from '../../src/model/exception';
 import { fingerprintSpec } from '../../src/reconcile/fingerprint';
 import { addMarker } from '../../src/reconcile/ownership';
 import { startSimulator } from '../../src/simulator';
+import type { SeedFile } from '../../src/simulator/fixture';
+import { syntheticAccountId, syntheticBucketId, syntheticSeed } from '../../src/simulator/synthetic-seed';
 import { DEFAULT_SIM_PASSWORD, DEFAULT_SIM_USER, type Simulator, type SimulatorOptions } from '../../src/simulator/types';
 
 export const AWS_PROD = '123456789012';
@@ -68,62 +67,10 @@ export function managed(specValue: ExceptionSpec, commit = 'abcdef012345'): Exce
   return { ...specValue, explanation: addMarker(specValue.explanation, { fingerprint: fingerprintSpec(specValue), commit }) };
 }
 
-/** A seed file in a temp dir (connectors, controls, resources with results) for sizes the shipped seed lacks. */
-export async function writeSeed(seed: unknown): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'cvex-seed-'));
-  const file = path.join(dir, 'seed.json');
-  await writeFile(file, JSON.stringify(seed));
-  return file;
-}
-
 /**
  * One AWS world of `accounts` SUCCESS connectors, `resourcesPerAccount` buckets each, evaluated on
- * controls 1..controls; control 1 FAILs on every resource, the others PASS.
+ * controls 1..controls; control 1 FAILs on every resource, the others PASS; even buckets are tagged.
  */
-export function bigSeed(accounts: number, resourcesPerAccount: number, controls = 1): unknown {
-  const accountIds = Array.from({ length: accounts }, (_, i) => String(100000000000 + i));
-  const controlList = Array.from({ length: controls }, (_, i) => ({
-    id: i + 1,
-    name: `control ${i + 1}`,
-    criticality: 'HIGH',
-    service: 'S3',
-    policyNames: ['AWS Best Practices Policy'],
-    settingName: 'setting',
-  }));
-  return {
-    clouds: {
-      AWS: {
-        controls: controlList,
-        connectors: accountIds.map((accountId, i) => ({
-          uuid: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
-          name: `aws-${i}`,
-          description: '',
-          state: 'SUCCESS',
-          accountId,
-          tags: [],
-          groups: [],
-          pollingFrequency: 240,
-          lastSyncedOn: '2026-11-20T06:00:00Z',
-        })),
-        resources: accountIds.flatMap((accountId, a) =>
-          Array.from({ length: resourcesPerAccount }, (_, r) => ({
-            uuid: `10000000-0000-4000-8000-${String(a * 100000 + r).padStart(12, '0')}`,
-            resourceId: bucketOf(accountId, r),
-            accountId,
-            region: 'us-east-1',
-            serviceType: 'S3',
-            resourceType: 'BUCKET',
-            resourceName: `bucket-${r}`,
-            tags: r % 2 === 0 ? ['even'] : [],
-            results: Object.fromEntries(controlList.map((control) => [String(control.id), control.id === 1 ? 'FAIL' : 'PASS'])),
-          })),
-        ),
-      },
-      AZURE: { controls: [], connectors: [], resources: [] },
-      GCP: { controls: [], connectors: [], resources: [] },
-    },
-  };
-}
-
-export const bigAccount = (index: number): string => String(100000000000 + index);
-export const bucketOf = (accountId: string, index: number): string => `arn:aws:s3:::bucket-${accountId}-${index}`;
+export const bigSeed = (accounts: number, resourcesPerAccount: number, controls = 1): SeedFile => syntheticSeed({ accounts, resourcesPerAccount, controls });
+export const bigAccount = syntheticAccountId;
+export const bucketOf = syntheticBucketId;

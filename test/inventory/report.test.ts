@@ -3,7 +3,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type CoverageRow, InventoryCache, gatherCoverageReport } from '../../src/inventory';
 import type { ExceptionSpec } from '../../src/model/exception';
-import { AWS_PROD, AWS_STAGING, arn, bigAccount, bigSeed, managed, manifest, spec, startWorld, writeSeed, type World } from './helpers';
+import { AWS_PROD, AWS_STAGING, arn, bigAccount, bigSeed, managed, manifest, spec, startWorld, type World } from './helpers';
 
 let nowIso = '2026-06-15T12:00:00Z';
 const now = () => new Date(nowIso);
@@ -172,7 +172,7 @@ describe('gatherCoverageReport', () => {
 
 describe('over-broad by size', () => {
   it('flags a CONNECTOR exception exempting more than the threshold, and a QUALYSTAG one over all connectors', async () => {
-    const big = await startWorld({ seedFile: await writeSeed(bigSeed(2, 60)), now });
+    const big = await startWorld({ seed: bigSeed(2, 60), now });
     try {
       const wide = spec({ name: 'wide', exceptionScope: 'CONNECTOR', resources: undefined, accountIds: [bigAccount(0)], controlIds: [1] });
       const everywhere = spec({ name: 'everywhere', exceptionScope: 'QUALYSTAG', resources: undefined, resourceTagNames: ['even'], isAllConnector: true, controlIds: [1] });
