@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { createCloudViewClient, type CloudViewClient } from '../api/client';
 import { parseCommandArgs } from '../cli/args';
 import { type CliIo, UsageError, useColor } from '../cli/io';
+import { createStatusLine } from '../cli/status-line';
 import { TARGET_HELP } from '../cli/target';
 import { auditActor, createAuditLog, type AuditLog } from '../reconcile/audit';
 import { executePlan, type OperationResult } from '../reconcile/execute';
@@ -155,28 +156,23 @@ async function applyPlan(plan: Plan, context: ReconcileContext, client: CloudVie
   const audit: AuditLog | undefined = flags.auditLog ? createAuditLog(path.resolve(io.cwd, flags.auditLog)) : undefined;
   const actor = auditActor(io.env);
   let done = 0;
+  let failedSoFar = 0;
   const total = plan.changes.length;
+  const status = createStatusLine(io, 'cvex apply');
+  if (total > 0) status.update(`0/${total} changes…`);
   const report = await executePlan(client, plan, {
     commit: context.commit,
     concurrency: context.target.client.concurrency,
     interrupted: io.interrupted,
     onResult: (result) => {
       done += 1;
-      io.stdout.write(`${progressLine(result, done, total)}\n`);
-      audit?.write({
-        time: new Date().toISOString(),
-        operation: result.operation,
-        name: result.name,
-        uuidBefore: result.uuidBefore,
-        uuidAfter: result.uuidAfter,
-        result: result.result,
-        ...(result.verified ? { verified: true } : {}),
-        ...(result.error ? { error: result.error } : {}),
-        commit: context.commit,
-        actor,
-      });
+      if (result.result === 'failed') failedSoFar += 1;
+      status.print(progressLine(result, done, total));
+      status.update(`${done}/${total} changes (${Math.floor((done * 100) / total)}%)${failedSoFar > 0 ? `, ${failedSoFar} failed` : ''}…`);
+      audit?.write({ ...result, time: new Date().toISOString(), commit: context.commit, actor });
     },
   });
+  status.done();
 
   let tagFailures = 0;
   if (tagRules.length > 0 && report.notStarted === 0) {

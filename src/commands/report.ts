@@ -2,6 +2,7 @@
 // over-broad. Reads the manifests only to avoid per-exception detail requests (src/inventory/report-data.ts).
 import { createCloudViewClient } from '../api/client';
 import { parseChoice, parseCommandArgs } from '../cli/args';
+import { createStatusLine } from '../cli/status-line';
 import { type CliIo, UsageError, useColor } from '../cli/io';
 import { resolveConfiguredTarget } from '../cli/context';
 import { TARGET_HELP, targetOptions } from '../cli/target';
@@ -57,21 +58,6 @@ export function renderReport(report: CoverageReport, format: ReportFormat, io: C
   return renderTextReport(report, { color: useColor(io.stdout, io.env) });
 }
 
-/** One self-overwriting status line on stderr, only when stderr is a terminal. */
-function progressLine(io: CliIo): { update(phase: string): void; done(): void } {
-  if (io.stderr.isTTY !== true) return { update: () => undefined, done: () => undefined };
-  let shown = false;
-  return {
-    update(phase) {
-      io.stderr.write(`\r\u001b[2Kcvex report: ${phase}…`);
-      shown = true;
-    },
-    done() {
-      if (shown) io.stderr.write('\r\u001b[2K');
-    },
-  };
-}
-
 export async function reportCommand(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, reportOptions);
   if (values.help) {
@@ -83,8 +69,8 @@ export async function reportCommand(argv: string[], io: CliIo): Promise<number> 
 
   const { config, target } = await resolveConfiguredTarget(values, io);
 
-  const progress = progressLine(io);
-  progress.update('reading manifests');
+  const progress = createStatusLine(io, 'cvex report');
+  progress.update('reading manifests…');
   const validation = await loadAndValidate(positionals.length > 0 ? positionals : (config.manifests ?? []), { cwd: io.cwd, timeZone: target.timeZone });
   if (hasErrors(validation.findings)) {
     progress.done();
@@ -99,7 +85,7 @@ export async function reportCommand(argv: string[], io: CliIo): Promise<number> 
       timeZone: target.timeZone,
       now: new Date(),
       overBroadThreshold,
-      onProgress: (phase) => progress.update(phase),
+      onProgress: (phase) => progress.update(`${phase}…`),
     });
     progress.done();
     io.stdout.write(renderReport(report, format, io));
