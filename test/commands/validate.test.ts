@@ -206,6 +206,10 @@ describe('cvex validate', () => {
     expect(result.files).toBe(1);
     expect(result.errors.map((e: { rule: string; path: string }) => [e.rule, e.path])).toEqual([['governance.required-metadata', 'exceptions.0.metadata.owner']]);
     expect(result.warnings.map((e: { rule: string }) => e.rule)).toEqual(['date.past']);
+    // Governance findings are part of the documented output too.
+    const schema = JSON.parse(readFileSync(path.join(ROOT, 'schemas', 'validate-result.schema.json'), 'utf8'));
+    const validateResult = new Ajv({ strict: true, allErrors: true }).compile(schema);
+    expect(validateResult(result), JSON.stringify(validateResult.errors)).toBe(true);
   });
 
   it('fails with one line on a broken cvex.config.yaml', async () => {
