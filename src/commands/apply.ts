@@ -6,7 +6,7 @@ import { parseCommandArgs } from '../cli/args';
 import { type CliIo, UsageError, useColor } from '../cli/io';
 import { createStatusLine } from '../cli/status-line';
 import { TARGET_HELP } from '../cli/target';
-import { auditActor, createAuditLog, type AuditLog } from '../reconcile/audit';
+import { auditActor, checkAuditLogWritable, createAuditLog, type AuditLog } from '../reconcile/audit';
 import { executePlan, type OperationResult } from '../reconcile/execute';
 import { evaluateSafety, fingerprintRemote, originOf, SAFETY_DEFAULTS } from '../reconcile/plan';
 import { loadPlanFile } from '../reconcile/plan-file';
@@ -140,6 +140,17 @@ async function applyPlan(plan: Plan, context: ReconcileContext, client: CloudVie
     return 1;
   }
 
+  const auditFile = flags.auditLog ? path.resolve(io.cwd, flags.auditLog) : undefined;
+  if (auditFile) {
+    try {
+      await checkAuditLogWritable(auditFile);
+    } catch (error) {
+      const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      io.stderr.write(`cvex apply: cannot write the audit log ${flags.auditLog} (${reason}); nothing was changed.\n`);
+      return 1;
+    }
+  }
+
   // A saved plan was reviewed when it was made (as with terraform apply PLANFILE): no question.
   if (!flags.savedPlan && !flags.autoApprove && plan.changes.length > 0) {
     if (!io.prompt) {
@@ -153,7 +164,7 @@ async function applyPlan(plan: Plan, context: ReconcileContext, client: CloudVie
     }
   }
 
-  const audit: AuditLog | undefined = flags.auditLog ? createAuditLog(path.resolve(io.cwd, flags.auditLog)) : undefined;
+  const audit: AuditLog | undefined = auditFile ? createAuditLog(auditFile) : undefined;
   const actor = auditActor(io.env);
   let done = 0;
   let failedSoFar = 0;

@@ -17,6 +17,14 @@ export interface AuditLog {
   flush(): Promise<void>;
 }
 
+/**
+ * Creates the file if needed and proves it can be appended to, before apply changes anything:
+ * an audit trail that fails after the changes were made would lose their record.
+ */
+export async function checkAuditLogWritable(file: string): Promise<void> {
+  await appendFile(file, '', 'utf8');
+}
+
 /** Appends in order; writes are chained so records never interleave. */
 export function createAuditLog(file: string): AuditLog {
   let chain: Promise<void> = Promise.resolve();
