@@ -9,6 +9,7 @@ import { TARGET_HELP } from '../cli/target';
 import { auditActor, checkAuditLogWritable, createAuditLog, type AuditLog } from '../reconcile/audit';
 import { executePlan, type OperationResult } from '../reconcile/execute';
 import { evaluateSafety, fingerprintRemote, originOf, SAFETY_DEFAULTS } from '../reconcile/plan';
+import { isManaged } from '../reconcile/ownership';
 import { loadPlanFile } from '../reconcile/plan-file';
 import { listRemoteExceptions } from '../reconcile/remote';
 import { runTagStage } from '../reconcile/tag-stage';
@@ -60,11 +61,30 @@ async function loadSavedPlan(file: string, context: ReconcileContext, client: Cl
   }
   // One listing (ceil(N / pageSize) requests) proves the managed exceptions did not move.
   const remote = await listRemoteExceptions(client);
-  if (fingerprintRemote(remote, plan.manage).fingerprint !== plan.remote.fingerprint) {
+  const remoteState = fingerprintRemote(remote, plan.manage);
+  if (remoteState.fingerprint !== plan.remote.fingerprint) {
     io.stderr.write(`cvex apply: ${file} is stale: the managed exceptions in CloudView changed since it was planned (${plan.createdAt}). Run \`cvex plan\` again.\n`);
     return undefined;
   }
-  return plan;
+  // A plan file is data anyone with the artifact can edit: it may only delete or replace what this
+  // repository manages (a marker, or a manage glob of both the plan and the config in use).
+  const remoteByUuid = new Map(remote.map((item) => [item.uuid, item]));
+  for (const change of plan.changes) {
+    if (change.action === 'create') continue;
+    const item = remoteByUuid.get(change.uuid);
+    if (!item || item.name !== change.name || !isManaged(item, plan.manage) || !isManaged(item, context.manage)) {
+      io.stderr.write(
+        `cvex apply: ${file} would ${change.action} ${JSON.stringify(change.name)} (${JSON.stringify(change.uuid)}), which is not an exception this repository manages; refusing (was the plan file edited?). Nothing was changed.\n`,
+      );
+      return undefined;
+    }
+  }
+  // Thresholds from what the account and the plan really hold, never from the file's own counts.
+  return { ...plan, safety: evaluateSafety(remoteState.managed, countDeletes(plan), plan.safety) };
+}
+
+function countDeletes(plan: Pick<Plan, 'changes'>): number {
+  return plan.changes.filter((change) => change.action === 'delete').length;
 }
 
 export async function applyCommand(argv: string[], io: CliIo): Promise<number> {
@@ -133,7 +153,7 @@ async function applyPlan(plan: Plan, context: ReconcileContext, client: CloudVie
   if (plan.changes.length === 0 && tagRules.length === 0) return 0;
 
   // Thresholds as this run sets them (a saved plan may have been made with other limits).
-  const safety = evaluateSafety(plan.safety.managed, plan.summary.delete, context);
+  const safety = evaluateSafety(plan.safety.managed, countDeletes(plan), context);
   if (safety.blocked && !flags.force) {
     const rule = safety.exceedsMaxDeletes ? `--max-deletes ${safety.maxDeletes}` : `${safety.maxDeletePercent}% of ${safety.managed} managed exceptions`;
     io.stderr.write(`cvex apply: refusing to delete ${safety.deletes} exceptions (more than ${rule}); review the plan and pass --force if this is intended.\n`);

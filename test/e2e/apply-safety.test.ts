@@ -21,6 +21,53 @@ async function writePlan(current: World, file: string, plan: Plan): Promise<void
   await writeFile(path.join(current.dir, file), JSON.stringify(plan), 'utf8');
 }
 
+describe('apply --plan with a plan file edited by hand', () => {
+  it('refuses a delete retargeted at an exception the repository does not own', async () => {
+    world = await startWorld();
+    await world.writeManifest('aws.yaml', [awsException('team-a-one'), awsException('team-a-two')]);
+    expect((await world.run(['apply', '--auto-approve'])).code).toBe(0);
+    const uiUuid = world.sim.createExceptionAsUi(awsException('made-in-ui'));
+    await world.writeManifest('aws.yaml', [awsException('team-a-one')]);
+    expect((await world.run(['plan', '--out', 'plan.json'])).code).toBe(0);
+
+    const plan = await readPlan(world, 'plan.json');
+    const change = plan.changes[0];
+    expect(change.action).toBe('delete');
+    if (change.action !== 'delete') return;
+    change.uuid = uiUuid;
+    change.name = 'made-in-ui';
+    change.remote = { ...change.remote, uuid: uiUuid, name: 'made-in-ui' };
+    await writePlan(world, 'plan.json', plan);
+
+    world.sim.resetCounters();
+    const result = await world.run(['apply', '--plan', 'plan.json']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('made-in-ui');
+    expect(world.sim.counters().byRoute['exceptions.delete'] ?? 0).toBe(0);
+    expect(world.sim.exceptions().some((item) => item.uuid === uiUuid)).toBe(true);
+  });
+
+  it('counts the deletes a saved plan really holds, not its summary, against the thresholds', async () => {
+    world = await startWorld();
+    await world.writeManifest('aws.yaml', manyExceptions(12));
+    expect((await world.run(['apply', '--auto-approve'])).code).toBe(0);
+    await world.writeManifest('aws.yaml', []);
+    expect((await world.run(['plan', '--out', 'plan.json'])).code).toBe(0);
+
+    const plan = await readPlan(world, 'plan.json');
+    expect(plan.changes).toHaveLength(12);
+    plan.summary = { create: 0, delete: 0, replace: 0, unchanged: 12 };
+    plan.safety = { ...plan.safety, managed: 1_000_000, deletes: 0, exceedsMaxDeletes: false, exceedsPercent: false, blocked: false };
+    plan.remote.managed = 1_000_000;
+    await writePlan(world, 'plan.json', plan);
+
+    const result = await world.run(['apply', '--plan', 'plan.json']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('--force');
+    expect(world.sim.exceptions()).toHaveLength(12);
+  });
+});
+
 describe('audit log', () => {
   it('changes nothing when the audit log cannot be written', async () => {
     world = await startWorld();
