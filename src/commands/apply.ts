@@ -66,6 +66,13 @@ async function loadSavedPlan(file: string, context: ReconcileContext, client: Cl
     io.stderr.write(`cvex apply: ${file} is stale: the managed exceptions in CloudView changed since it was planned (${plan.createdAt}). Run \`cvex plan\` again.\n`);
     return undefined;
   }
+  // A name the plan creates, taken since (in the UI, or by another run): the plan no longer holds.
+  const remoteNames = new Set(remote.map((item) => item.name));
+  const taken = plan.changes.filter((change) => change.action === 'create' && remoteNames.has(change.name)).map((change) => JSON.stringify(change.name));
+  if (taken.length > 0) {
+    io.stderr.write(`cvex apply: ${file} is stale: ${taken.slice(0, 5).join(', ')}${taken.length > 5 ? ` and ${taken.length - 5} more` : ''} already exist in CloudView, made since it was planned (${plan.createdAt}). Run \`cvex plan\` again.\n`);
+    return undefined;
+  }
   // A plan file is data anyone with the artifact can edit: it may only delete or replace what this
   // repository manages (a marker, or a manage glob of both the plan and the config in use).
   const remoteByUuid = new Map(remote.map((item) => [item.uuid, item]));

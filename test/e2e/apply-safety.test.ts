@@ -68,6 +68,24 @@ describe('apply --plan with a plan file edited by hand', () => {
   });
 });
 
+describe('apply --plan after the account moved', () => {
+  it('refuses as stale when a name the plan creates was taken in the UI since', async () => {
+    world = await startWorld();
+    await world.writeManifest('aws.yaml', [awsException('team-a-one'), awsException('team-a-two')]);
+    expect((await world.run(['plan', '--out', 'plan.json'])).code).toBe(0);
+    world.sim.createExceptionAsUi(awsException('team-a-two', { explanation: 'Made by hand in the meantime.' }));
+
+    world.sim.resetCounters();
+    const result = await world.run(['apply', '--plan', 'plan.json']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('stale');
+    expect(result.stderr).toContain('team-a-two');
+    // One listing to prove it, and nothing written.
+    expect(exceptionRequests(world.sim).byRoute).toEqual({ 'exceptions.list': 1 });
+    expect(world.sim.exceptions().map((item) => item.name)).toEqual(['team-a-two']);
+  });
+});
+
 describe('audit log', () => {
   it('changes nothing when the audit log cannot be written', async () => {
     world = await startWorld();
