@@ -14,7 +14,7 @@ import { loadPlanFile } from '../reconcile/plan-file';
 import { listRemoteExceptions } from '../reconcile/remote';
 import { runTagStage } from '../reconcile/tag-stage';
 import type { Plan } from '../reconcile/types';
-import { renderTextPlan } from '../render/plan-text';
+import { renderTextPlan, terminalSafe } from '../render/plan-text';
 import { blockedMessage, formatFinding, planOptions, resolveContext, runPlan, type ReconcileContext } from './plan';
 
 const applyOptions = {
@@ -45,11 +45,16 @@ ${TARGET_HELP}
 const SYMBOL: Record<OperationResult['operation'], string> = { create: '+', replace: '-+', delete: '-' };
 const VERB: Record<OperationResult['operation'], string> = { create: 'created', replace: 'replaced', delete: 'deleted' };
 
+/** Names, uuids and error messages come from the remote too: one line, no terminal control characters. */
+function oneLine(text: string): string {
+  return terminalSafe(text.replace(/\r\n?|\n/g, ' '));
+}
+
 function progressLine(result: OperationResult, done: number, total: number): string {
   const counter = `[${String(done).padStart(String(total).length)}/${total}]`;
-  if (result.result === 'failed') return `${counter} ! ${result.operation} ${result.name} failed: ${result.error ?? 'unknown error'}`;
+  if (result.result === 'failed') return `${counter} ! ${result.operation} ${oneLine(result.name)} failed: ${oneLine(result.error ?? 'unknown error')}`;
   const uuids = result.operation === 'replace' ? `${result.uuidBefore} → ${result.uuidAfter}` : (result.uuidAfter ?? result.uuidBefore);
-  return `${counter} ${SYMBOL[result.operation]} ${VERB[result.operation]} ${result.name} (${uuids})${result.verified ? ' (checked after an ambiguous failure)' : ''}`;
+  return `${counter} ${SYMBOL[result.operation]} ${VERB[result.operation]} ${oneLine(result.name)} (${oneLine(String(uuids))})${result.verified ? ' (checked after an ambiguous failure)' : ''}`;
 }
 
 async function loadSavedPlan(file: string, context: ReconcileContext, client: CloudViewClient, io: CliIo): Promise<Plan | undefined> {
@@ -216,7 +221,7 @@ async function applyPlan(plan: Plan, context: ReconcileContext, client: CloudVie
   if (tagRules.length > 0 && report.notStarted === 0) {
     for (const result of await runTagStage(client, tagRules)) {
       if (!result.ok) tagFailures += 1;
-      io.stdout.write(`${result.ok ? 'tagged' : '! applyTags failed'} ${result.cloudType} /${result.regex}/ → ${result.tagNames.join(', ')}: ${result.message}\n`);
+      io.stdout.write(`${result.ok ? 'tagged' : '! applyTags failed'} ${result.cloudType} /${oneLine(result.regex)}/ → ${oneLine(result.tagNames.join(', '))}: ${oneLine(result.message)}\n`);
       audit?.write({
         time: new Date().toISOString(),
         operation: 'applyTags',
@@ -236,7 +241,7 @@ async function applyPlan(plan: Plan, context: ReconcileContext, client: CloudVie
   const interrupted = report.notStarted > 0 ? `, ${report.notStarted} not started (interrupted)` : '';
   io.stdout.write(`\nApply ${failed === 0 && !interrupted ? 'complete' : interrupted ? 'interrupted' : 'finished with failures'}: ${report.succeeded} succeeded, ${failed} failed${interrupted}.\n`);
   if (failed > 0 || report.notStarted > 0) {
-    for (const result of report.results.filter((item) => item.result === 'failed')) io.stderr.write(`  failed: ${result.operation} ${result.name}: ${result.error}\n`);
+    for (const result of report.results.filter((item) => item.result === 'failed')) io.stderr.write(`  failed: ${result.operation} ${oneLine(result.name)}: ${oneLine(result.error ?? 'unknown error')}\n`);
     io.stderr.write('Run `cvex apply` again: it converges (nothing created twice, nothing lost).\n');
     return 1;
   }

@@ -8,6 +8,7 @@ import { withGovernance } from '../governance';
 import { loadAndValidate } from '../manifest';
 import { hasErrors } from '../model/findings';
 import { previewTagStage, runTagStage } from '../reconcile/tag-stage';
+import { terminalSafe } from '../render/plan-text';
 import { formatFinding, resolveContext } from './plan';
 
 const tagOptions = {
@@ -59,9 +60,10 @@ export async function tagCommand(argv: string[], io: CliIo): Promise<number> {
       } else {
         for (const preview of previews) {
           const more = preview.matchCountCapped ? '+' : '';
-          io.stdout.write(`~ ${preview.cloudType} /${preview.regex}/ → [${preview.tagNames.join(', ')}]: ${preview.matchCount}${more} evaluations${preview.sampleResourceIds.length > 0 ? `, e.g. ${preview.sampleResourceIds.join(', ')}` : ''}\n`);
+          const sample = preview.sampleResourceIds.length > 0 ? `, e.g. ${preview.sampleResourceIds.join(', ')}` : '';
+          io.stdout.write(terminalSafe(`~ ${preview.cloudType} /${preview.regex}/ → [${preview.tagNames.join(', ')}]: ${preview.matchCount}${more} evaluations${sample}`.replace(/\n/g, ' ')) + '\n');
         }
-        for (const warning of warnings) io.stderr.write(`warning: ${warning.message}\n`);
+        for (const warning of warnings) io.stderr.write(`warning: ${terminalSafe(warning.message.replace(/\n/g, ' '))}\n`);
       }
       return 0;
     }
@@ -70,8 +72,8 @@ export async function tagCommand(argv: string[], io: CliIo): Promise<number> {
       io.stdout.write(`${JSON.stringify({ dryRun: false, rules: results }, null, 2)}\n`);
     } else {
       for (const result of results) {
-        const head = `${result.cloudType} /${result.regex}/ → [${result.tagNames.join(', ')}]`;
-        io.stdout.write(result.ok ? `✓ ${head}: ${result.message}\n` : `✗ ${head}: ${result.message}\n`);
+        const line = `${result.ok ? '✓' : '✗'} ${result.cloudType} /${result.regex}/ → [${result.tagNames.join(', ')}]: ${result.message}`;
+        io.stdout.write(`${terminalSafe(line.replace(/\n/g, ' '))}\n`);
       }
       const failed = results.filter((result) => !result.ok).length;
       io.stdout.write(`${results.length - failed} of ${results.length} rules applied${failed > 0 ? `, ${failed} failed` : ''}.\n`);

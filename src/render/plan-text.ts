@@ -74,7 +74,7 @@ export function renderTextPlan(plan: Plan, options: { color: boolean }): string 
   }
   if (plan.unmanaged.length > 0) {
     lines.push(paint('dim', `Unmanaged (not owned by the repository, never changed): ${plan.unmanaged.length}`));
-    for (const item of plan.unmanaged.slice(0, MAX_LISTED)) lines.push(paint('dim', `  ${terminalSafe(item.name)}  ${item.uuid}  ${item.state}`));
+    for (const item of plan.unmanaged.slice(0, MAX_LISTED)) lines.push(paint('dim', `  ${terminalSafe(item.name)}  ${terminalSafe(item.uuid)}  ${terminalSafe(item.state)}`));
     if (plan.unmanaged.length > MAX_LISTED) lines.push(paint('dim', `  … and ${plan.unmanaged.length - MAX_LISTED} more`));
     lines.push('');
   }
@@ -88,13 +88,13 @@ function renderChange(change: PlanChange, paint: (colour: Colour, text: string) 
     case 'create':
       return [`  ${paint('green', '+')}  ${paint('bold', name)}  ${paint('dim', `${change.source.file}:${change.source.line}`)}`, `       ${terminalSafe(describeSpec(change.spec))}`];
     case 'delete':
-      return [`  ${paint('red', '-')}  ${paint('bold', name)}  ${paint('dim', `${change.uuid} (no longer in the repository)`)}`];
+      return [`  ${paint('red', '-')}  ${paint('bold', name)}  ${paint('dim', `${terminalSafe(change.uuid)} (no longer in the repository)`)}`];
     case 'replace': {
       const cause =
         change.cause === 'edited-out-of-band'
-          ? `edited in the Qualys UI at ${change.remote.updatedOn}; put back as the repository says`
+          ? `edited in the Qualys UI at ${terminalSafe(change.remote.updatedOn)}; put back as the repository says`
           : 'changed in the repository';
-      const lines = [`  ${paint('yellow', '-+')} ${paint('bold', name)}  ${paint('dim', `${change.uuid}, ${cause}`)}`];
+      const lines = [`  ${paint('yellow', '-+')} ${paint('bold', name)}  ${paint('dim', `${terminalSafe(change.uuid)}, ${cause}`)}`];
       for (const diff of change.diffs) lines.push(`       ${describeDiff(diff)}`);
       if (change.diffs.length === 0) lines.push('       (the fields the API shows back match; the edit was to a field it does not show)');
       return lines;

@@ -97,3 +97,19 @@ describe('audit log', () => {
     expect(world.sim.exceptions()).toHaveLength(0);
   });
 });
+
+describe('output safety', () => {
+  it('never writes terminal escape sequences from remote names in apply progress lines', async () => {
+    world = await startWorld();
+    world.sim.createExceptionAsUi(awsException('team-b-\u001b[2J\u001b]0;owned\u0007title'));
+    await world.writeConfig({ manage: ['team-b-*'] });
+    await world.writeManifest('aws.yaml', []);
+    const result = await world.run(['apply', '--auto-approve']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(world.sim.exceptions()).toHaveLength(0);
+    expect(result.stdout).toContain('deleted team-b-');
+    expect(result.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+    expect(result.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+  });
+
+});
