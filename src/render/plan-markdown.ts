@@ -23,6 +23,8 @@ export function escapeMarkdown(text: string): string {
       .replace(/@/g, '@\u200b')
       // Bare URLs would be autolinked; break the scheme.
       .replace(/:\/\//g, ':\u200b//')
+      // GitHub also autolinks `www.` without a scheme.
+      .replace(/(www)\./gi, '$1\u200b.')
   );
 }
 

@@ -112,4 +112,14 @@ describe('output safety', () => {
     expect(result.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
   });
 
+  it('does not let a manifest put a link into the pull-request comment', async () => {
+    world = await startWorld();
+    await world.writeManifest('aws.yaml', [awsException('team-a-one')]);
+    expect((await world.run(['apply', '--auto-approve'])).code).toBe(0);
+    await world.writeManifest('aws.yaml', [awsException('team-a-one', { explanation: 'Approved, see www.evil.example/approval and WWW.other.example' })]);
+    const result = await world.run(['plan', '--format', 'markdown']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('evil.example');
+    expect(result.stdout).not.toMatch(/www\.evil|WWW\.other/i);
+  });
 });
