@@ -123,3 +123,28 @@ describe('output safety', () => {
     expect(result.stdout).not.toMatch(/www\.evil|WWW\.other/i);
   });
 });
+
+describe('time zones where the clocks skip midnight', () => {
+  it('apply then plan shows no changes when a start date is a daylight-saving day (America/Santiago)', async () => {
+    world = await startWorld({ timezone: 'America/Santiago' });
+    // Chile moves its clocks from 00:00 to 01:00 on 2026-09-06: that day has no local midnight.
+    await world.writeManifest('aws.yaml', [awsException('team-a-one', { startDate: '2026-09-06', endDate: '2027-04-30' })]);
+    expect((await world.run(['apply', '--auto-approve', '--timezone', 'America/Santiago'])).code).toBe(0);
+    const again = await world.run(['plan', '--detailed-exitcode', '--timezone', 'America/Santiago']);
+    expect(again.stdout).toContain('No changes');
+    expect(again.code).toBe(0);
+  });
+
+  for (const timeZone of ['Pacific/Kiritimati', 'America/St_Johns']) {
+    it(`apply then plan shows no changes in ${timeZone}`, async () => {
+      world = await startWorld({ timezone: timeZone });
+      await world.writeManifest('aws.yaml', [
+        awsException('team-a-one', { startDate: '2026-11-01', endDate: '2027-03-14' }),
+        awsException('team-a-two', { startDate: '2026-12-31', endDate: '2027-11-07' }),
+      ]);
+      expect((await world.run(['apply', '--auto-approve', '--timezone', timeZone])).code).toBe(0);
+      const again = await world.run(['plan', '--detailed-exitcode', '--timezone', timeZone]);
+      expect(again.code, again.stdout).toBe(0);
+    });
+  }
+});
