@@ -53,9 +53,10 @@ export function checkSchema(manifest: ManifestFile): SchemaCheck {
 
 function toFinding(error: ErrorObject, manifest: ManifestFile): Finding | undefined {
   const base = instancePathSegments(error.instancePath, manifest.merged);
-  // Scope rules are the exception definition's allOf if/then branches (schemaPath restarts at a $ref);
-  // the top-level allOf uses if/else only, for fields that defaults may provide (see the schema).
-  const scopeRule = /^#\/allOf\/\d+\/then\//.test(error.schemaPath);
+  // Scope rules are the exception definition's allOf if/then branches (schemaPath restarts at a $ref),
+  // and, for the fields a scope needs, an if/then on the items inside a top-level else (defaults may
+  // provide them); the rest of the top-level allOf is if/else, for fields that defaults may provide.
+  const scopeRule = /^#\/allOf\/\d+\/(?:else\/properties\/exceptions\/items\/)?then\//.test(error.schemaPath);
   if (error.keyword === 'if') return undefined;
   // The if/else rules repeat `type` only because strict mode asks for it; the main schema reports wrong types.
   if (error.keyword === 'type' && /^#\/allOf\/\d+\/else\//.test(error.schemaPath)) return undefined;
