@@ -1,5 +1,6 @@
 // CloudViewApi over HTTP. One loop (`call`) sends, counts, asks retry.ts what to do and turns a final
 // failure into one of the named errors; the endpoint methods only build requests and map bodies (wire.ts).
+import { setMaxListeners } from 'node:events';
 import type { CloudType, ExceptionSpec } from '../model/exception';
 import {
   AmbiguousWriteError,
@@ -113,6 +114,8 @@ class HttpCloudViewClient implements CloudViewClient {
   private stats: ClientCounters = { total: 0, byRoute: {}, retries: 0, rateLimited: 0 };
   /** Shared pause after a rate-limit answer: every call waits until then. */
   private notBefore = 0;
+  /** Aborted by close(): waits end at once and nothing more is sent. */
+  private readonly closing = new AbortController();
 
   constructor(options: CloudViewClientOptions) {
     if (!options.username || !options.password) throw new TypeError('CloudView client: username and password are required');
@@ -124,6 +127,8 @@ class HttpCloudViewClient implements CloudViewClient {
     if (!Number.isInteger(this.pageSize) || this.pageSize < 1) throw new RangeError('pageSize must be a positive integer');
     this.maxPages = options.maxPages;
     this.onPage = options.onPage;
+    // Every call sleeping out a backoff or a rate-limit wait listens on it.
+    setMaxListeners(0, this.closing.signal);
     const token = Buffer.from(`${options.username}:${options.password}`, 'utf8').toString('base64');
     this.secrets = [options.password, token, encodeURIComponent(options.password)];
     this.transport = new HttpTransport({
@@ -154,6 +159,7 @@ class HttpCloudViewClient implements CloudViewClient {
   }
 
   close(): Promise<void> {
+    this.closing.abort();
     return this.transport.close();
   }
 
@@ -335,7 +341,12 @@ class HttpCloudViewClient implements CloudViewClient {
   private async call(route: RouteName, request: HttpRequest, options: CallOptions): Promise<OkResponse> {
     for (let attempt = 1; ; attempt += 1) {
       const wait = this.notBefore - this.clock.now();
-      if (wait > 0) await this.clock.sleep(wait);
+      if (wait > 0) await this.pause(wait);
+      if (this.closing.signal.aborted) {
+        // Closed while waiting to (re)send: nothing was sent, so the caller may safely try again elsewhere.
+        const where = `${request.method} ${this.transport.pathOf({ ...request, query: undefined })}`;
+        throw new NetworkError(`${where}: not sent, the client was closed`, { route, status: 0, kind: 'refused' });
+      }
       if (attempt > 1) this.stats.retries += 1;
       this.stats.total += 1;
       this.stats.byRoute[route] = (this.stats.byRoute[route] ?? 0) + 1;
@@ -349,11 +360,15 @@ class HttpCloudViewClient implements CloudViewClient {
       if (decision.action === 'done' && result.type === 'response') return result;
       if (decision.action === 'retry') {
         if (decision.rateLimited) this.notBefore = Math.max(this.notBefore, this.clock.now() + decision.delayMs);
-        else await this.clock.sleep(decision.delayMs);
+        else await this.pause(decision.delayMs);
         continue;
       }
       throw this.toError(route, request, result, decision.action === 'fail' ? decision.reason : 'final', options, attempt);
     }
+  }
+
+  private async pause(ms: number): Promise<void> {
+    if (!this.closing.signal.aborted) await this.clock.sleep(ms, this.closing.signal);
   }
 
   /** Rate-limit bookkeeping from any answer: fewer slots when the server says so; pause when the window is spent. */

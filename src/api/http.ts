@@ -111,6 +111,7 @@ export class HttpTransport {
   private readonly basePath: string;
   private readonly headers: Record<string, string>;
   private readonly timeoutMs: number;
+  private closed = false;
 
   constructor(options: HttpOptions) {
     const base = new URL(options.baseUrl);
@@ -155,6 +156,11 @@ export class HttpTransport {
 
   async send(request: HttpRequest): Promise<HttpResult> {
     await this.slots.acquire();
+    if (this.closed) {
+      // Queued behind the slots when the client closed: never sent, so not ambiguous even for a write.
+      this.slots.release();
+      return { type: 'network', kind: 'refused', detail: 'the client was closed before the request was sent' };
+    }
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new TimeoutFired(this.timeoutMs)), this.timeoutMs);
     try {
@@ -191,6 +197,7 @@ export class HttpTransport {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     // destroy, not close: a hung request must not keep the process alive.
     await this.pool.destroy();
   }

@@ -28,14 +28,25 @@ export const DEFAULT_RETRY_POLICY = {
 /** Injectable time so retry tests run in milliseconds. */
 export interface RetryClock {
   now(): number;
-  sleep(ms: number): Promise<void>;
+  /** Resolves early once `signal` aborts (the client closing), so no timer outlives the client. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
   /** In [0, 1). */
   random(): number;
 }
 
 export const systemClock: RetryClock = {
   now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  sleep: (ms, signal) =>
+    new Promise((resolve) => {
+      if (signal?.aborted) return resolve();
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal?.addEventListener('abort', done, { once: true });
+    }),
   random: () => Math.random(),
 };
 

@@ -317,3 +317,41 @@ describe('TLS', () => {
     expect((await trusting.getException('u1')).uuid).toBe('u1');
   });
 });
+
+describe('close', () => {
+  const settle = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error as ApiError);
+
+  it('ends calls waiting out a backoff or a Retry-After at once, without sending them again', async () => {
+    // The real clock: a pending retry must neither keep the process alive nor retry on after close().
+    const server = await serve((_req, res, hit) => json(res, hit.method === 'POST' ? 429 : 503, { message: 'later' }, { 'retry-after': '30' }));
+    open.push(server);
+    const client = createCloudViewClient({ baseUrl: server.url, username: 'a', password: 'b' });
+    const pending = [settle(client.getException('u1')), settle(client.createException(spec))];
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const started = Date.now();
+    await client.close();
+    const errors = await Promise.all(pending);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    for (const error of errors) {
+      expect(error).toBeInstanceOf(NetworkError);
+      expect(error?.mayHaveHappened).toBe(false);
+      expect(error?.message).toMatch(/not sent, the client was closed/);
+    }
+    expect(server.hits.map((hit) => hit.method)).toEqual(['GET', 'POST']);
+  });
+
+  it('never sends a write that was still queued for a connection slot', async () => {
+    const server = await serve(() => undefined);
+    open.push(server);
+    const client = createCloudViewClient({ baseUrl: server.url, username: 'a', password: 'b', concurrency: 1, clock: fakeClock() });
+    const hung = settle(client.getException('hung'));
+    const queued = settle(client.createException(spec));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await client.close();
+    const [, error] = await Promise.all([hung, queued]);
+    expect(error).toBeInstanceOf(NetworkError);
+    expect(error?.mayHaveHappened).toBe(false);
+    expect(error?.message).toMatch(/not sent, the client was closed/);
+    expect(server.hits.map((hit) => hit.method)).toEqual(['GET']);
+  });
+});
