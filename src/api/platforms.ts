@@ -40,7 +40,9 @@ export function platformBaseUrl(platform: string): string {
 
 export function isLoopbackHost(hostname: string): boolean {
   const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  // Only `localhost` itself: `*.localhost` is loopback by RFC 6761, but glibc with `hosts: files dns` asks DNS for it,
+  // which could send Basic credentials over plain http anywhere.
+  if (host === 'localhost') return true;
   if (isIP(host) === 4) return host.startsWith('127.');
   if (isIP(host) === 6) return host === '::1' || host === '0:0:0:0:0:0:0:1' || /^::ffff:127\./.test(host);
   return false;

@@ -47,7 +47,15 @@ describe('normaliseApiUrl', () => {
   });
 
   it('tells loopback hosts apart', () => {
-    expect(['127.0.0.1', '127.8.9.10', 'localhost', '::1', '[::1]', 'a.localhost'].every(isLoopbackHost)).toBe(true);
+    expect(['127.0.0.1', '127.8.9.10', 'localhost', 'LOCALHOST', '::1', '[::1]'].every(isLoopbackHost)).toBe(true);
     expect(['128.0.0.1', 'localhost.evil.com', '10.0.0.1', '::2', 'example.com'].some(isLoopbackHost)).toBe(false);
+  });
+
+  it('refuses plain http to a *.localhost name: only "localhost" itself is resolved locally (nsswitch "files dns" asks DNS for the rest)', () => {
+    for (const host of ['a.localhost', 'qualysguard.localhost', 'x.LOCALHOST']) {
+      expect(isLoopbackHost(host)).toBe(false);
+      expect(() => normaliseApiUrl(`http://${host}:8080`)).toThrow(/plain http:\/\/ is refused/);
+    }
+    expect(normaliseApiUrl('https://a.localhost:8443')).toBe('https://a.localhost:8443/cloudview-api');
   });
 });
