@@ -15,7 +15,9 @@ export interface Marker {
 }
 
 export const COMMIT_LENGTH = 12;
-const MARKER_PATTERN = /\s*\[cvex:([0-9a-f]{8,64}) ([0-9A-Za-z._-]{1,64})\]\s*$/;
+// Exactly what formatMarker writes (16 hex, then 7-12 hex or `local`): a looser pattern let text a
+// person typed in the UI, such as `[cvex:deadbeef pending]`, claim an exception for deletion.
+const MARKER_PATTERN = /\s*\[cvex:([0-9a-f]{16}) ([0-9a-f]{7,12}|local)\]\s*$/;
 
 export function shortCommit(commit: string | undefined): string {
   const trimmed = (commit ?? '').trim();

@@ -148,3 +148,17 @@ describe('time zones where the clocks skip midnight', () => {
     });
   }
 });
+
+describe('ownership markers', () => {
+  it('does not claim a UI-made exception whose explanation ends in a loose [cvex:...] look-alike', async () => {
+    world = await startWorld();
+    const lookAlikes = ['Reviewed in [cvex:deadbeef pending]', 'See [cvex:0123456789abcdef0123 local]', 'Tracked as [cvex:0123456789abcdef SEC-1042]'];
+    const uuids = lookAlikes.map((explanation, index) => world!.sim.createExceptionAsUi(awsException(`ui-made-${index}`, { explanation })));
+    await world.writeManifest('aws.yaml', [awsException('team-a-one')]);
+    const result = await world.run(['plan', '--format', 'json']);
+    expect(result.code, result.stderr).toBe(0);
+    const plan = JSON.parse(result.stdout) as Plan;
+    expect(plan.changes.map((change) => `${change.action}:${change.name}`)).toEqual(['create:team-a-one']);
+    expect(plan.unmanaged.map((item) => item.uuid).sort()).toEqual([...uuids].sort());
+  });
+});
