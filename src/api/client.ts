@@ -8,6 +8,7 @@ import {
   AuthError,
   NetworkError,
   RateLimitError,
+  ResponseShapeError,
   type RouteName,
   parseErrorBody,
   redactSecrets,
@@ -187,7 +188,17 @@ class HttpCloudViewClient implements CloudViewClient {
       { method: 'POST', path: '/rest/v1/exceptions/create', body: wire.toCreateBody(spec) },
       { idempotent: false, action: `create of exception ${JSON.stringify(spec.name)}` },
     );
-      return wire.toCreatedException(wire.parseJsonBody('exceptions.create', response.text, response.status));
+      try {
+        return wire.toCreatedException(wire.parseJsonBody('exceptions.create', response.text, response.status));
+      } catch (error) {
+        // A 2xx means the server made it: whoever catches this must look it up, never send it again.
+        if (!(error instanceof ResponseShapeError)) throw error;
+        throw new ResponseShapeError(`${error.message}; the create was accepted (HTTP ${response.status}), look it up by name`, {
+          route: 'exceptions.create',
+          status: response.status,
+          mayHaveHappened: true,
+        });
+      }
     });
   }
 

@@ -202,6 +202,21 @@ describe('writes are never resent blindly', () => {
     expect(server.hits.length).toBe(1);
   });
 
+  it.each([
+    ['not JSON', 'OK'],
+    ['JSON without a uuid', JSON.stringify({ exceptionName: 'team-a-bucket', state: 'ACTIVE' })],
+  ])('a create answered 200 with a body that is %s did happen: ResponseShapeError with mayHaveHappened', async (_label, body) => {
+    const { server, client } = await setup((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(body);
+    });
+    const error = await failure(client.createException(spec));
+    expect(error).toBeInstanceOf(ResponseShapeError);
+    expect(error).toMatchObject({ route: 'exceptions.create', status: 200, mayHaveHappened: true });
+    expect(error.message).toMatch(/^unexpected response shape from exceptions\.create: .*; the create was accepted \(HTTP 200\), look it up by name$/);
+    expect(server.hits.length).toBe(1);
+  });
+
   it('a rejected create (400) is a plain ApiError that did not happen', async () => {
     const { server, client } = await setup((_req, res) => json(res, 400, { errorCode: 'DUPLICATE_NAME', message: 'Exception name already exists' }));
     const error = await failure(client.createException(spec));
