@@ -55,6 +55,9 @@ export interface CloudViewClientOptions {
   onPage?: (route: RouteName, info: PageInfo) => void;
 }
 
+/** The longest delay a Node timer holds (2^31 - 1 ms). */
+const MAX_TIMER_MS = 2_147_483_647;
+
 export const CLIENT_DEFAULTS = {
   pageSize: 100,
 } as const satisfies Partial<CloudViewClientOptions>;
@@ -124,7 +127,10 @@ class HttpCloudViewClient implements CloudViewClient {
     this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.clock = { ...systemClock, ...options.clock };
     this.pageSize = options.pageSize ?? CLIENT_DEFAULTS.pageSize;
-    if (options.timeoutMs !== undefined && !(options.timeoutMs > 0)) throw new RangeError('timeoutMs must be > 0');
+    // Node fires a longer timer after 1 ms (TimeoutOverflowWarning): every request would "time out".
+    if (options.timeoutMs !== undefined && !(options.timeoutMs > 0 && options.timeoutMs <= MAX_TIMER_MS)) {
+      throw new RangeError(`timeoutMs must be > 0 and at most ${MAX_TIMER_MS}`);
+    }
     if (!Number.isInteger(this.pageSize) || this.pageSize < 1) throw new RangeError('pageSize must be a positive integer');
     this.maxPages = options.maxPages;
     this.onPage = options.onPage;

@@ -32,6 +32,7 @@ export const TARGET_DEFAULTS = {
   concurrency: 2,
   timeoutMs: 30_000,
   maxConcurrency: 16,
+  maxTimeoutMs: 86_400_000,
 } as const satisfies Record<string, string | number>;
 
 export const TARGET_HELP = [
@@ -126,6 +127,7 @@ export function resolveTarget(values: TargetValues, env: NodeJS.ProcessEnv, cont
   if (timeoutText !== undefined) {
     const parsed = parseDuration(timeoutText);
     if (parsed === undefined) throw new UsageError(`--timeout: expected seconds or a duration such as 500ms, 30s, 2m; got '${timeoutText}'`);
+    if (parsed > TARGET_DEFAULTS.maxTimeoutMs) throw new UsageError(`--timeout: at most 24 hours (1440m); got '${timeoutText}'`);
     timeoutMs = parsed;
   }
 

@@ -91,6 +91,17 @@ describe('requests', () => {
   });
 });
 
+describe('timeout', () => {
+  it('refuses a timeout a timer cannot hold (Node would fire it after 1 ms and fail every request)', async () => {
+    const server = await serve((_req, res) => setTimeout(() => json(res, 200, detailBody), 20));
+    open.push(server);
+    expect(() => createCloudViewClient({ baseUrl: server.url, username: 'a', password: 'b', timeoutMs: 2_400_000_000 })).toThrow(RangeError);
+    const client = createCloudViewClient({ baseUrl: server.url, username: 'a', password: 'b', timeoutMs: 2_147_483_647, retry: { maxAttempts: 1 } });
+    open.push(client);
+    expect((await client.getException('u1')).uuid).toBe('u1');
+  });
+});
+
 describe('GET retries', () => {
   it('retries 5xx with exponential backoff and jitter, then succeeds', async () => {
     const { server, client, clock } = await setup((_req, res, _hit, index) => (index < 3 ? json(res, 503, { message: 'busy' }) : json(res, 200, detailBody)));

@@ -50,6 +50,7 @@ describe('resolveTarget', () => {
     [['--platform', 'US1', '--concurrency', '0'], {}, /--concurrency: expected a whole number from 1 to 16/],
     [['--platform', 'US1', '--concurrency', 'two'], {}, /--concurrency/],
     [['--platform', 'US1', '--timeout=0'], {}, /--timeout/],
+    [['--platform', 'US1', '--timeout', '40000m'], {}, /--timeout: at most 24 hours/],
     [['--platform', 'US1', '--ca-file', 'nope.pem'], {}, /--ca-file: cannot read nope\.pem \(ENOENT\)/],
   ])('refuses %j with a UsageError', (args, env, pattern) => {
     expect(() => resolveTarget(values(args as string[]), { ...creds, ...env })).toThrow(UsageError);
