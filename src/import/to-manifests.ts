@@ -5,6 +5,7 @@ import { Document, isMap, isSeq } from 'yaml';
 import type { RemoteExceptionDetail } from '../api/types';
 import { CLOUD_TYPES, EXCEPTION_REASONS, EXCEPTION_SCOPES, SPEC_FIELDS, type CloudType, type ExceptionSpec } from '../model/exception';
 import { localDateOf, parseQualysTimestamp } from '../model/dates';
+import { fingerprintSpec } from '../reconcile/fingerprint';
 
 export interface ImportedFile {
   /** File name relative to the output folder, e.g. `imported-aws.yaml`. */
@@ -67,14 +68,30 @@ export function unimportableReason(detail: RemoteExceptionDetail): string | unde
   return undefined;
 }
 
-export function renderManifestFile(cloudType: CloudType, specs: ExceptionSpec[], schemaPath: string, uuids: Map<string, string>): string {
+/**
+ * What an import records of each exception, so a plan can vouch for it from the list alone while
+ * neither side moved (see importVouches in src/reconcile/plan.ts): the remote uuid and updatedOn,
+ * and the fingerprint of the spec as written. Without them an adopted exception (no marker) would
+ * cost a detail request on every plan.
+ */
+export interface ImportedFrom {
+  uuid: string;
+  updatedOn?: string;
+}
+
+export function renderManifestFile(cloudType: CloudType, specs: ExceptionSpec[], schemaPath: string, uuids: Map<string, string | ImportedFrom>): string {
   const ordered = [...specs]
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     .map((spec) => {
       const entry: Record<string, unknown> = {};
       for (const key of SPEC_FIELDS) if (spec[key] !== undefined) entry[key] = spec[key];
-      const uuid = uuids.get(spec.name);
-      if (uuid) entry.metadata = { importedUuid: uuid };
+      const from = uuids.get(spec.name);
+      const { uuid, updatedOn } = typeof from === 'string' ? { uuid: from, updatedOn: undefined } : (from ?? { uuid: undefined, updatedOn: undefined });
+      if (uuid) {
+        entry.metadata = updatedOn
+          ? { importedUuid: uuid, importedUpdatedOn: updatedOn, importedFingerprint: fingerprintSpec(spec) }
+          : { importedUuid: uuid };
+      }
       return entry;
     });
   const document = new Document({ version: 1, exceptions: ordered });
@@ -104,7 +121,7 @@ export function buildImportedFiles(
 ): { files: ImportedFile[]; skipped: SkippedException[] } {
   const skipped: SkippedException[] = [];
   const byCloud = new Map<CloudType, ExceptionSpec[]>();
-  const uuids = new Map<string, string>();
+  const uuids = new Map<string, ImportedFrom>();
   for (const detail of details) {
     const reason = unimportableReason(detail);
     if (reason) {
@@ -112,7 +129,7 @@ export function buildImportedFiles(
       continue;
     }
     const spec = specFromDetail(detail, timeZone, cleanExplanation);
-    uuids.set(spec.name, detail.uuid);
+    uuids.set(spec.name, detail.updatedOn ? { uuid: detail.uuid, updatedOn: detail.updatedOn } : { uuid: detail.uuid });
     byCloud.set(spec.cloudType, [...(byCloud.get(spec.cloudType) ?? []), spec]);
   }
   const files = CLOUD_TYPES.filter((cloud) => byCloud.has(cloud)).map((cloud) => {

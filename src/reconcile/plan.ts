@@ -45,9 +45,27 @@ export function selectDetailsNeeded(desired: readonly ManifestException[], remot
     const wanted = desiredByName.get(item.name);
     if (!wanted || !isManaged(item, manage)) continue;
     const { marker } = readMarker(item.explanation);
-    if (!marker || marker.fingerprint !== fingerprintSpec(wanted.spec) || wasEditedOutOfBand(item)) uuids.push(item.uuid);
+    if (!marker) {
+      if (!importVouches(wanted, item)) uuids.push(item.uuid);
+    } else if (marker.fingerprint !== fingerprintSpec(wanted.spec) || wasEditedOutOfBand(item)) uuids.push(item.uuid);
   }
   return uuids;
+}
+
+/**
+ * An adopted exception (no marker) written by `cvex import` needs no detail while neither side
+ * moved since: the same uuid and updatedOn remotely (a UI edit moves updatedOn), and the manifest
+ * spec still hashing to what the import wrote (an edit in the repository changes the hash).
+ */
+export function importVouches(wanted: Pick<ManifestException, 'spec' | 'metadata'>, remote: Pick<RemoteException, 'uuid' | 'updatedOn'>): boolean {
+  const metadata = wanted.metadata ?? {};
+  return (
+    metadata.importedUuid === remote.uuid &&
+    typeof metadata.importedUpdatedOn === 'string' &&
+    remote.updatedOn !== '' &&
+    metadata.importedUpdatedOn === remote.updatedOn &&
+    metadata.importedFingerprint === fingerprintSpec(wanted.spec)
+  );
 }
 
 /** Hash of the managed exceptions' identity and last change: moves when anything we own moved. */

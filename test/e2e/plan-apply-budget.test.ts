@@ -1,5 +1,7 @@
 // The request budget, time zones and faults: what makes the reconciler usable on a real
 // subscription (~300 calls an hour, 2 concurrent calls, dates in the subscription's time zone).
+import { readFile, writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Plan } from '../../src/reconcile/types';
 import { awsException, exceptionRequests, manyExceptions, startWorld, type World } from '../reconcile/e2e-harness';
@@ -42,6 +44,33 @@ describe('request budget', () => {
     world.sim.resetCounters();
     expect((await world.run(['apply', '--auto-approve'])).code).toBe(0);
     expect(exceptionRequests(world.sim).byRoute).toEqual({ 'exceptions.list': 3, 'exceptions.get': 3, 'exceptions.delete': 3, 'exceptions.create': 3 });
+  });
+
+  it('a no-change plan over N imported (adopted) exceptions costs ceil(N / pageSize) list requests too', async () => {
+    world = await startWorld({ maxPageSize: 100 });
+    const made = manyExceptions(150, 'ui-made');
+    for (const spec of made) world.sim.createExceptionAsUi(spec);
+    expect((await world.run(['import', '--out', 'policies'])).code).toBe(0);
+
+    world.sim.resetCounters();
+    const plan = await planJson(world);
+    expect(plan.summary).toEqual({ create: 0, delete: 0, replace: 0, unchanged: 150 });
+    expect(exceptionRequests(world.sim)).toEqual({ total: 2, byRoute: { 'exceptions.list': 2 } });
+
+    // Edited in the UI or in the repository since the import: those few cost a detail each, and show.
+    const later = Date.now() + 3_600_000;
+    world.sim.setNow(() => new Date(later));
+    const edited = world.sim.exceptions().find((item) => item.name === 'ui-made-00007')!;
+    world.sim.editExceptionAsUi(edited.uuid, { controlIds: [1] });
+    const file = path.join(world.dir, 'policies', 'imported-aws.yaml');
+    const text = await readFile(file, 'utf8');
+    const changed = text.replace(/(name: ui-made-00009\n(?:.*\n)*?\s+controlIds: )\[\s*1, 2\s*\]/, '$1[2]');
+    expect(changed).not.toBe(text);
+    await writeFile(file, changed);
+    world.sim.resetCounters();
+    const moved = await planJson(world);
+    expect(moved.changes.map((change) => `${change.action}:${change.name}`)).toEqual(['replace:ui-made-00007', 'replace:ui-made-00009']);
+    expect(exceptionRequests(world.sim).byRoute).toEqual({ 'exceptions.list': 2, 'exceptions.get': 2 });
   });
 
   it('the plan-time inventory checks cost a few requests, not one per exception, and nothing with --skip-inventory', async () => {
