@@ -20,8 +20,9 @@ export function addManagedNames(configText: string, names: readonly string[], ex
     manage = new YAMLSeq();
     document.set('manage', manage);
   }
-  // Names are globs in `manage`; escape them so `team[1]` claims exactly that name.
-  for (const name of added) (manage as YAMLSeq).add(minimatch.escape(name));
+  // Names are globs in `manage`; escape them so `team[1]` claims exactly that name. minimatch.escape
+  // leaves braces alone, and `team{a,b}` would brace-expand to `teama` / `teamb`.
+  for (const name of added) (manage as YAMLSeq).add(minimatch.escape(name).replace(/[{}]/g, '\\$&'));
   if (document.contents && 'flow' in document.contents) (document.contents as { flow?: boolean }).flow = false;
   return { text: document.toString({ lineWidth: 0 }), added };
 }
