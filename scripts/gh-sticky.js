@@ -13,7 +13,8 @@
 //     (appends cvex's text report to $GITHUB_STEP_SUMMARY in a code block no report can break out of)
 //
 // Env: GITHUB_TOKEN (or GH_TOKEN), GITHUB_REPOSITORY, GITHUB_API_URL; for the footer GITHUB_SERVER_URL,
-// GITHUB_RUN_ID, GITHUB_SHA. The token is only ever sent in the Authorization header.
+// GITHUB_RUN_ID, GITHUB_SHA; GH_STICKY_AUTHOR, the login whose comment is edited (default
+// github-actions[bot], GITHUB_TOKEN's). The token is only ever sent in the Authorization header.
 'use strict';
 
 const { appendFileSync, existsSync, readFileSync } = require('node:fs');
@@ -126,14 +127,21 @@ function buildSummary({ title, text, outcome = 'success' }) {
   return `### ${title}: ${status}\n\n${fence}text\n${plain || '(no output)'}\n${fence}\n`;
 }
 
+/** Who GITHUB_TOKEN comments as; set GH_STICKY_AUTHOR when posting with another token. */
+const DEFAULT_AUTHOR = 'github-actions[bot]';
+
 /**
- * Edits the comment on pull request `pr` that carries `marker`, or posts one.
+ * Edits the comment on pull request `pr` that carries `marker` and was written by `author`, or posts
+ * one. Anyone can comment on a pull request, marker included: editing their comment would put the
+ * plan under their name, where they could rewrite it, and leave ours stale.
  * @param {ReturnType<typeof createGitHub>} github
- * @param {{pr: number, marker: string, body: string}} options
+ * @param {{pr: number, marker: string, body: string, author?: string}} options
  */
-async function upsertComment(github, { pr, marker, body }) {
+async function upsertComment(github, { pr, marker, body, author = DEFAULT_AUTHOR }) {
   const comments = await github.list(`/issues/${pr}/comments`);
-  const existing = comments.find((comment) => typeof comment.body === 'string' && comment.body.includes(marker));
+  const existing = comments.find(
+    (comment) => typeof comment.body === 'string' && comment.body.includes(marker) && comment.user?.login === author,
+  );
   if (existing) {
     const updated = await github.call('PATCH', `/issues/comments/${existing.id}`, { body });
     return { action: 'updated', url: updated?.html_url ?? existing.html_url, id: existing.id };
@@ -229,7 +237,7 @@ async function run(argv, env, print) {
       const pr = Number(need('pr'));
       if (!Number.isInteger(pr) || pr <= 0) throw new Error(`comment: --pr must be a pull request number, not '${values.pr}'`);
       const body = buildBody({ marker, body: fileText, outcome: values.outcome ?? 'success', env });
-      const result = await upsertComment(github, { pr, marker, body });
+      const result = await upsertComment(github, { pr, marker, body, author: env.GH_STICKY_AUTHOR || DEFAULT_AUTHOR });
       print(`${result.action} comment ${result.url ?? ''}`.trim());
       return result;
     }

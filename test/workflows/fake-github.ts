@@ -18,6 +18,8 @@ export interface FakeComment {
   id: number;
   body: string;
   html_url: string;
+  /** Who wrote it; comments posted through the API with the token are github-actions[bot]'s. */
+  user?: { login: string; type: 'User' | 'Bot' };
 }
 
 export interface FakeGitHub {
@@ -91,7 +93,7 @@ export async function startFakeGitHub(repository = 'acme/exceptions', token = 'g
       if (!issue) return send(res, 404, { message: 'Not Found' });
       if (method === 'GET') return send(res, 200, paged(issue.comments));
       if (method === 'POST') {
-        const comment = { id: nextCommentId++, body: body.body, html_url: '' };
+        const comment: FakeComment = { id: nextCommentId++, body: body.body, html_url: '', user: { login: 'github-actions[bot]', type: 'Bot' } };
         comment.html_url = `${htmlBase}/issues/${issue.number}#issuecomment-${comment.id}`;
         issue.comments.push(comment);
         return send(res, 201, comment);

@@ -70,6 +70,21 @@ describe('gh-sticky comment', () => {
     expect(github.requests.every((request) => request.authorization === `Bearer ${github.token}`)).toBe(true);
   });
 
+  it('edits only its own comment: a comment by someone else that carries the marker is left alone', async () => {
+    const pr = github.addPullRequest();
+    const issue = github.issues.get(pr)!;
+    // Anyone can comment on a public pull request, before the first plan is posted.
+    issue.comments.push({ id: 1, body: `${PLAN_MARKER}\nPlan: no changes (trust me)`, html_url: '', user: { login: 'mallory', type: 'User' } });
+    const first = await file('plan1.md', '### cvex plan: 1 to create\n');
+    expect(await run(['comment', '--pr', String(pr), '--marker', PLAN_MARKER, '--body-file', first])).toMatchObject({ action: 'created' });
+    const second = await file('plan2.md', '### cvex plan: 2 to create\n');
+    expect(await run(['comment', '--pr', String(pr), '--marker', PLAN_MARKER, '--body-file', second])).toMatchObject({ action: 'updated' });
+    expect(issue.comments[0].body).toBe(`${PLAN_MARKER}\nPlan: no changes (trust me)`);
+    const ours = issue.comments.filter((comment) => comment.user?.login === 'github-actions[bot]');
+    expect(ours).toHaveLength(1);
+    expect(ours[0].body).toContain('2 to create');
+  });
+
   it('says there is no plan when the plan step was skipped, and still updates the same comment', async () => {
     const pr = github.addPullRequest();
     const plan = await file('plan.md', '### cvex plan: no changes\n');
