@@ -357,8 +357,7 @@ class HttpCloudViewClient implements CloudViewClient {
 
   private async call(route: RouteName, request: HttpRequest, options: CallOptions): Promise<OkResponse> {
     for (let attempt = 1; ; attempt += 1) {
-      const wait = this.notBefore - this.clock.now();
-      if (wait > 0) await this.pause(wait);
+      await this.pauseUntilAllowed();
       if (this.closing.signal.aborted) {
         // Closed while waiting to (re)send: nothing was sent, so the caller may safely try again elsewhere.
         const where = `${request.method} ${this.transport.pathOf({ ...request, query: undefined })}`;
@@ -367,7 +366,8 @@ class HttpCloudViewClient implements CloudViewClient {
       if (attempt > 1) this.stats.retries += 1;
       this.stats.total += 1;
       this.stats.byRoute[route] = (this.stats.byRoute[route] ?? 0) + 1;
-      const result = await this.transport.send(request);
+      // Calls that were already queued for a slot when a 409/429 set the pause wait it out there too.
+      const result = await this.transport.send(request, () => this.pauseUntilAllowed());
 
       if (result.type === 'response') this.noteLimits(result);
       const decision = decideRetry(
@@ -382,6 +382,12 @@ class HttpCloudViewClient implements CloudViewClient {
       }
       throw this.toError(route, request, result, decision.action === 'fail' ? decision.reason : 'final', options, attempt);
     }
+  }
+
+  /** Waits out the shared pause a rate-limit answer set, if any. */
+  private async pauseUntilAllowed(): Promise<void> {
+    const wait = this.notBefore - this.clock.now();
+    if (wait > 0) await this.pause(wait);
   }
 
   private async pause(ms: number): Promise<void> {

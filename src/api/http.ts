@@ -154,8 +154,10 @@ export class HttpTransport {
     return `${this.basePath}${request.path}${search ? `?${search}` : ''}`;
   }
 
-  async send(request: HttpRequest): Promise<HttpResult> {
+  /** `beforeSend` runs once the call holds a slot (the client's rate-limit pause, which queued calls must honour too). */
+  async send(request: HttpRequest, beforeSend?: () => Promise<void>): Promise<HttpResult> {
     await this.slots.acquire();
+    if (beforeSend && !this.closed) await beforeSend();
     if (this.closed) {
       // Queued behind the slots when the client closed: never sent, so not ambiguous even for a write.
       this.slots.release();

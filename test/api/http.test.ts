@@ -277,6 +277,22 @@ describe('rate and concurrency limits', () => {
     expect(clock.sleeps[0]).toBeGreaterThanOrEqual(5_000);
   });
 
+  it('holds calls already queued for a connection slot until the pause ends, instead of collecting a 409 each', async () => {
+    // The real clock: the server refuses everything for 1 s after its first 409.
+    let closedUntil = 0;
+    const server = await serve((_req, res) => {
+      if (closedUntil === 0) closedUntil = Date.now() + 1_000;
+      if (Date.now() < closedUntil) return json(res, 409, { errorCode: 'RATE_LIMIT', message: 'limit' }, { 'x-ratelimit-remaining': '0', 'x-ratelimit-towait-sec': '1' });
+      return json(res, 200, detailBody);
+    });
+    open.push(server);
+    const client = createCloudViewClient({ baseUrl: server.url, username: 'a', password: 'b', concurrency: 1 });
+    open.push(client);
+    await Promise.all([client.getException('u1'), client.getException('u2'), client.getException('u3')]);
+    expect(server.hits.length).toBe(4);
+    expect(client.counters().rateLimited).toBe(1);
+  });
+
   it('fails fast with RateLimitError when the wait is longer than the cap', async () => {
     const { server, client, clock } = await setup((_req, res) =>
       json(res, 409, { message: 'limit' }, { 'x-ratelimit-remaining': '0', 'x-ratelimit-towait-sec': '1800' }),
