@@ -162,32 +162,40 @@ function keyMatches(key: unknown, segment: PathSegment): boolean {
   return false;
 }
 
-/** Walks the AST: a handful of keys per level, so an error costs O(depth × width), never O(file). */
+/**
+ * Walks the AST: a handful of keys per level, so an error costs O(depth × width), never O(file).
+ * Past an alias (`*base`) every position is the alias's own: the anchored node is reported where it
+ * is written, its second use where the alias is (else both places of a duplicate name are one).
+ */
 function offsetOf(doc: Document, path: readonly PathSegment[], wantKey: boolean): number | undefined {
   let node = resolve(doc, doc.contents) as Node | null | undefined;
   let offset = node?.range?.[0];
+  let aliasOffset: number | undefined;
   for (let i = 0; i < path.length; i += 1) {
     const segment = path[i];
     const last = i === path.length - 1;
     if (isMap(node)) {
       const pair = node.items.find((item) => isPair(item) && keyMatches(item.key, segment));
-      if (!pair) return offset;
+      if (!pair) return aliasOffset ?? offset;
       const keyNode = pair.key as Node | null;
       const valueNode = resolve(doc, pair.value) as Node | null;
       const keyOffset = keyNode?.range?.[0];
-      if (last && wantKey && keyOffset !== undefined) return keyOffset;
+      if (aliasOffset === undefined && last && wantKey && keyOffset !== undefined) return keyOffset;
       // `key:` with no value has no value node: point at the key.
       offset = valueNode?.range?.[0] ?? keyOffset ?? offset;
+      if (pair.value instanceof Alias) aliasOffset ??= pair.value.range?.[0];
       node = valueNode;
     } else if (isSeq(node)) {
       const index = typeof segment === 'number' ? segment : Number(segment);
-      const item = Number.isInteger(index) ? (resolve(doc, node.items[index]) as Node | null | undefined) : undefined;
-      if (!item) return offset;
+      const raw = Number.isInteger(index) ? node.items[index] : undefined;
+      const item = raw === undefined ? undefined : (resolve(doc, raw) as Node | null | undefined);
+      if (!item) return aliasOffset ?? offset;
       offset = item.range?.[0] ?? offset;
+      if (raw instanceof Alias) aliasOffset ??= raw.range?.[0];
       node = item;
     } else {
-      return offset;
+      return aliasOffset ?? offset;
     }
   }
-  return offset;
+  return aliasOffset ?? offset;
 }
