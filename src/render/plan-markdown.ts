@@ -18,7 +18,8 @@ export function escapeMarkdown(text: string): string {
       .replace(/&/g, '&amp;')
       .replace(/</g, '&lt;')
       .replace(/>/g, '&gt;')
-      .replace(/[\\`*_{}[\]()#+!|~]/g, (char) => `\\${char}`)
+      // `$` too: GitHub renders $...$ as LaTeX math (sizes, colours: markup by another name).
+      .replace(/[\\`*_{}[\]()#+!|~$]/g, (char) => `\\${char}`)
       // A zero-width space after @ stops GitHub from notifying a user or team.
       .replace(/@/g, '@\u200b')
       // Bare URLs would be autolinked; break the scheme.

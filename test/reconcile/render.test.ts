@@ -74,4 +74,10 @@ describe('plan renderers', () => {
     expect(escaped).toBe('@\u200borg/team &lt;b&gt;x&lt;/b&gt; \\`code\\` a\\|b next \\[link\\]\\(https:\u200b//evil.example\\) \\#12');
     expect(escaped).not.toMatch(/\n|<|(^|[^\\])\|/);
   });
+
+  it('markdown: no GitHub math either ($...$ and $`...`$ render as LaTeX)', () => {
+    const escaped = escapeMarkdown('cost $\\Huge{FREE}$ or $`x`$');
+    expect(escaped).not.toMatch(/(^|[^\\])\$/);
+    expect(escaped).toContain('\\$');
+  });
 });
