@@ -208,6 +208,8 @@ export function buildCoverageReport(subjects: readonly ReportSubject[], inventor
     const active = subject.remote.state.toUpperCase() === 'ACTIVE';
     const accounts = [...new Set(targets.accountIds)];
     const tally: Counts = { exempt: 0, failing: 0, passing: 0, missing: 0, accounts: accounts.length, approximate: false, staleReason: 'nothing-failing' };
+    /** PASS_WITH_EXCEPTION on its pairs that RESOURCE exceptions explain. */
+    let explainedByResources = 0;
     for (const accountId of accounts) {
       for (const controlId of new Set(targets.controlIds)) {
         const pair = pairCounts(targets, accountId, controlId);
@@ -215,6 +217,7 @@ export function buildCoverageReport(subjects: readonly ReportSubject[], inventor
           tally.missing! += 1;
           continue;
         }
+        explainedByResources += pair.summary.passWithExceptionResources - pair.unclaimed;
         tally.passing! += pair.summary.passedResources;
         if (active) {
           tally.exempt += pair.unclaimed;
@@ -226,6 +229,8 @@ export function buildCoverageReport(subjects: readonly ReportSubject[], inventor
       }
     }
     if (tally.exempt + tally.failing! + tally.passing! === 0) tally.staleReason = 'resource-gone';
+    // Everything it names passes (not: its failures are another exception's to explain).
+    else if (tally.exempt + tally.failing! === 0 && tally.missing === 0 && explainedByResources === 0) tally.staleReason = 'now-passes';
     counts.set(subject, tally);
   }
 

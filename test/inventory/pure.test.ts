@@ -153,6 +153,21 @@ describe('buildCoverageReport', () => {
     expect(buildCoverageReport([subject], inventory, OPTIONS).exceptions[0]).toMatchObject({ accounts: 3, missing: 1, passWithException: 5, overBroad: true });
   });
 
+  it('tells a CONNECTOR exception whose accounts now pass from one whose failures a RESOURCE exception explains', () => {
+    const inventory = snapshot({
+      summaries: { A: [summary(1, 4, 0, 0)], B: [summary(1, 4, 0, 1)] },
+      results: { 'B/r1/1': 'PASS_WITH_EXCEPTION' },
+    });
+    const subjects: ReportSubject[] = [
+      { remote: remote('passes', { exceptionScope: 'CONNECTOR' }), targets: targets({ exceptionScope: 'CONNECTOR', accountIds: ['A'] }), targetsFrom: 'repo' },
+      { remote: remote('res'), targets: targets({ resources: [{ resourceId: 'r1', accountId: 'B' }] }), targetsFrom: 'repo' },
+      { remote: remote('explained', { exceptionScope: 'CONNECTOR' }), targets: targets({ exceptionScope: 'CONNECTOR', accountIds: ['B'] }), targetsFrom: 'repo' },
+    ];
+    const rows = Object.fromEntries(buildCoverageReport(subjects, inventory, OPTIONS).exceptions.map((row) => [row.name, row]));
+    expect(rows.passes).toMatchObject({ passWithException: 0, passing: 4, stale: true, staleReason: 'now-passes' });
+    expect(rows.explained).toMatchObject({ passWithException: 0, passing: 4, stale: true, staleReason: 'nothing-failing' });
+  });
+
   it('does not count or flag unknown states', () => {
     const subject: ReportSubject = { remote: remote('odd', { state: 'ARCHIVED' }), targets: targets({ resources: [{ resourceId: 'r', accountId: 'A' }] }), targetsFrom: 'repo' };
     const report = buildCoverageReport([subject], snapshot({}), OPTIONS);
