@@ -10,7 +10,7 @@ import type { CliIo } from '../cli/io';
 import { TARGET_HELP } from '../cli/target';
 import { DEFAULT_CONFIG_FILE } from '../config';
 import { addManagedNames } from '../import/adopt';
-import { buildImportedFiles } from '../import/to-manifests';
+import { buildImportedFiles, mergeIntoExistingFile } from '../import/to-manifests';
 import { MANIFEST_SCHEMA_PATH } from '../manifest';
 import { mapWithConcurrency } from '../reconcile/concurrency';
 import { readMarker, isManaged } from '../reconcile/ownership';
@@ -31,6 +31,7 @@ const IMPORT_HELP = `Usage: cvex import [--out DIR] [options]
 
 Writes the account's exceptions as manifests in DIR (default policies/): imported-aws.yaml,
 imported-azure.yaml, imported-gcp.yaml, sorted by name, so importing twice writes the same bytes.
+Without --all, a file an earlier import wrote is added to (new names appended), never rewritten.
 Nothing in CloudView changes. The imported names are added to \`manage\` in cvex.config.yaml so the
 repository owns them from now on (cvex plan then shows no changes).
 
@@ -67,10 +68,29 @@ export async function importCommand(argv: string[], io: CliIo): Promise<number> 
     const schemaPath = path.relative(outDir, MANIFEST_SCHEMA_PATH).split(path.sep).join('/');
     const { files, skipped } = buildImportedFiles(details, context.timeZone, (text) => readMarker(text).explanation, schemaPath);
 
-    await mkdir(outDir, { recursive: true });
+    // Without --all the account's managed exceptions are left out, so rewriting a file an earlier
+    // import wrote would drop the exceptions it adopted (and the next plan would delete them): add
+    // to it instead. Every text is settled before anything is written.
+    const writes: Array<{ file: string; text: string; note: string }> = [];
     for (const file of files) {
-      await writeFile(path.join(outDir, file.name), file.text);
-      io.stdout.write(`wrote ${path.relative(io.cwd, path.join(outDir, file.name))} (${file.count} exceptions)\n`);
+      const target = path.join(outDir, file.name);
+      const shown = path.relative(io.cwd, target);
+      const existing = values.all ? '' : await readOptional(target);
+      if (existing.trim() === '') {
+        writes.push({ file: target, text: file.text, note: `wrote ${shown} (${file.count} exceptions)` });
+        continue;
+      }
+      const merged = mergeIntoExistingFile(existing, file.text);
+      if (!merged) {
+        io.stderr.write(`cvex import: ${shown} exists and has no \`exceptions\` list to add to; move it away or pass --out another folder. Nothing was written.\n`);
+        return 1;
+      }
+      writes.push({ file: target, text: merged.text, note: `updated ${shown} (${merged.added} new exceptions, ${merged.kept} kept)` });
+    }
+    await mkdir(outDir, { recursive: true });
+    for (const write of writes) {
+      await writeFile(write.file, write.text);
+      io.stdout.write(`${write.note}\n`);
     }
     for (const item of skipped) io.stderr.write(`skipped ${item.name} (${item.uuid}): ${item.reason}\n`);
 

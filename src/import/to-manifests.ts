@@ -1,7 +1,7 @@
 // Turns the account's exceptions into manifest documents in the fixed format (pure).
 // One file per cloud, exceptions sorted by name, keys in a fixed order, so that importing the same
 // account twice writes the same bytes and `git diff` shows only real changes.
-import { Document, isMap, isSeq } from 'yaml';
+import { Document, isMap, isSeq, parseDocument } from 'yaml';
 import type { RemoteExceptionDetail } from '../api/types';
 import { CLOUD_TYPES, EXCEPTION_REASONS, EXCEPTION_SCOPES, SPEC_FIELDS, type CloudType, type ExceptionSpec } from '../model/exception';
 import { localDateOf, parseQualysTimestamp } from '../model/dates';
@@ -137,4 +137,26 @@ export function buildImportedFiles(
     return { name: `imported-${cloud.toLowerCase()}.yaml`, cloudType: cloud, text: renderManifestFile(cloud, specs, schemaPath, uuids), count: specs.length };
   });
   return { files, skipped };
+}
+
+/**
+ * A later import into a file an earlier one wrote: the exceptions already there stay as they are
+ * (the team owns and edits them now, and they are managed: dropping one would plan its delete);
+ * only names the file does not hold yet are appended. Comments and order survive. Undefined when
+ * the existing file has no `exceptions` list to add to.
+ */
+export function mergeIntoExistingFile(existingText: string, freshText: string): { text: string; added: number; kept: number } | undefined {
+  const existing = parseDocument(existingText);
+  const fresh = parseDocument(freshText);
+  const target = existing.get('exceptions', true);
+  const incoming = fresh.get('exceptions', true);
+  if (existing.errors.length > 0 || !isSeq(target) || !isSeq(incoming)) return undefined;
+  const names = new Set(target.items.map((item) => (isMap(item) ? String(item.get('name')) : '')));
+  let added = 0;
+  for (const item of incoming.items) {
+    if (!isMap(item) || names.has(String(item.get('name')))) continue;
+    target.items.push(item);
+    added += 1;
+  }
+  return { text: existing.toString({ lineWidth: 0 }), added, kept: target.items.length - added };
 }
