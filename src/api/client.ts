@@ -102,6 +102,26 @@ type OkResponse = Extract<HttpResult, { type: 'response' }>;
 
 const REQUEST_ID_HEADERS = ['x-request-id', 'x-qualys-request-id', 'x-correlation-id', 'x-amzn-requestid'];
 
+/**
+ * Public Qualys scripts treat a JSON body carrying `errorCode` (Qualys) or Spring's `{status, error}` as an
+ * error even under a 2xx (../shared/cloudview-api.md, "Limits and errors"): a delete must not read as done,
+ * nor a list as a shape error that hides the server's message. The status is Spring's when it gives one.
+ */
+function embeddedErrorStatus(result: OkResponse): number | undefined {
+  if (!result.text.includes('"error')) return undefined;
+  let body: unknown;
+  try {
+    body = JSON.parse(result.text);
+  } catch {
+    return undefined;
+  }
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return undefined;
+  const record = body as Record<string, unknown>;
+  if (typeof record.status === 'number' && record.status >= 400 && record.status < 600 && typeof record.error === 'string') return record.status;
+  if ((typeof record.errorCode === 'string' && record.errorCode !== '') || typeof record.errorCode === 'number') return result.status;
+  return undefined;
+}
+
 export function createCloudViewClient(options: CloudViewClientOptions): CloudViewClient {
   return new HttpCloudViewClient(options);
 }
@@ -374,7 +394,11 @@ class HttpCloudViewClient implements CloudViewClient {
         result.type === 'response' ? { type: 'response', status: result.status, headers: result.headers } : { type: 'network', kind: result.kind },
         { attempt, idempotent: options.idempotent, policy: this.policy, nowMs: this.clock.now(), random: this.clock.random },
       );
-      if (decision.action === 'done' && result.type === 'response') return result;
+      if (decision.action === 'done' && result.type === 'response') {
+        const embedded = embeddedErrorStatus(result);
+        if (embedded === undefined) return result;
+        throw this.toError(route, request, { ...result, status: embedded, statusText: '' }, 'final', options, attempt);
+      }
       if (decision.action === 'retry') {
         if (decision.rateLimited) this.notBefore = Math.max(this.notBefore, this.clock.now() + decision.delayMs);
         else await this.pause(decision.delayMs);

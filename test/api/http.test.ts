@@ -164,6 +164,27 @@ describe('GET retries', () => {
   });
 });
 
+describe('errors inside a 2xx', () => {
+  it.each([
+    ['a delete', 'DELETE', (client: CloudViewClient) => client.deleteExceptions(['a'])],
+    ['a list', 'GET', (client: CloudViewClient) => (async () => { for await (const _ of client.listExceptions()) { /* drain */ } })()],
+  ])('%s answered 200 {errorCode, message} fails with the server\'s message, not success or a shape error', async (_label, method, run) => {
+    const { server, client } = await setup((_req, res) => json(res, 200, { errorCode: 'NOT_FOUND', message: 'Exception not found' }));
+    const error = await failure(run(client));
+    expect(error.constructor).toBe(ApiError);
+    expect(error).toMatchObject({ status: 200, errorCode: 'NOT_FOUND' });
+    expect(error.message).toMatch(new RegExp(`^${method} /cloudview-api/rest/v1/exceptions/\\S+: HTTP 200: Exception not found \\[NOT_FOUND\\]`));
+    expect(server.hits.length).toBe(1);
+  });
+
+  it('a Spring error body inside a 200 keeps its status: 401 is an AuthError', async () => {
+    const { client } = await setup((_req, res) => json(res, 200, { timestamp: 'x', status: 401, error: 'Unauthorized', message: 'Bad credentials', path: '/x' }));
+    const error = await failure(client.getException('u1'));
+    expect(error).toBeInstanceOf(AuthError);
+    expect(error.status).toBe(401);
+  });
+});
+
 describe('odd answers', () => {
   it('does not follow a redirect (a login page is not data)', async () => {
     const { server, client } = await setup((_req, res) => {
