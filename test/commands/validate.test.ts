@@ -1,5 +1,5 @@
 // `cvex validate` run in process through the real entry point, with a captured io.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import Ajv from 'ajv';
@@ -85,8 +85,10 @@ describe('cvex validate', () => {
     expect(code).toBe(1);
     const lines = stdout.trimEnd().split('\n');
     const files = new Set(lines.slice(0, -1).map((line) => line.split(':')[0]));
-    expect(files.size).toBe(81);
-    expect(lines.at(-1)).toMatch(/^\d+ errors, \d+ warnings? in 81 files \(\d+ exceptions\)$/);
+    const count = readdirSync(path.join(FIXTURES, 'invalid')).filter((name) => name.endsWith('.yaml')).length;
+    expect(count).toBeGreaterThanOrEqual(81);
+    expect(files.size).toBe(count);
+    expect(lines.at(-1)).toMatch(new RegExp(`^\\d+ errors, \\d+ warnings? in ${count} files \\(\\d+ exceptions\\)$`));
   });
 
   it('accepts globs', async () => {
