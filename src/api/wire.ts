@@ -19,6 +19,9 @@ import type {
 
 type Json = Record<string, unknown>;
 
+/** An explicit offset or `Z` at the end: `+0000`, `+05:30`, `Z`. */
+const HAS_ZONE = /(?:Z|[+-]\d{2}:?\d{2})$/i;
+
 /** Reads fields of one wire object; every failure names the route, the object and the field. */
 class Reader {
   constructor(
@@ -98,6 +101,8 @@ class Reader {
   /** A Qualys timestamp (`2023-05-05T00:00:00+0000`), returned as ISO 8601 UTC (`...Z`). */
   instant(field: string): string {
     const raw = this.string(field);
+    // Without a zone, Date would read it in the runner's local time: a different instant on every machine.
+    if (!HAS_ZONE.test(raw)) return this.fail(field, 'a timestamp like 2023-05-05T00:00:00+0000');
     try {
       return parseQualysTimestamp(raw).toISOString();
     } catch {
@@ -108,8 +113,9 @@ class Reader {
   /** Bookkeeping timestamps: normalised when readable, kept as sent otherwise, '' when absent. */
   looseInstant(field: string): string {
     const raw = this.optString(field);
+    if (!HAS_ZONE.test(raw)) return raw;
     try {
-      return raw === '' ? '' : parseQualysTimestamp(raw).toISOString();
+      return parseQualysTimestamp(raw).toISOString();
     } catch {
       return raw;
     }

@@ -185,6 +185,28 @@ describe('errors inside a 2xx', () => {
   });
 });
 
+describe('timestamps without a zone', () => {
+  it('are a shape error, not read in whatever time zone the runner happens to be in', async () => {
+    const previous = process.env.TZ;
+    process.env.TZ = 'Asia/Kolkata';
+    try {
+      const zoneless = { ...listItem(1), startingDate: '2026-01-01T00:00:00', createdOn: '2026-01-01T10:00:00' };
+      const { client } = await setup((_req, res, hit) =>
+        json(res, 200, springPage([hit.url.includes('filter=') ? { ...listItem(2), createdOn: '2026-01-01T10:00:00' } : zoneless], 0, 100, 1)),
+      );
+      const error = await failure((async () => { for await (const _ of client.listExceptions()) { /* drain */ } })());
+      expect(error).toBeInstanceOf(ResponseShapeError);
+      expect(error.message).toMatch(/exception\.startingDate is the string "2026-01-01T00:00:00", expected a timestamp/);
+      // Bookkeeping timestamps are kept as sent rather than shifted.
+      const [item] = await (async () => { const all = []; for await (const e of client.listExceptions({ filter: 'x:y' })) all.push(e); return all; })();
+      expect(item.createdOn).toBe('2026-01-01T10:00:00');
+    } finally {
+      if (previous === undefined) delete process.env.TZ;
+      else process.env.TZ = previous;
+    }
+  });
+});
+
 describe('odd answers', () => {
   it('does not follow a redirect (a login page is not data)', async () => {
     const { server, client } = await setup((_req, res) => {
