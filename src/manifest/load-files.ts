@@ -55,6 +55,10 @@ export async function readManifestText(file: string, cwd: string): Promise<Sourc
   const absolute = path.resolve(cwd, file);
   try {
     const info = await stat(absolute);
+    // A FIFO or a device (a symlink to /dev/zero) has no size to check, and reading it may never end.
+    if (!info.isFile()) {
+      return { file, finding: fileFinding('file.unreadable', 'error', file, 'not a regular file (a pipe, a device or a socket), not read') };
+    }
     if (info.size > MAX_MANIFEST_BYTES) {
       return { file, finding: fileFinding('file.too-large', 'error', file, `file is ${info.size} bytes; manifests are limited to ${MAX_MANIFEST_BYTES} bytes (split it into several files)`) };
     }

@@ -1,5 +1,6 @@
 // What loadAndValidate hands to the rest of the pipeline: merged specs, metadata, locations, tag rules.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -166,4 +167,19 @@ describe('loadAndValidate', () => {
     expect(result.manifests.exceptions[9_999].location).toEqual({ file: 'policies/bulk-9.yaml', line: 2 + 999 * 9, column: 5 });
     expect(performance.now() - started).toBeLessThan(5_000);
   });
+
+  it('refuses a path that is not a regular file (a FIFO, a device) without reading it', async () => {
+    // `manifests:` in cvex.config.yaml is repository text: it may name a FIFO or a symlink to
+    // /dev/zero, which stat() reports as 0 bytes and reading never ends.
+    const root = tempTree({ 'policies/ok.yaml': CONNECTOR('ok') });
+    execFileSync('mkfifo', [path.join(root, 'policies', 'pipe.yaml')]);
+    symlinkSync('/dev/zero', path.join(root, 'policies', 'zero.yaml'));
+    const result = await loadAndValidate(['policies/pipe.yaml', 'policies/zero.yaml', 'policies/ok.yaml'], { cwd: root, now: NOW });
+    expect(result.findings.map((f) => [f.file, f.rule])).toEqual([
+      ['policies/pipe.yaml', 'file.unreadable'],
+      ['policies/zero.yaml', 'file.unreadable'],
+    ]);
+    expect(result.findings[0].message).toMatch(/not a regular file/);
+    expect(result.manifests.exceptions).toHaveLength(1);
+  }, 3_000);
 });
