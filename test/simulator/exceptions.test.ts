@@ -336,6 +336,20 @@ describe('dates and state', () => {
     }
   });
 
+  it('starts a day whose midnight daylight saving skips at the end of the gap, not an hour into the day before', async () => {
+    // America/Santiago, 2026-09-06: 23:59:59 -04 on the 5th is followed by 01:00 -03 on the 6th (04:00 UTC).
+    const chile = await startSimulator({ timezone: 'America/Santiago', now: () => new Date('2026-09-06T03:30:00Z') });
+    try {
+      const api2 = wire(chile.url);
+      const created = await api2.post('exceptions/create', createBody({ startDate: '2026-09-06', endDate: '2026-09-06' }));
+      expect(created.body.state).toBe('INACTIVE');
+      const detail = await api2.get(`exceptions/${created.body.uuid}`);
+      expect(detail.body).toMatchObject({ startDate: '2026-09-06T04:00:00+0000', endDate: '2026-09-07T02:59:59+0000' });
+    } finally {
+      await chile.close();
+    }
+  });
+
   it('moves INACTIVE → ACTIVE → EXPIRED with the clock, to the second', async () => {
     const created = await api.post('exceptions/create', createBody({ startDate: '2026-07-01', endDate: '2026-07-10' }));
     expect(created.body.state).toBe('INACTIVE');
