@@ -49,6 +49,14 @@ describe.each(files)('%s', (name) => {
     }
   });
 
+  it('does not leave the token in .git/config for the code it runs (persist-credentials: false)', () => {
+    for (const job of Object.values(workflow.jobs)) {
+      for (const step of job.steps.filter((s) => s.uses?.startsWith('actions/checkout@'))) {
+        expect((step as { with?: Record<string, unknown> }).with?.['persist-credentials']).toBe(false);
+      }
+    }
+  });
+
   it('interpolates no event text into run: scripts (it goes through env)', () => {
     for (const job of Object.values(workflow.jobs)) {
       for (const step of job.steps) expect(step.run ?? '', step.name ?? step.id).not.toMatch(/\$\{\{/);
