@@ -86,6 +86,21 @@ describe('apply --plan after the account moved', () => {
   });
 });
 
+describe('apply --plan after a UI delete', () => {
+  it('refuses as stale when a managed exception the plan replaces was deleted in the UI', async () => {
+    world = await startWorld();
+    await world.writeManifest('aws.yaml', [awsException('team-a-one'), awsException('team-a-two')]);
+    expect((await world.run(['apply', '--auto-approve'])).code).toBe(0);
+    await world.writeManifest('aws.yaml', [awsException('team-a-one', { endDate: '2027-03-31' }), awsException('team-a-two')]);
+    expect((await world.run(['plan', '--out', 'plan.json'])).code).toBe(0);
+    world.sim.deleteExceptionAsUi(world.sim.exceptions().find((item) => item.name === 'team-a-one')!.uuid);
+    const result = await world.run(['apply', '--plan', 'plan.json']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('stale');
+    expect(world.sim.exceptions().map((item) => item.name)).toEqual(['team-a-two']);
+  });
+});
+
 describe('audit log', () => {
   it('changes nothing when the audit log cannot be written', async () => {
     world = await startWorld();
@@ -160,5 +175,34 @@ describe('ownership markers', () => {
     const plan = JSON.parse(result.stdout) as Plan;
     expect(plan.changes.map((change) => `${change.action}:${change.name}`)).toEqual(['create:team-a-one']);
     expect(plan.unmanaged.map((item) => item.uuid).sort()).toEqual([...uuids].sort());
+  });
+});
+
+describe('convergence across scopes and fields', () => {
+  it('apply then plan shows no changes for every scope, hidden fields, odd text and names (America/St_Johns)', async () => {
+    world = await startWorld({ timezone: 'America/St_Johns' });
+    await world.writeConfig({ timezone: 'America/St_Johns' });
+    await world.writeManifest('aws.yaml', [
+      awsException('team-a-crlf', { explanation: '  Leading spaces,\r\nCRLF,\ttab, blank lines\n\n\nand trailing space   \n' }),
+      awsException('team-a-ünïcödé "quoted" it\'s [x]*?{a,b}', { controlIds: [2, 1] }),
+      awsException('team-a-region', {
+        resources: [
+          { resourceId: 'arn:aws:s3:::b', accountId: '123456789012', region: 'us-east-1' },
+          { resourceId: 'arn:aws:s3:::a', accountId: '123456789012' },
+        ],
+        informationSecurityPolicy: 'POL-1',
+        informationSecurityProcedure: 'PROC-2',
+      }),
+      { ...awsException('team-a-tag-all'), exceptionScope: 'QUALYSTAG', resources: undefined, resourceTagNames: ['legacy', 'app'], isAllConnector: true },
+      { ...awsException('team-a-tag-accounts'), exceptionScope: 'QUALYSTAG', resources: undefined, resourceTagNames: ['legacy'], isAllConnector: false, accountIds: ['123456789012'] },
+      { ...awsException('team-a-connector'), exceptionScope: 'CONNECTOR', resources: undefined, accountIds: ['123456789012'] },
+    ]);
+    const applied = await world.run(['apply', '--auto-approve']);
+    expect(applied.code, applied.stdout + applied.stderr).toBe(0);
+    world.sim.resetCounters();
+    const again = await world.run(['plan', '--detailed-exitcode', '--skip-inventory']);
+    expect(again.code, again.stdout).toBe(0);
+    expect(again.stdout).toContain('No changes. 6 exceptions match the repository.');
+    expect(exceptionRequests(world.sim).byRoute).toEqual({ 'exceptions.list': 1 });
   });
 });
