@@ -6,10 +6,14 @@ import type { FieldDiff, Plan, PlanChange } from '../reconcile/types';
 const ANSI = { green: '\u001b[32m', red: '\u001b[31m', yellow: '\u001b[33m', bold: '\u001b[1m', dim: '\u001b[2m', reset: '\u001b[0m' };
 type Colour = keyof typeof ANSI;
 
-/** Removes terminal control characters: a manifest or a remote description cannot move the cursor or recolour. */
+/**
+ * Removes terminal control characters: a manifest or a remote description cannot move the cursor or
+ * recolour. Every use is one line, so a line break becomes a space: a remote name cannot forge a
+ * line of the plan, or a CI workflow command (`::error ...`) in the job log.
+ */
 export function terminalSafe(text: string): string {
   // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '?');
+  return text.replace(/\r\n?|\n/g, ' ').replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '?');
 }
 
 function short(value: unknown, max = 100): string {

@@ -127,6 +127,16 @@ describe('output safety', () => {
     expect(result.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
   });
 
+  it('keeps a remote name with line breaks on its own line (no forged lines, no CI workflow commands)', async () => {
+    world = await startWorld();
+    world.sim.createExceptionAsUi(awsException('made-in-ui\n::error title=Plan::No changes\r\nPlan: 0 to create'));
+    await world.writeManifest('aws.yaml', [awsException('team-a-one')]);
+    const result = await world.run(['plan']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('made-in-ui');
+    expect(result.stdout).not.toMatch(/^::|^Plan: 0 to create/m);
+  });
+
   it('does not let a manifest put a link into the pull-request comment', async () => {
     world = await startWorld();
     await world.writeManifest('aws.yaml', [awsException('team-a-one')]);
