@@ -53,7 +53,7 @@ export function parseYamlWithYamlPackage(text: string, file: string): ParsedYaml
   const doc = parseDocument(text, {
     lineCounter,
     prettyErrors: false,
-    uniqueKeys: true,
+    uniqueKeys: sameKeyOnceRead,
     version: '1.2',
     schema: 'core',
     merge: false,
@@ -113,6 +113,18 @@ export function parseYamlWithYamlPackage(text: string, file: string): ParsedYaml
       return offset === undefined ? FIRST_POSITION : positionAt(offset);
     },
   };
+}
+
+/**
+ * Two keys of one mapping are duplicates when they become the same property once read: `1` and
+ * "1", `~` and "" are different scalars (the `yaml` package's own check lets them pass), but the
+ * second would silently replace the first.
+ */
+function sameKeyOnceRead(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (!isScalar(a) || !isScalar(b)) return false;
+  const asKey = (value: unknown): string => (value === null || value === undefined ? '' : String(value));
+  return asKey(a.value) === asKey(b.value);
 }
 
 function firstLine(message: string): string {
