@@ -20,9 +20,10 @@ Options:
   -h, --help          show this help
 `;
 
-function integerFlag(value: string | undefined, flag: string, min: number): number | undefined {
+function integerFlag(value: string | undefined, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(value) || Number(value) < min) throw new UsageError(`--${flag} must be an integer >= ${min}; got ${JSON.stringify(value)}`);
+  if (Number(value) > max) throw new UsageError(`--${flag} must be at most ${max}; got ${JSON.stringify(value)}`);
   return Number(value);
 }
 
@@ -61,7 +62,8 @@ export async function simulateCommand(argv: string[], io: CliIo): Promise<number
     password: values.password,
     stateFile: resolve(values.state),
     seedFile: resolve(values.seed),
-    latencyMs: integerFlag(values.latency, 'latency', 0),
+    // A Node timer holds at most 2^31 - 1 ms (about 24.8 days).
+    latencyMs: integerFlag(values.latency, 'latency', 0, 2_147_483_647),
     maxPageSize: integerFlag(values['max-page-size'], 'max-page-size', 1),
   });
   const user = values.user ?? DEFAULT_SIM_USER;

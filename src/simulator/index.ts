@@ -18,6 +18,11 @@ export { SimulatorValidationError } from './validate';
 /** The user the simulator records for changes made "in the Qualys UI". */
 export const UI_USER = 'qualys-ui-user';
 
+/** The longest delay a Node timer holds (2^31 - 1 ms); past it Node fires after 1 ms. */
+const MAX_LATENCY_MS = 2_147_483_647;
+
+const validLatency = (ms: number): boolean => ms >= 0 && ms <= MAX_LATENCY_MS;
+
 function positiveInteger(value: number | undefined, name: string, fallback: number | undefined): number | undefined {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer; got ${value}`);
@@ -35,7 +40,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const timezone = options.timezone ?? 'UTC';
   if (!isValidTimeZone(timezone)) throw new RangeError(`not an IANA time zone: ${JSON.stringify(timezone)}`);
   const latencyMs = options.latencyMs ?? 0;
-  if (!(latencyMs >= 0)) throw new RangeError(`latencyMs must be >= 0; got ${options.latencyMs}`);
+  if (!validLatency(latencyMs)) throw new RangeError(`latencyMs must be within 0..${MAX_LATENCY_MS}; got ${options.latencyMs}`);
   const world = new EvaluationWorld(loadSeed(options.seedFile, options.seed));
   const store = new SimulatorStore(timezone, options.stateFile);
   const random = createRandom(options.randomSeed ?? 1);
@@ -71,7 +76,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     injectFault: (rule) => faults.add(rule),
     clearFaults: () => faults.clear(),
     setLatency: (ms) => {
-      if (!(ms >= 0)) throw new RangeError(`latency must be >= 0; got ${ms}`);
+      if (!validLatency(ms)) throw new RangeError(`latency must be within 0..${MAX_LATENCY_MS}; got ${ms}`);
       settings.latencyMs = ms;
     },
     setNow: (now) => {

@@ -70,6 +70,7 @@ describe('cvex simulate', () => {
     [['--port', '70000']],
     [['--timezone', 'Mars/Olympus']],
     [['--latency', '-5']],
+    [['--latency', '3000000000']],
     [['--max-page-size', '0']],
     [['--user', '']],
     [['extra']],

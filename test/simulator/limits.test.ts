@@ -193,6 +193,10 @@ describe('options', () => {
     await expect(startSimulator({ timezone: 'Mars/Olympus' })).rejects.toThrow(/time zone/);
     await expect(startSimulator({ maxPageSize: 0 })).rejects.toThrow(/maxPageSize/);
     await expect(startSimulator({ rateLimit: { limit: 1, windowSec: 0 } })).rejects.toThrow(/windowSec/);
+    // Past 2^31 - 1 ms Node fires a timer after 1 ms: a huge latency would silently become none.
+    await expect(startSimulator({ latencyMs: 3_000_000_000 })).rejects.toThrow(/latencyMs/);
+    const { sim } = await start();
+    expect(() => sim.setLatency(3_000_000_000)).toThrow(RangeError);
   });
 
   it('accepts the user and password it is given, and only those', async () => {
