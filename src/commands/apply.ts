@@ -201,6 +201,11 @@ async function applyPlan(plan: Plan, context: ReconcileContext, client: CloudVie
   let done = 0;
   let failedSoFar = 0;
   const total = plan.changes.length;
+  // Ctrl-C also stops the tag stage, even when every exception change had already started.
+  let stopRequested = false;
+  void io.interrupted?.then(() => {
+    stopRequested = true;
+  });
   const status = createStatusLine(io, 'cvex apply');
   if (total > 0) status.update(`0/${total} changes…`);
   const report = await executePlan(client, plan, {
@@ -218,7 +223,8 @@ async function applyPlan(plan: Plan, context: ReconcileContext, client: CloudVie
   status.done();
 
   let tagFailures = 0;
-  if (tagRules.length > 0 && report.notStarted === 0) {
+  const tagsSkipped = tagRules.length > 0 && (report.notStarted > 0 || stopRequested);
+  if (tagRules.length > 0 && !tagsSkipped) {
     for (const result of await runTagStage(client, tagRules)) {
       if (!result.ok) tagFailures += 1;
       io.stdout.write(`${result.ok ? 'tagged' : '! applyTags failed'} ${result.cloudType} /${oneLine(result.regex)}/ → ${oneLine(result.tagNames.join(', '))}: ${oneLine(result.message)}\n`);
@@ -238,9 +244,12 @@ async function applyPlan(plan: Plan, context: ReconcileContext, client: CloudVie
   await audit?.flush();
 
   const failed = report.failed + tagFailures;
-  const interrupted = report.notStarted > 0 ? `, ${report.notStarted} not started (interrupted)` : '';
+  const interrupted =
+    report.notStarted > 0 || stopRequested
+      ? `, ${report.notStarted} not started (interrupted${tagsSkipped ? '; tag stage skipped' : ''})`
+      : '';
   io.stdout.write(`\nApply ${failed === 0 && !interrupted ? 'complete' : interrupted ? 'interrupted' : 'finished with failures'}: ${report.succeeded} succeeded, ${failed} failed${interrupted}.\n`);
-  if (failed > 0 || report.notStarted > 0) {
+  if (failed > 0 || interrupted) {
     for (const result of report.results.filter((item) => item.result === 'failed')) io.stderr.write(`  failed: ${result.operation} ${oneLine(result.name)}: ${oneLine(result.error ?? 'unknown error')}\n`);
     io.stderr.write('Run `cvex apply` again: it converges (nothing created twice, nothing lost).\n');
     return 1;

@@ -216,3 +216,17 @@ describe('convergence across scopes and fields', () => {
     expect(exceptionRequests(world.sim).byRoute).toEqual({ 'exceptions.list': 1 });
   });
 });
+
+describe('Ctrl-C', () => {
+  it('skips the tag stage once interrupted, also when every exception change had already started', async () => {
+    world = await startWorld();
+    const rules = [{ cloudType: 'AWS', regex: 'arn:aws:s3:::acme-prod.*', tagNames: ['cvex-accepted'] }];
+    await world.writeManifest('aws.yaml', [awsException('team-a-one')], rules);
+    expect((await world.run(['apply', '--auto-approve'])).code).toBe(0);
+    world.sim.resetCounters();
+    const result = await world.run(['apply', '--auto-approve'], { interrupted: Promise.resolve() });
+    expect(world.sim.counters().byRoute['evaluations.applyTags'] ?? 0).toBe(0);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('tag stage skipped');
+  });
+});
