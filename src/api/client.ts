@@ -16,7 +16,7 @@ import {
 import { HttpTransport, type HttpRequest, type HttpResult } from './http';
 import { type PageInfo, paginate } from './paginate';
 import { normaliseApiUrl } from './platforms';
-import { DEFAULT_RETRY_POLICY, type RetryClock, type RetryPolicy, decideRetry, header, readLimitHints, systemClock } from './retry';
+import { DEFAULT_RETRY_POLICY, type RetryClock, type RetryPolicy, decideRetry, header, isRateLimitResponse, readLimitHints, systemClock } from './retry';
 import type {
   ApplyTagsResult,
   CloudViewApi,
@@ -422,7 +422,7 @@ class HttpCloudViewClient implements CloudViewClient {
   private noteLimits(result: OkResponse): void {
     const hints = readLimitHints(result.headers, this.clock.now());
     if (result.status === 429 || result.status === 409) {
-      if (hints.present) this.stats.rateLimited += 1;
+      if (hints.present && isRateLimitResponse(result.status, hints)) this.stats.rateLimited += 1;
       if (hints.concurrencyLimit !== undefined && hints.concurrencyLimit > 0) this.transport.lowerConcurrency(hints.concurrencyLimit);
     } else if (result.status < 400 && hints.remaining === 0 && hints.waitMs !== undefined && hints.waitMs <= this.policy.maxRetryAfterMs) {
       // The window is spent: wait before the next call instead of collecting a 409 first.

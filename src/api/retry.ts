@@ -131,8 +131,12 @@ export interface DecideInput {
 
 export function isRateLimitResponse(status: number, hints: LimitHints): boolean {
   // Classic Qualys APIs answer 409 for limits (with X-RateLimit-* headers); gateway APIs 429.
-  // A 409 without any limit header is some other conflict and is not retried.
-  return status === 429 || (status === 409 && hints.present);
+  // A 409 without any limit header is some other conflict and is not retried. Nor is one whose headers show
+  // budget left and no wait: those APIs put X-RateLimit-* on every answer, so their presence alone proves nothing.
+  if (status === 429) return true;
+  if (status !== 409 || !hints.present) return false;
+  const budgetLeft = hints.remaining !== undefined && hints.remaining > 0 && !(hints.waitMs !== undefined && hints.waitMs > 0);
+  return !budgetLeft || hints.concurrencyLimit !== undefined;
 }
 
 export function decideRetry(outcome: AttemptOutcome, input: DecideInput): RetryDecision {

@@ -336,6 +336,20 @@ describe('rate and concurrency limits', () => {
     expect(client.counters().rateLimited).toBe(1);
   });
 
+  it('a 409 whose rate headers show budget left is a real conflict: not retried, not a RateLimitError', async () => {
+    // Classic Qualys APIs put X-RateLimit-* on every answer, so their mere presence proves nothing.
+    const { server, client } = await setup((_req, res) =>
+      json(res, 409, { errorCode: 'CONFLICT', message: 'exception is being modified' }, {
+        'x-ratelimit-limit': '300', 'x-ratelimit-window-sec': '3600', 'x-ratelimit-remaining': '250', 'x-ratelimit-towait-sec': '0',
+      }),
+    );
+    const error = await failure(client.createException(spec));
+    expect(error.constructor).toBe(ApiError);
+    expect(error).toMatchObject({ status: 409, errorCode: 'CONFLICT', mayHaveHappened: false });
+    expect(server.hits.length).toBe(1);
+    expect(client.counters().rateLimited).toBe(0);
+  });
+
   it('fails fast with RateLimitError when the wait is longer than the cap', async () => {
     const { server, client, clock } = await setup((_req, res) =>
       json(res, 409, { message: 'limit' }, { 'x-ratelimit-remaining': '0', 'x-ratelimit-towait-sec': '1800' }),
