@@ -12,6 +12,8 @@ import { DEFAULT_CONFIG_FILE } from '../config';
 import { addManagedNames } from '../import/adopt';
 import { buildImportedFiles, mergeIntoExistingFile } from '../import/to-manifests';
 import { MANIFEST_SCHEMA_PATH } from '../manifest';
+import { DEFAULT_MANIFEST_GLOBS } from '../manifest/load-files';
+import { minimatch } from 'minimatch';
 import { mapWithConcurrency } from '../reconcile/concurrency';
 import { readMarker, isManaged } from '../reconcile/ownership';
 import { listRemoteExceptions } from '../reconcile/remote';
@@ -43,6 +45,15 @@ Options:
 ${TARGET_HELP}
 `;
 
+/** Whether `cvex plan` (no paths) reads this cwd-relative file: its config `manifests`, else the default globs. */
+function readByPlan(relative: string, patterns: readonly string[]): boolean {
+  return patterns.some((pattern) => {
+    const normalised = pattern.split(path.sep).join('/').replace(/^\.\//, '').replace(/\/+$/, '');
+    if (/[*?[\]{}()!]/.test(normalised)) return minimatch(relative, normalised);
+    return relative === normalised || (relative.startsWith(`${normalised}/`) && /\.ya?ml$/.test(relative));
+  });
+}
+
 async function readOptional(file: string): Promise<string> {
   try {
     return await readFile(file, 'utf8');
@@ -71,6 +82,17 @@ export async function importCommand(argv: string[], io: CliIo): Promise<number> 
     // Without --all the account's managed exceptions are left out, so rewriting a file an earlier
     // import wrote would drop the exceptions it adopted (and the next plan would delete them): add
     // to it instead. Every text is settled before anything is written.
+    // Adopted names that plan then does not find in the repository would be planned for deletion.
+    if (!values['no-adopt']) {
+      const patterns = context.config.manifests ?? DEFAULT_MANIFEST_GLOBS;
+      const unread = files.map((file) => path.relative(io.cwd, path.join(outDir, file.name)).split(path.sep).join('/')).filter((file) => !readByPlan(file, patterns));
+      if (unread.length > 0) {
+        io.stderr.write(
+          `cvex import: cvex plan would not read ${unread.join(', ')} (manifests: ${patterns.join(', ')}), so the adopted exceptions would be planned for deletion; pass --out a folder it reads. Nothing was written.\n`,
+        );
+        return 1;
+      }
+    }
     const writes: Array<{ file: string; text: string; note: string }> = [];
     for (const file of files) {
       const target = path.join(outDir, file.name);

@@ -36,3 +36,23 @@ describe('cvex import, a second time', () => {
     expect(world.sim.exceptions()).toHaveLength(3);
   });
 });
+
+describe('cvex import into a folder plan does not read', () => {
+  it('refuses (writing nothing) when the config manifests globs would not read the files it writes', async () => {
+    world = await startWorld();
+    await world.writeConfig({ manifests: ['exceptions/**/*.yaml'] });
+    world.sim.createExceptionAsUi(bucket('ui-one'));
+    const configBefore = await readFile(path.join(world.dir, 'cvex.config.yaml'), 'utf8');
+    const result = await world.run(['import']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('exceptions/**/*.yaml');
+    expect(await readFile(path.join(world.dir, 'cvex.config.yaml'), 'utf8')).toBe(configBefore);
+    await expect(readFile(path.join(world.dir, 'policies', 'imported-aws.yaml'), 'utf8')).rejects.toThrow();
+
+    // Into the folder the config reads, it works, and plan deletes nothing.
+    const into = await world.run(['import', '--out', 'exceptions']);
+    expect(into.code, into.stderr).toBe(0);
+    const plan = JSON.parse((await world.run(['plan', '--format', 'json'])).stdout) as Plan;
+    expect(plan.changes).toEqual([]);
+  });
+});
