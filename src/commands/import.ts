@@ -11,7 +11,8 @@ import { TARGET_HELP } from '../cli/target';
 import { DEFAULT_CONFIG_FILE } from '../config';
 import { addManagedNames } from '../import/adopt';
 import { buildImportedFiles, mergeIntoExistingFile } from '../import/to-manifests';
-import { MANIFEST_SCHEMA_PATH } from '../manifest';
+import { loadAndValidate, MANIFEST_SCHEMA_PATH } from '../manifest';
+import { CLOUD_TYPES } from '../model/exception';
 import { DEFAULT_MANIFEST_GLOBS } from '../manifest/load-files';
 import { minimatch } from 'minimatch';
 import { mapWithConcurrency } from '../reconcile/concurrency';
@@ -54,6 +55,13 @@ function readByPlan(relative: string, patterns: readonly string[]): boolean {
   });
 }
 
+/** Names the repository's manifests define in files other than the imported-<cloud>.yaml ones import writes. */
+async function namesDefinedOutside(outDir: string, context: Awaited<ReturnType<typeof resolveContext>>, io: CliIo): Promise<Set<string>> {
+  const ours = new Set(CLOUD_TYPES.map((cloud) => path.resolve(outDir, `imported-${cloud.toLowerCase()}.yaml`)));
+  const { manifests } = await loadAndValidate(context.config.manifests ?? [], { cwd: io.cwd, timeZone: context.timeZone });
+  return new Set(manifests.exceptions.filter((exception) => !ours.has(path.resolve(io.cwd, exception.location.file))).map((exception) => exception.spec.name));
+}
+
 async function readOptional(file: string): Promise<string> {
   try {
     return await readFile(file, 'utf8');
@@ -77,11 +85,16 @@ export async function importCommand(argv: string[], io: CliIo): Promise<number> 
     const wanted = values.all ? remote : remote.filter((item) => !isManaged(item, context.manage));
     const details = await mapWithConcurrency(wanted, context.target.client.concurrency ?? 2, (item) => client.getException(item.uuid));
     const schemaPath = path.relative(outDir, MANIFEST_SCHEMA_PATH).split(path.sep).join('/');
-    const { files, skipped } = buildImportedFiles(details, context.timeZone, (text) => readMarker(text).explanation, schemaPath);
+    // A name another manifest already defines (the conflict plan reports, which import resolves) is
+    // adopted but not written again: two definitions would fail validation; the repository's wins.
+    const definedElsewhere = await namesDefinedOutside(outDir, context, io);
+    const { files, skipped } = buildImportedFiles(
+      details.filter((detail) => !definedElsewhere.has(detail.name)),
+      context.timeZone,
+      (text) => readMarker(text).explanation,
+      schemaPath,
+    );
 
-    // Without --all the account's managed exceptions are left out, so rewriting a file an earlier
-    // import wrote would drop the exceptions it adopted (and the next plan would delete them): add
-    // to it instead. Every text is settled before anything is written.
     // Adopted names that plan then does not find in the repository would be planned for deletion.
     if (!values['no-adopt']) {
       const patterns = context.config.manifests ?? DEFAULT_MANIFEST_GLOBS;
@@ -93,6 +106,9 @@ export async function importCommand(argv: string[], io: CliIo): Promise<number> 
         return 1;
       }
     }
+    // Without --all the account's managed exceptions are left out, so rewriting a file an earlier
+    // import wrote would drop the exceptions it adopted (and the next plan would delete them): add
+    // to it instead. Every text is settled before anything is written.
     const writes: Array<{ file: string; text: string; note: string }> = [];
     for (const file of files) {
       const target = path.join(outDir, file.name);
@@ -117,7 +133,9 @@ export async function importCommand(argv: string[], io: CliIo): Promise<number> 
     for (const item of skipped) io.stderr.write(`skipped ${item.name} (${item.uuid}): ${item.reason}\n`);
 
     if (!values['no-adopt']) {
-      const imported = files.length === 0 ? [] : details.filter((detail) => !skipped.some((item) => item.uuid === detail.uuid));
+      const imported = details.filter((detail) => !skipped.some((item) => item.uuid === detail.uuid) && (files.length > 0 || definedElsewhere.has(detail.name)));
+      const kept = details.filter((detail) => definedElsewhere.has(detail.name)).map((detail) => JSON.stringify(detail.name));
+      if (kept.length > 0) io.stdout.write(`kept the repository's own manifests for ${kept.join(', ')} (not written again)\n`);
       const unmarked = imported.filter((detail) => readMarker(detail.explanation).marker === undefined).map((detail) => detail.name);
       const configFile = path.resolve(io.cwd, typeof values.config === 'string' ? values.config : DEFAULT_CONFIG_FILE);
       const { text, added } = addManagedNames(await readOptional(configFile), unmarked, context.manage);

@@ -56,3 +56,21 @@ describe('cvex import into a folder plan does not read', () => {
     expect(plan.changes).toEqual([]);
   });
 });
+
+describe('cvex import to resolve a conflict', () => {
+  it('adopts a name the repository already defines without writing it twice (the repository version wins)', async () => {
+    world = await startWorld();
+    world.sim.createExceptionAsUi(bucket('made-in-ui'));
+    await world.writeManifest('aws.yaml', [{ ...bucket('made-in-ui'), endDate: '2027-01-31' }]);
+    const conflict = await world.run(['plan']);
+    expect(conflict.code).toBe(1);
+    expect(conflict.stdout).toContain('cvex import');
+
+    const imported = await world.run(['import']);
+    expect(imported.code, imported.stderr).toBe(0);
+    expect((await world.run(['validate'])).code).toBe(0);
+    const plan = JSON.parse((await world.run(['plan', '--format', 'json'])).stdout) as Plan;
+    expect(plan.conflicts).toEqual([]);
+    expect(plan.changes).toEqual([expect.objectContaining({ action: 'replace', name: 'made-in-ui', diffs: [{ field: 'endDate', before: '2027-04-30', after: '2027-01-31' }] })]);
+  });
+});
