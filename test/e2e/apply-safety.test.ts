@@ -230,3 +230,26 @@ describe('Ctrl-C', () => {
     expect(result.stdout).toContain('tag stage skipped');
   });
 });
+
+describe('UI edits of a managed explanation', () => {
+  for (const [label, edit] of [
+    ['trailing whitespace after the marker', (text: string) => `${text}   \n\n`],
+    ['the marker duplicated', (text: string) => `${text}\n\n${text.slice(text.lastIndexOf('[cvex:'))}`],
+    ['text edited before the marker', (text: string) => text.replace('Why', 'Because')],
+  ] as const) {
+    it(`${label}: still owned, put back, then no changes`, async () => {
+      world = await startWorld();
+      await world.writeManifest('aws.yaml', [awsException('team-a-one')]);
+      expect((await world.run(['apply', '--auto-approve'])).code).toBe(0);
+      const before = world.sim.exceptions()[0];
+      const later = Date.now() + 3_600_000;
+      world.sim.setNow(() => new Date(later));
+      world.sim.editExceptionAsUi(before.uuid, { explanation: edit(before.explanation) });
+      const plan = JSON.parse((await world.run(['plan', '--format', 'json'])).stdout) as Plan;
+      expect(plan.conflicts).toEqual([]);
+      expect(plan.changes).toEqual([expect.objectContaining({ action: 'replace', cause: 'edited-out-of-band' })]);
+      expect((await world.run(['apply', '--auto-approve'])).code).toBe(0);
+      expect((await world.run(['plan', '--detailed-exitcode'])).code).toBe(0);
+    });
+  }
+});
