@@ -66,25 +66,45 @@ function offsetAt(instantMs: number, timeZone: string): number {
   return asUtc - (instantMs - (instantMs % 1000 + 1000) % 1000);
 }
 
-/** The UTC instant at which the given wall-clock time happens in `timeZone`. */
+const DAY_MS = 86_400_000;
+
+/**
+ * The UTC instant at which the given wall-clock time happens in `timeZone`, as Java's
+ * `LocalDateTime.atZone` resolves it (the server is Java): in an overlap (clocks turned back) the
+ * earlier instant; in a gap (clocks turned forward, e.g. America/Santiago skips 00:00-01:00) the
+ * time moves forward by the gap's length, so a day whose midnight is skipped starts at 01:00.
+ */
 function instantOfWallClock(date: LocalDate, hour: number, minute: number, second: number, timeZone: string): Date {
   const match = DATE_PATTERN.exec(date);
   if (!match) throw new RangeError(`not a YYYY-MM-DD date: ${date}`);
-  const naive = Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]), hour, minute, second);
-  // Two passes settle the offset on both sides of a daylight-saving change.
-  let guess = naive - offsetAt(naive, timeZone);
-  guess = naive - offsetAt(guess, timeZone);
-  return new Date(guess);
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const naive = Date.UTC(year, month - 1, day, hour, minute, second);
+  // Offsets change at most once around a given wall time: the ones a day before and after bound it.
+  const offsetBefore = offsetAt(naive - DAY_MS, timeZone);
+  const offsetAfter = offsetAt(naive + DAY_MS, timeZone);
+  const isWanted = (instant: number) => {
+    const wall = wallClockAt(instant, timeZone);
+    return wall.year === year && wall.month === month && wall.day === day && wall.hour === hour && wall.minute === minute && wall.second === second;
+  };
+  for (const candidate of [naive - Math.max(offsetBefore, offsetAfter), naive - Math.min(offsetBefore, offsetAfter)]) {
+    if (isWanted(candidate)) return new Date(candidate);
+  }
+  return new Date(naive - offsetBefore);
 }
 
-/** Local midnight that starts `date` in `timeZone`, as a UTC instant. */
+/** The first instant of `date` in `timeZone` (local midnight, or the end of a gap that skips it). */
 export function startOfLocalDay(date: LocalDate, timeZone: string): Date {
   return instantOfWallClock(date, 0, 0, 0, timeZone);
 }
 
-/** Local 23:59:59 of `date` in `timeZone`, as a UTC instant. */
+/**
+ * The last second of `date` in `timeZone`: local 23:59:59, computed as one second before the next
+ * day starts so that it stays on `date` even where a daylight-saving gap swallows 23:59:59
+ * (America/Nuuk skips 23:00-24:00 on the last Saturday of March).
+ */
 export function endOfLocalDay(date: LocalDate, timeZone: string): Date {
-  return instantOfWallClock(date, 23, 59, 59, timeZone);
+  const next = new Date(Date.parse(`${date}T00:00:00Z`) + DAY_MS).toISOString().slice(0, 10);
+  return new Date(startOfLocalDay(next, timeZone).getTime() - 1000);
 }
 
 /** The calendar date an instant falls on in `timeZone`. */

@@ -51,3 +51,34 @@ describe('dates', () => {
     expect(daysBetween('2026-11-23', '2026-11-20')).toBe(-3);
   });
 });
+
+describe('dates across daylight-saving changes (resolved as Java does)', () => {
+  it('starts a day whose midnight is skipped at the end of the gap, on that day', () => {
+    // Chile skips 00:00-01:00 on 2026-09-06; Cuba on 2026-03-08.
+    expect(startOfLocalDay('2026-09-06', 'America/Santiago').toISOString()).toBe('2026-09-06T04:00:00.000Z');
+    expect(localDateOf(startOfLocalDay('2026-09-06', 'America/Santiago'), 'America/Santiago')).toBe('2026-09-06');
+    expect(localDateOf(startOfLocalDay('2026-03-08', 'America/Havana'), 'America/Havana')).toBe('2026-03-08');
+    expect(localDateOf(new Date(startOfLocalDay('2026-03-08', 'America/Havana').getTime() - 1000), 'America/Havana')).toBe('2026-03-07');
+  });
+
+  it('takes the earlier instant of a wall time that happens twice', () => {
+    // 2026-11-01 01:30 happens at -04:00 and again at -05:00 in New York.
+    const day = '2026-11-01';
+    expect(startOfLocalDay(day, 'America/New_York').toISOString()).toBe('2026-11-01T04:00:00.000Z');
+    expect(endOfLocalDay(day, 'America/New_York').toISOString()).toBe('2026-11-02T04:59:59.000Z');
+  });
+
+  it('keeps every day of a year in its own place in zones with odd changes', () => {
+    for (const zone of ['America/Santiago', 'America/Havana', 'Australia/Lord_Howe', 'Asia/Tehran', 'America/Godthab']) {
+      let day = '2026-01-01';
+      for (let i = 0; i < 365; i += 1) {
+        const start = startOfLocalDay(day, zone);
+        const end = endOfLocalDay(day, zone);
+        expect(localDateOf(start, zone)).toBe(day);
+        expect(localDateOf(end, zone)).toBe(day);
+        expect(localDateOf(new Date(start.getTime() - 1000), zone) < day).toBe(true);
+        day = new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+      }
+    }
+  });
+});
