@@ -4,7 +4,7 @@
 // days in the subscription's time zone.
 import type { RemoteException, RemoteExceptionDetail } from '../api/types';
 import type { ExceptionResource, ExceptionSpec } from '../model/exception';
-import { endOfLocalDay, localDateOf, parseQualysTimestamp, startOfLocalDay } from '../model/dates';
+import { localDateOf, parseQualysTimestamp } from '../model/dates';
 import { normaliseText } from './fingerprint';
 import { readMarker } from './ownership';
 import type { FieldDiff } from './types';
@@ -18,21 +18,6 @@ export function remoteLocalDate(instant: string, timeZone: string): string {
   }
 }
 
-/**
- * The calendar day a remote start or end instant stands for. An instant that is exactly the stamp
- * a create of `desired` produces is that day, even where the zone skips local midnight (Chile,
- * Cuba: 00:00 → 01:00), where reading the stamp back as a date could land on the day before.
- */
-function remoteDay(instant: string, desired: string, edge: 'start' | 'end', timeZone: string): string {
-  try {
-    const stamp = (edge === 'start' ? startOfLocalDay : endOfLocalDay)(desired, timeZone);
-    if (parseQualysTimestamp(instant).getTime() === stamp.getTime()) return desired;
-  } catch {
-    // Not a date or not a timestamp: the plain reading below shows it.
-  }
-  return remoteLocalDate(instant, timeZone);
-}
-
 function pushIfDifferent(diffs: FieldDiff[], field: string, before: unknown, after: unknown): void {
   if (JSON.stringify(before) !== JSON.stringify(after)) diffs.push({ field, before, after });
 }
@@ -44,8 +29,8 @@ export function compareListFields(desired: ExceptionSpec, remote: RemoteExceptio
   pushIfDifferent(diffs, 'explanation', normaliseText(readMarker(remote.explanation).explanation), normaliseText(desired.explanation));
   pushIfDifferent(diffs, 'exceptionReason', remote.exceptionReason, desired.exceptionReason);
   pushIfDifferent(diffs, 'exceptionScope', String(remote.exceptionScope).toUpperCase(), desired.exceptionScope);
-  pushIfDifferent(diffs, 'startDate', remoteDay(remote.startsAt, desired.startDate, 'start', timeZone), desired.startDate);
-  pushIfDifferent(diffs, 'endDate', remoteDay(remote.endsAt, desired.endDate, 'end', timeZone), desired.endDate);
+  pushIfDifferent(diffs, 'startDate', remoteLocalDate(remote.startsAt, timeZone), desired.startDate);
+  pushIfDifferent(diffs, 'endDate', remoteLocalDate(remote.endsAt, timeZone), desired.endDate);
   return diffs;
 }
 

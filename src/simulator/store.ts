@@ -3,7 +3,7 @@
 // Optional persistence to a JSON file, written atomically (temp file + rename) after every change.
 import { randomUUID } from 'node:crypto';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { endOfLocalDay, localDateOf, startOfLocalDay } from '../model/dates';
+import { endOfLocalDay, startOfLocalDay } from '../model/dates';
 import type { ExceptionSpec } from '../model/exception';
 import { SimulatorValidationError } from './validate';
 
@@ -176,28 +176,10 @@ export class SimulatorStore {
     const key = `${edge}:${date}`;
     let instant = this.instants.get(key);
     if (instant === undefined) {
-      instant = (edge === 'start' ? this.firstInstantOf(date) : endOfLocalDay(date, this.timezone).getTime());
+      instant = (edge === 'start' ? startOfLocalDay(date, this.timezone) : endOfLocalDay(date, this.timezone)).getTime();
       this.instants.set(key, instant);
     }
     return instant;
-  }
-
-  /**
-   * Local midnight, or where daylight saving skips midnight (America/Santiago, America/Havana) the end of the gap,
-   * as Java's `LocalDate.atStartOfDay(zone)` gives: startOfLocalDay alone lands in the previous local day there.
-   */
-  private firstInstantOf(date: string): number {
-    const midnight = startOfLocalDay(date, this.timezone).getTime();
-    if (localDateOf(new Date(midnight), this.timezone) >= date) return midnight;
-    // Bisect to the second between the previous day and a point past any gap (gaps are at most a few hours).
-    let before = midnight;
-    let after = midnight + 4 * 3_600_000;
-    while (after - before > 1000) {
-      const middle = before + Math.floor((after - before) / 2000) * 1000;
-      if (localDateOf(new Date(middle), this.timezone) < date) before = middle;
-      else after = middle;
-    }
-    return after;
   }
 
   private changed(): void {
