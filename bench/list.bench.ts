@@ -13,7 +13,7 @@ function spec(index: number): ExceptionSpec {
     name: `bench-${String(index).padStart(5, '0')}`,
     cloudType: 'AWS',
     exceptionScope: 'CONNECTOR',
-    explanation: `benchmark exception ${index} [cvex:0123456789ab 0000000]`,
+    explanation: `benchmark exception ${index}`,
     exceptionReason: 'Risk Accepted',
     startDate: '2026-01-01',
     endDate: '2027-12-31',

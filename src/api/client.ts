@@ -242,6 +242,9 @@ class HttpCloudViewClient implements CloudViewClient {
   async findExceptionByName(name: string): Promise<RemoteException | undefined> {
     // Filter values may be double-quoted. A name holding a quote or backslash might not survive the
     // server's query parser, so then read the whole list: correctness beats a few requests here.
+    // The filter's exact semantics are unknown (a name with ` and ` may be split), so a miss is
+    // confirmed by the whole list too: this runs only after an ambiguous create, where a wrong
+    // "not created" would invite a duplicate.
     const scan = async (filter: string | undefined) => {
       for await (const exception of this.listExceptions({ filter })) {
         if (exception.name === name) return exception;
@@ -250,7 +253,7 @@ class HttpCloudViewClient implements CloudViewClient {
     };
     if (/["\\]/.test(name)) return scan(undefined);
     try {
-      return await scan(`exception.name:"${name}"`);
+      return (await scan(`exception.name:"${name}"`)) ?? (await scan(undefined));
     } catch (error) {
       // A server whose query parser rejects the quoted value still lets us read the whole list.
       if (error instanceof ApiError && error.status === 400) return scan(undefined);

@@ -168,7 +168,16 @@ describe('exceptions', () => {
     expect((await client.findExceptionByName('alpha'))?.name).toBe('alpha');
     expect(client.requestCount()).toBe(1);
     expect((await client.findExceptionByName('say "hi"'))?.name).toBe('say "hi"');
+    client.resetCounters();
     expect(await client.findExceptionByName('alph')).toBeUndefined();
+    // A miss is confirmed by the whole list: the filter's semantics are not known well enough to trust it.
+    expect(client.requestCount()).toBe(2);
+  });
+
+  it("finds a name the server's filter cannot express (` and ` splits the query) by reading the list", async () => {
+    const { sim, client } = await setup();
+    sim.seedExceptions([connectorSpec('team a and b')]);
+    expect((await client.findExceptionByName('team a and b'))?.name).toBe('team a and b');
   });
 
   it('turns the duplicate-name and validation 400s into ApiErrors with the errorCode', async () => {
