@@ -89,6 +89,10 @@ export function parseConfig(text: string, displayName: string): CvexConfig {
   if (config.timezone !== undefined && !isValidTimeZone(config.timezone)) {
     throw new ConfigError(`${at((document.get('timezone', true) as { range?: [number] } | undefined)?.range?.[0])}: unknown time zone '${config.timezone}'`);
   }
+  if (config.platform !== undefined && config.apiUrl !== undefined) {
+    // Two targets in one file: which one wins would be a guess, and the wrong one is a real account.
+    throw new ConfigError(`${at((document.get('apiUrl', true) as { range?: [number] } | undefined)?.range?.[0])}: set either platform or apiUrl, not both`);
+  }
   if (config.governance?.namePattern !== undefined) {
     try {
       new RegExp(config.governance.namePattern);

@@ -41,5 +41,6 @@ describe('config', () => {
     expect(() => parseConfig('timezone: Mars/Olympus\n', 'c.yaml')).toThrow(/c\.yaml:1:11: unknown time zone/);
     expect(() => parseConfig('governance:\n  namePattern: "("\n', 'c.yaml')).toThrow(/namePattern does not compile/);
     expect(() => parseConfig('a: 1\na: 2\n', 'c.yaml')).toThrow(/c\.yaml:2:1/);
+    expect(() => parseConfig('platform: US1\napiUrl: https://qualysguard.qg2.apps.qualys.com\n', 'c.yaml')).toThrow(/c\.yaml:2:9: set either platform or apiUrl, not both/);
   });
 });
