@@ -53,7 +53,9 @@ export function parseYamlWithYamlPackage(text: string, file: string): ParsedYaml
   const doc = parseDocument(text, {
     lineCounter,
     prettyErrors: false,
-    uniqueKeys: sameKeyOnceRead,
+    // Duplicate keys are found by duplicateKeys below, in linear time: the package's own check
+    // compares each key with every earlier one of its mapping (a 1 MiB mapping took 30 s).
+    uniqueKeys: false,
     version: '1.2',
     schema: 'core',
     merge: false,
@@ -69,18 +71,18 @@ export function parseYamlWithYamlPackage(text: string, file: string): ParsedYaml
 
   let fatal = false;
   for (const error of doc.errors) {
-    if (error.code === 'DUPLICATE_KEY') {
-      const duplicate = pairPathAt(doc, error.pos[0]);
-      const key = duplicate ? String(duplicate[duplicate.length - 1]) : text.slice(error.pos[0]).split(/\s*:/)[0];
-      issue('yaml.duplicate-key', `duplicate key ${JSON.stringify(key)}: a second value would silently replace the first`, error.pos[0]);
-      if (duplicate) findings[findings.length - 1].path = duplicate.join('.');
-    } else if (error.code === 'MULTIPLE_DOCS') {
+    if (error.code === 'MULTIPLE_DOCS') {
       fatal = true;
       issue('yaml.syntax', 'a manifest holds one YAML document: split the `---` documents into separate files', error.pos[0]);
     } else {
       fatal = true;
       issue('yaml.syntax', `YAML syntax error: ${firstLine(error.message)}`, error.pos[0]);
     }
+  }
+  for (const duplicate of duplicateKeys(doc)) {
+    const key = String(duplicate.path[duplicate.path.length - 1]);
+    issue('yaml.duplicate-key', `duplicate key ${JSON.stringify(key)}: a second value would silently replace the first`, duplicate.offset);
+    findings[findings.length - 1].path = duplicate.path.join('.');
   }
   for (const warning of doc.warnings) {
     const message = firstLine(warning.message);
@@ -115,18 +117,6 @@ export function parseYamlWithYamlPackage(text: string, file: string): ParsedYaml
   };
 }
 
-/**
- * Two keys of one mapping are duplicates when they become the same property once read: `1` and
- * "1", `~` and "" are different scalars (the `yaml` package's own check lets them pass), but the
- * second would silently replace the first.
- */
-function sameKeyOnceRead(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (!isScalar(a) || !isScalar(b)) return false;
-  const asKey = (value: unknown): string => (value === null || value === undefined ? '' : String(value));
-  return asKey(a.value) === asKey(b.value);
-}
-
 function firstLine(message: string): string {
   return message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
 }
@@ -142,27 +132,39 @@ function firstAliasOffset(doc: Document): number {
   return offset;
 }
 
-/** The dotted path of the mapping key that starts at `offset` (for duplicate-key findings). */
-function pairPathAt(doc: Document, offset: number): PathSegment[] | undefined {
-  let found: PathSegment[] | undefined;
-  visit(doc, {
-    Pair(_index, pair, ancestors) {
-      const keyNode = pair.key as Node | null;
-      if (keyNode?.range?.[0] !== offset || !isScalar(keyNode)) return undefined;
-      const segments: PathSegment[] = [];
-      const chain = [...ancestors, pair];
-      for (let i = 0; i < chain.length - 1; i += 1) {
-        const parent = chain[i];
-        const child = chain[i + 1];
-        if (isSeq(parent)) segments.push(parent.items.indexOf(child as never));
-        else if (isPair(parent) && isScalar(parent.key) && child === parent.value) segments.push(String(parent.key.value));
+/**
+ * Keys written twice in one mapping, with their paths. Two keys are the same when they become the
+ * same property once read: `1` and "1", `~` and "" are different scalars, but the second would
+ * silently replace the first. One pass over the AST with an explicit stack (no recursion, so no
+ * depth the parser accepted can overflow it), a set of keys per mapping: linear in the document.
+ */
+function duplicateKeys(doc: Document): Array<{ offset: number; path: PathSegment[] }> {
+  const found: Array<{ offset: number; path: PathSegment[] }> = [];
+  const stack: Array<{ node: unknown; path: PathSegment[] }> = [{ node: doc.contents, path: [] }];
+  const isCollection = (node: unknown): boolean => isMap(node) || isSeq(node);
+  while (stack.length > 0) {
+    const { node, path } = stack.pop()!;
+    if (isMap(node)) {
+      const seen = new Set<string>();
+      for (const pair of node.items) {
+        const key = pair.key as Node | null;
+        const segment = isScalar(key) ? String(key.value) : '?';
+        if (isScalar(key)) {
+          const asRead = key.value === null || key.value === undefined ? '' : String(key.value);
+          if (seen.has(asRead)) found.push({ offset: key.range?.[0] ?? 0, path: [...path, segment] });
+          else seen.add(asRead);
+        } else if (isCollection(key)) {
+          stack.push({ node: key, path });
+        }
+        if (isCollection(pair.value)) stack.push({ node: pair.value, path: [...path, segment] });
       }
-      segments.push(String(keyNode.value));
-      found = segments;
-      return visit.BREAK;
-    },
-  });
-  return found;
+    } else if (isSeq(node)) {
+      node.items.forEach((item, index) => {
+        if (isCollection(item)) stack.push({ node: item, path: [...path, index] });
+      });
+    }
+  }
+  return found.sort((a, b) => a.offset - b.offset);
 }
 
 function resolve(doc: Document, node: unknown): unknown {

@@ -182,4 +182,17 @@ describe('loadAndValidate', () => {
     expect(result.findings[0].message).toMatch(/not a regular file/);
     expect(result.manifests.exceptions).toHaveLength(1);
   }, 3_000);
+
+  it('reads a 1 MiB mapping through the yaml package in linear time (duplicate keys included)', async () => {
+    // A `*` in a comment sends the file to the yaml package; 60,000 keys in one mapping.
+    const keys = Array.from({ length: 60_000 }, (_v, i) => `      k${i}: v\n`).join('');
+    const text = `# *not an alias\n${CONNECTOR('wide').trimEnd()}\n    metadata:\n${keys}      k7: again\n`;
+    expect(text.length).toBeLessThan(1024 * 1024);
+    const root = tempTree({ 'policies/wide.yaml': text });
+    const started = performance.now();
+    const result = await loadAndValidate([], { cwd: root, now: NOW });
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(result.findings.map((f) => [f.rule, f.path, f.line])).toEqual([['yaml.duplicate-key', 'exceptions.0.metadata.k7', 13 + 60_000]]);
+  }, 20_000);
 });
+
