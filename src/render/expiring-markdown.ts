@@ -44,13 +44,18 @@ export function renderExpiringMarkdown(report: ExpiringReport): string {
  * same so it does not link an issue; `://` too so a bare URL is not linked.
  */
 export function escapeMarkdown(text: string): string {
-  return text
-    .replace(/[\r\n]+/g, ' ')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/[\\`*_{}[\]()!|~]/g, '\\$&')
-    .replace(/([@#])/g, '$1&#8203;')
-    // Bare URLs would be autolinked; break the scheme.
-    .replace(/:\/\//g, ':&#8203;//');
+  return (
+    text
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      // `$` too: GitHub renders $...$ as LaTeX math (sizes, colours: markup by another name).
+      .replace(/[\\`*_{}[\]()!|~$]/g, '\\$&')
+      .replace(/([@#])/g, '$1&#8203;')
+      // Bare URLs would be autolinked; break the scheme, and `www.` which GitHub links without one.
+      .replace(/:\/\//g, ':&#8203;//')
+      .replace(/(www)\./gi, '$1&#8203;.')
+  );
 }

@@ -115,4 +115,10 @@ describe('expiring renderers', () => {
     expect(markdown.split('\n').filter((line) => line.includes('a b')).length).toBe(1);
     expect(escapeMarkdown('a & b')).toBe('a &amp; b');
   });
+
+  it('markdown escapes what plan comments escape too: $math$, scheme-less www. links, control characters', () => {
+    expect(escapeMarkdown('$\\Huge{owned}$')).toBe('\\$\\\\Huge\\{owned\\}\\$');
+    expect(escapeMarkdown('see www.evil.example')).not.toMatch(/www\./);
+    expect(escapeMarkdown('a\u0000b\u001bc')).toBe('a b c');
+  });
 });
