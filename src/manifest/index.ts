@@ -33,6 +33,14 @@ export interface ValidateOptions {
  * `manifests` holds the exceptions and applyTags rules that passed every per-file check; nothing may
  * reach the API unless `hasErrors(result.findings)` is false.
  */
+/** Exceptions one manifest file may hold (see loadAndValidate); the bench's files hold 100. */
+export const MAX_EXCEPTIONS_PER_FILE = 5_000;
+
+/** push(...items) overflows the call stack past ~100,000 items: a file full of errors has that many. */
+function append<T>(target: T[], items: readonly T[]): void {
+  for (const item of items) target.push(item);
+}
+
 export async function loadAndValidate(paths: string[], options: ValidateOptions): Promise<ValidationResult> {
   const found = await findManifestFiles(paths, options.cwd);
   const findings: Finding[] = [...found.findings];
@@ -52,19 +60,29 @@ export async function loadAndValidate(paths: string[], options: ValidateOptions)
       continue;
     }
     const parsed = parseYaml(source.text, source.file);
-    findings.push(...parsed.findings);
+    append(findings, parsed.findings);
     if (parsed.value === undefined) continue;
     if (!isMapping(parsed.value)) {
       findings.push({ ...fileFinding('file.not-yaml', 'error', source.file, notAManifest(parsed.value)), ...parsed.positionOf([]) });
       continue;
     }
     const manifest = mergeManifestFile(source.file, parsed.value, parsed);
-    manifests.push(manifest);
     const items = manifest.merged.exceptions;
     if (Array.isArray(items)) exceptionCount += items.length;
+    if (Array.isArray(items) && items.length > MAX_EXCEPTIONS_PER_FILE) {
+      // Schema errors grow with the items (ajv gathers them quadratically with allErrors): a file of
+      // 100,000 `{}` would take minutes. A real manifest is far smaller, so refuse it outright.
+      findings.push({
+        ...fileFinding('file.too-many-exceptions', 'error', source.file, `${items.length} exceptions in one file; a manifest holds at most ${MAX_EXCEPTIONS_PER_FILE} (split it into several files)`),
+        ...manifest.positionOf(['exceptions'], true),
+        path: 'exceptions',
+      });
+      continue;
+    }
+    manifests.push(manifest);
 
     const checked = checkManifestFile(manifest, today);
-    findings.push(...checked.findings);
+    append(findings, checked.findings);
     if (Array.isArray(items)) {
       items.forEach((item, index) => {
         if (checked.invalidExceptions.has(index) || !isMapping(item)) return;
@@ -92,7 +110,8 @@ export async function loadAndValidate(paths: string[], options: ValidateOptions)
     }
   }
 
-  findings.push(...checkDuplicateNames(manifests), ...checkOverlaps(candidates));
+  append(findings, checkDuplicateNames(manifests));
+  append(findings, checkOverlaps(candidates));
   return {
     manifests: { files: found.files, exceptions, applyTags },
     findings: sortFindings(findings),

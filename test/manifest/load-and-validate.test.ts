@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadAndValidate } from '../../src/manifest';
+import { loadAndValidate, MAX_EXCEPTIONS_PER_FILE } from '../../src/manifest';
 import { hasErrors } from '../../src/model/findings';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -38,6 +38,21 @@ const CONNECTOR = (name: string, endDate = '2027-05-31') => `exceptions:
 `;
 
 describe('loadAndValidate', () => {
+  it('refuses a file with more exceptions than a manifest may hold, at once, and still checks the others', async () => {
+    const tooMany = `exceptions:\n${'- {}\n'.repeat(MAX_EXCEPTIONS_PER_FILE + 1)}`;
+    const dir = tempTree({ 'policies/huge.yaml': tooMany, 'policies/ok.yaml': CONNECTOR('fine-one') });
+    const result = await loadAndValidate([], { cwd: dir, now: NOW });
+    expect(result.findings.map((f) => [f.rule, f.file, f.line, f.path])).toEqual([['file.too-many-exceptions', 'policies/huge.yaml', 1, 'exceptions']]);
+    expect(result.manifests.exceptions.map((e) => e.spec.name)).toEqual(['fine-one']);
+  });
+
+  it('reports every error of a file holding thousands of broken exceptions without overflowing the stack', async () => {
+    const dir = tempTree({ 'policies/broken.yaml': `exceptions:\n${'- {}\n'.repeat(MAX_EXCEPTIONS_PER_FILE)}` });
+    const result = await loadAndValidate([], { cwd: dir, now: NOW });
+    expect(result.findings.length).toBeGreaterThan(MAX_EXCEPTIONS_PER_FILE);
+    expect(new Set(result.findings.map((f) => f.rule))).toContain('schema.required');
+  });
+
   it('returns the example policies as specs in file order, with defaults and metadata merged', async () => {
     const result = await loadAndValidate([], { cwd: ROOT, now: NOW });
     expect(result.findings).toEqual([]);
