@@ -3,7 +3,7 @@
 // so `validate` fails and `plan` refuses to reach the API.
 import type { GovernanceRules } from '../config';
 import { sortFindings } from '../manifest';
-import type { LoadedManifests, ManifestException } from '../model/exception';
+import { locationOfField, type LoadedManifests, type ManifestException } from '../model/exception';
 import type { Finding } from '../model/findings';
 import { daysBetween, isCalendarDate } from '../model/dates';
 
@@ -21,13 +21,11 @@ export function checkGovernance(exceptions: readonly ManifestException[], rules:
   const findings: Finding[] = [];
 
   for (const exception of exceptions) {
-    const { spec, metadata, location } = exception;
-    const at = (field: string): Pick<Finding, 'file' | 'line' | 'column' | 'path'> => ({
-      file: location.file,
-      line: location.line,
-      column: location.column,
-      path: `${exception.path}.${field}`,
-    });
+    const { spec, metadata } = exception;
+    const at = (field: string): Pick<Finding, 'file' | 'line' | 'column' | 'path'> => {
+      const { file, line, column } = locationOfField(exception, field);
+      return { file, line, column, path: `${exception.path}.${field}` };
+    };
     const error = (rule: string, message: string, field: string): Finding => ({ severity: 'error', rule, message, ...at(field) });
 
     const maxDays = rules.maxDurationDays?.[spec.exceptionReason];

@@ -9,7 +9,7 @@
 // (+ up to PROBE_ACCOUNTS summaries for a cloud whose manifests name no account at all).
 // M does not appear: never one request per exception. A second call with the same cache costs nothing.
 import type { CloudViewApi, Connector } from '../api/types';
-import type { CloudType, ManifestException } from '../model/exception';
+import { locationOfField, type CloudType, type ManifestException } from '../model/exception';
 import type { Finding } from '../model/findings';
 import { InventoryCache, type ResourceQuery } from './cache';
 
@@ -43,10 +43,11 @@ export async function checkInventory(
   const cache = options.cache ?? new InventoryCache();
   const severity = options.strict ? 'error' : 'warning';
   const findings: Finding[] = [];
-  const report = (manifest: ManifestException, rule: string, message: string): void => {
-    const { file, line, column } = manifest.location;
-    findings.push({ severity, rule, message, file, line, column, path: manifest.path });
+  const report = (manifest: ManifestException, rule: string, message: string, field: 'accountIds' | 'resources' | 'controlIds'): void => {
+    const { file, line, column } = locationOfField(manifest, field);
+    findings.push({ severity, rule, message, file, line, column, path: `${manifest.path}.${field}` });
   };
+  const accountField = (manifest: ManifestException, accountId: string) => (manifest.spec.accountIds?.includes(accountId) ? 'accountIds' : 'resources');
 
   const clouds = [...new Set(manifests.map((manifest) => manifest.spec.cloudType))].sort();
   // No `filter`: the connectors API filters on name, description, state, uuid and sync date, not on
@@ -65,12 +66,12 @@ export async function checkInventory(
     for (const accountId of accountsOf(manifest)) {
       const connector = connectorsByCloud.get(cloud)?.get(accountId);
       if (!connector) {
-        report(manifest, INVENTORY_RULES.unknownAccount, `${cloud} account ${accountId} is not a connector of this subscription`);
+        report(manifest, INVENTORY_RULES.unknownAccount, `${cloud} account ${accountId} is not a connector of this subscription`, accountField(manifest, accountId));
         continue;
       }
       knownAccounts.get(cloud)!.add(accountId);
       if (connector.state.toUpperCase() === 'ERROR') {
-        report(manifest, INVENTORY_RULES.connectorError, `the connector of ${cloud} account ${accountId} (${connector.name || connector.connectorId}) is in ERROR state: its evaluations are not current`);
+        report(manifest, INVENTORY_RULES.connectorError, `the connector of ${cloud} account ${accountId} (${connector.name || connector.connectorId}) is in ERROR state: its evaluations are not current`, accountField(manifest, accountId));
       }
     }
   }
@@ -101,7 +102,7 @@ export async function checkInventory(
     if (controls.size === 0) continue;
     for (const controlId of new Set(manifest.spec.controlIds)) {
       if (!controls.has(controlId)) {
-        report(manifest, INVENTORY_RULES.unknownControl, `control ${controlId} is not evaluated for ${cloud} in accounts ${consulted.get(cloud)!.join(', ')}`);
+        report(manifest, INVENTORY_RULES.unknownControl, `control ${controlId} is not evaluated for ${cloud} in accounts ${consulted.get(cloud)!.join(', ')}`, 'controlIds');
       }
     }
   }
@@ -138,7 +139,7 @@ export async function checkInventory(
         missing.length === controlIds.length
           ? `for ${controlIds.length === 1 ? 'control' : 'any of controls'} ${controlIds.join(', ')}`
           : `for control${missing.length === 1 ? '' : 's'} ${missing.join(', ')}`;
-      report(manifest, INVENTORY_RULES.unknownResource, `resource ${resource.resourceId} is not evaluated in ${spec.cloudType} account ${resource.accountId} ${what}`);
+      report(manifest, INVENTORY_RULES.unknownResource, `resource ${resource.resourceId} is not evaluated in ${spec.cloudType} account ${resource.accountId} ${what}`, 'resources');
     }
   }
   // Stable order for the reader: by file and position, phases (account, control, resource) kept in order.

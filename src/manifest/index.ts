@@ -88,11 +88,16 @@ export async function loadAndValidate(paths: string[], options: ValidateOptions)
         if (checked.invalidExceptions.has(index) || !isMapping(item)) return;
         const spec = toSpec(item);
         candidates.push({ spec, manifest, index });
+        const fieldLocations: ManifestException['fieldLocations'] = {};
+        for (const field of [...SPEC_FIELDS, 'metadata'] as const) {
+          if (item[field] !== undefined) fieldLocations[field] = { file: manifest.file, ...manifest.positionOf(['exceptions', index, field], true) };
+        }
         exceptions.push({
           spec,
           metadata: isMapping(item.metadata) ? (item.metadata as Record<string, string>) : {},
           location: { file: manifest.file, ...manifest.positionOf(['exceptions', index]) },
           path: `exceptions.${index}`,
+          fieldLocations,
         });
       });
     }

@@ -56,6 +56,14 @@ export interface ManifestException {
   location: SourceLocation;
   /** Its field path in the file, e.g. `exceptions.3`: findings about a field append `.endDate`. */
   path: string;
+  /** Where each field present starts (a field from `defaults` points into `defaults`): findings about a field point at it. */
+  fieldLocations?: Partial<Record<keyof ExceptionSpec | 'metadata', SourceLocation>>;
+}
+
+/** Where a field of the exception starts (`endDate`, `metadata.owner`, ...), else where the exception starts. */
+export function locationOfField(exception: Pick<ManifestException, 'location' | 'fieldLocations'>, field: string): SourceLocation {
+  const top = field.split('.')[0] as keyof NonNullable<ManifestException['fieldLocations']>;
+  return exception.fieldLocations?.[top] ?? exception.location;
 }
 
 export interface ApplyTagsRule {

@@ -29,6 +29,19 @@ function exception(
 }
 
 describe('checkGovernance', () => {
+  it('points at the field that breaks the rule when its position is known, else at the exception', () => {
+    const located: ManifestException = {
+      ...exception({ endDate: '2027-06-01' }, {}),
+      fieldLocations: { endDate: { file: 'policies/aws.yaml', line: 9, column: 5 }, metadata: { file: 'policies/aws.yaml', line: 12, column: 5 } },
+    };
+    const findings = checkGovernance([located], { maxDurationDays: { 'Risk Accepted': 30 }, requiredMetadata: ['owner'], namePattern: '^x' });
+    expect(findings.map((f) => `${f.rule} ${f.line}:${f.column} ${f.path}`)).toEqual([
+      'governance.name-pattern 3:5 exceptions.0.name',
+      'governance.max-duration 9:5 exceptions.0.endDate',
+      'governance.required-metadata 12:5 exceptions.0.metadata.owner',
+    ]);
+  });
+
   it('finds nothing without rules or when every rule holds', () => {
     expect(checkGovernance([exception()], undefined)).toEqual([]);
     expect(checkGovernance([exception()], {})).toEqual([]);

@@ -75,6 +75,14 @@ describe('loadAndValidate', () => {
       metadata: { owner: 'platform-security', ticket: 'SEC-1042', approvedBy: 'ciso@acme.example' },
       location: { file: 'policies/aws.yaml', line: 14, column: 5 },
       path: 'exceptions.0',
+      // Each field where it is written; cloudType and startDate come from defaults.
+      fieldLocations: expect.objectContaining({
+        name: { file: 'policies/aws.yaml', line: 14, column: 5 },
+        cloudType: { file: 'policies/aws.yaml', line: 6, column: 3 },
+        startDate: { file: 'policies/aws.yaml', line: 7, column: 3 },
+        endDate: { file: 'policies/aws.yaml', line: 18, column: 5 },
+        resources: { file: 'policies/aws.yaml', line: 20, column: 5 },
+      }),
     });
     expect(Object.keys(first.spec)).toEqual(['name', 'cloudType', 'exceptionScope', 'explanation', 'exceptionReason', 'startDate', 'endDate', 'controlIds', 'resources']);
     const scopes = new Set(result.manifests.exceptions.map((e) => `${e.spec.cloudType}/${e.spec.exceptionScope}`));
