@@ -9,8 +9,12 @@ export interface ConfiguredTarget {
   target: ResolvedTarget;
 }
 
-export async function resolveConfiguredTarget(values: TargetValues & { config?: string | boolean }, io: CliIo): Promise<ConfiguredTarget> {
-  const config = await loadConfig(io.cwd, typeof values.config === 'string' ? values.config : undefined);
+export async function resolveConfiguredTarget(
+  values: TargetValues & { config?: string | boolean },
+  io: CliIo,
+  options: { configMayBeMissing?: boolean } = {},
+): Promise<ConfiguredTarget> {
+  const config = await loadConfig(io.cwd, typeof values.config === 'string' ? values.config : undefined, { allowMissing: options.configMayBeMissing });
   const merged: { -readonly [K in keyof TargetValues]: TargetValues[K] } = { ...values };
   if (values.platform === undefined && values['api-url'] === undefined && !io.env[TARGET_ENV.apiUrl]?.trim()) {
     if (config.platform !== undefined) merged.platform = config.platform;

@@ -77,7 +77,8 @@ export async function importCommand(argv: string[], io: CliIo): Promise<number> 
     io.stdout.write(IMPORT_HELP);
     return 0;
   }
-  const context = await resolveContext(values, io);
+  // --config may name the file import is about to create.
+  const context = await resolveContext(values, io, { configMayBeMissing: true });
   const outDir = path.resolve(io.cwd, values.out ?? 'policies');
   const client = createCloudViewClient(context.target.client);
   try {

@@ -77,8 +77,8 @@ export interface ReconcileContext {
 }
 
 /** Config, then target: flags beat the environment, which beats the config file. */
-export async function resolveContext(values: Values, io: CliIo): Promise<ReconcileContext> {
-  const { config, target } = await resolveConfiguredTarget(values, io);
+export async function resolveContext(values: Values, io: CliIo, options: { configMayBeMissing?: boolean } = {}): Promise<ReconcileContext> {
+  const { config, target } = await resolveConfiguredTarget(values, io, options);
   return {
     config,
     target,

@@ -41,15 +41,16 @@ let validateConfig: ReturnType<Ajv['compile']> | undefined;
 
 /**
  * Reads `cvex.config.yaml` from `cwd` (or `explicitPath`). A missing default file is an empty
- * config; a missing explicit file, bad YAML or a schema violation is a ConfigError.
+ * config, and so is a missing explicit one with `allowMissing` (a command about to write it);
+ * otherwise a missing explicit file, bad YAML or a schema violation is a ConfigError.
  */
-export async function loadConfig(cwd: string, explicitPath?: string): Promise<CvexConfig> {
+export async function loadConfig(cwd: string, explicitPath?: string, options: { allowMissing?: boolean } = {}): Promise<CvexConfig> {
   const file = path.resolve(cwd, explicitPath ?? DEFAULT_CONFIG_FILE);
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    if (explicitPath === undefined && (error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    if ((explicitPath === undefined || options.allowMissing) && (error as NodeJS.ErrnoException).code === 'ENOENT') return {};
     throw new ConfigError(`cannot read config ${explicitPath ?? DEFAULT_CONFIG_FILE}: ${(error as Error).message}`);
   }
   return parseConfig(text, path.relative(cwd, file) || file);

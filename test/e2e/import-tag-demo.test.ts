@@ -89,6 +89,18 @@ describe('cvex import', () => {
     expect(parsed.changes.map((change: { action: string; name: string }) => `${change.action}:${change.name}`)).toEqual(['delete:someone-elses']);
   });
 
+  it('creates the config file named by --config when it does not exist yet', async () => {
+    world = await startWorld();
+    world.sim.createExceptionAsUi(uiMade[1]);
+    const imported = await world.run(['import', '--out', 'policies', '--config', 'team.config.yaml']);
+    expect(imported.stderr).toBe('');
+    expect(imported.code).toBe(0);
+    expect(await readFile(path.join(world.dir, 'team.config.yaml'), 'utf8')).toContain('ui-azure-dev-subscription');
+    expect((await world.run(['plan', '--detailed-exitcode', '--config', 'team.config.yaml'])).code).toBe(0);
+    // Other commands still refuse a config file that is not there.
+    expect((await world.run(['plan', '--config', 'missing.yaml'])).code).toBe(1);
+  });
+
   it('refuses flags it does not know and needs credentials', async () => {
     world = await startWorld();
     expect((await world.run(['import', '--bogus'])).code).toBe(2);
