@@ -52,7 +52,7 @@ function details(change: PlanChange): string {
 
 export function renderMarkdownPlan(plan: Plan): string {
   const lines: string[] = [];
-  lines.push(`### cvex plan: ${summaryLine(plan)}`);
+  lines.push(`### cvex plan: ${summaryLine(plan).replace(/^Plan: /, '')}`);
   lines.push('');
   lines.push(`Target ${code(plan.target.apiUrl)} · time zone ${code(plan.target.timeZone)} · commit ${code(plan.commit)}`);
   lines.push('');

@@ -64,7 +64,7 @@ describe('plan renderers', () => {
 
   it('markdown: a table with escaped user text', () => {
     const markdown = renderMarkdownPlan(samplePlan());
-    expect(markdown).toContain('### cvex plan: Plan: 1 to create, 1 to replace, 1 to delete, 0 unchanged.');
+    expect(markdown).toContain('### cvex plan: 1 to create, 1 to replace, 1 to delete, 0 unchanged.');
     expect(markdown).toContain('| ➕ create | new-one |');
     expect(markdown).toContain('<details><summary>1 unmanaged exceptions');
   });
