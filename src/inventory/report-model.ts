@@ -155,8 +155,11 @@ export function buildCoverageReport(subjects: readonly ReportSubject[], inventor
   // Pass 1: RESOURCE exceptions, exact per resource; remember which PASS_WITH_EXCEPTION they explain.
   const claimedByResource = new Map<string, Set<string>>();
   const counts = new Map<ReportSubject, Counts>();
+  // By name, so which of two same-scope exceptions an evaluation is attributed to does not depend on listing order.
   const byScope = (scope: string) =>
-    subjects.filter((subject) => subject.targets && isLive(subject.remote.state) && subject.targets.exceptionScope.toUpperCase() === scope);
+    subjects
+      .filter((subject) => subject.targets && isLive(subject.remote.state) && subject.targets.exceptionScope.toUpperCase() === scope)
+      .sort((a, b) => (a.remote.name < b.remote.name ? -1 : a.remote.name > b.remote.name ? 1 : 0));
 
   for (const subject of byScope('RESOURCE')) {
     const targets = subject.targets!;
@@ -208,7 +211,7 @@ export function buildCoverageReport(subjects: readonly ReportSubject[], inventor
     const active = subject.remote.state.toUpperCase() === 'ACTIVE';
     const accounts = [...new Set(targets.accountIds)];
     const tally: Counts = { exempt: 0, failing: 0, passing: 0, missing: 0, accounts: accounts.length, approximate: false, staleReason: 'nothing-failing' };
-    /** PASS_WITH_EXCEPTION on its pairs that RESOURCE exceptions explain. */
+    /** PASS_WITH_EXCEPTION on its pairs that RESOURCE exceptions, or an earlier CONNECTOR exception, explain. */
     let explainedByResources = 0;
     for (const accountId of accounts) {
       for (const controlId of new Set(targets.controlIds)) {
@@ -220,9 +223,13 @@ export function buildCoverageReport(subjects: readonly ReportSubject[], inventor
         explainedByResources += pair.summary.passWithExceptionResources - pair.unclaimed;
         tally.passing! += pair.summary.passedResources;
         if (active) {
-          tally.exempt += pair.unclaimed;
+          const key = pairKey(targets.cloudType, accountId, controlId);
+          // Two CONNECTOR exceptions on one account and control exempt those evaluations once: the
+          // first (by name) counts them, so the report's total is not doubled.
+          if (coveredByConnector.has(key)) explainedByResources += pair.unclaimed;
+          else tally.exempt += pair.unclaimed;
           tally.failing! += pair.summary.failedResources;
-          coveredByConnector.add(pairKey(targets.cloudType, accountId, controlId));
+          coveredByConnector.add(key);
         } else {
           tally.failing! += pair.summary.failedResources + pair.unclaimed;
         }

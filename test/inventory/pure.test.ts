@@ -168,6 +168,20 @@ describe('buildCoverageReport', () => {
     expect(rows.explained).toMatchObject({ passWithException: 0, passing: 4, stale: true, staleReason: 'nothing-failing' });
   });
 
+  it('counts evaluations two CONNECTOR exceptions both cover once, for the first by name', () => {
+    const inventory = snapshot({ summaries: { A: [summary(1, 2, 0, 6)] } });
+    const subjects: ReportSubject[] = [
+      { remote: remote('b-second', { exceptionScope: 'CONNECTOR' }), targets: targets({ exceptionScope: 'CONNECTOR', accountIds: ['A'] }), targetsFrom: 'repo' },
+      { remote: remote('a-first', { exceptionScope: 'CONNECTOR' }), targets: targets({ exceptionScope: 'CONNECTOR', accountIds: ['A'] }), targetsFrom: 'repo' },
+    ];
+    const report = buildCoverageReport(subjects, inventory, OPTIONS);
+    const rows = Object.fromEntries(report.exceptions.map((row) => [row.name, row]));
+    expect(rows['a-first']).toMatchObject({ passWithException: 6, stale: false });
+    // Redundant, not "now passes": its evaluations still fail without an exception.
+    expect(rows['b-second']).toMatchObject({ passWithException: 0, stale: true, staleReason: 'nothing-failing' });
+    expect(report.summary.passWithException).toBe(6);
+  });
+
   it('does not count or flag unknown states', () => {
     const subject: ReportSubject = { remote: remote('odd', { state: 'ARCHIVED' }), targets: targets({ resources: [{ resourceId: 'r', accountId: 'A' }] }), targetsFrom: 'repo' };
     const report = buildCoverageReport([subject], snapshot({}), OPTIONS);
