@@ -1,10 +1,10 @@
 // Contract tests: the client against the simulator over loopback, every endpoint and quirk.
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCloudViewClient, type CloudViewClient, type CloudViewClientOptions } from '../../src/api/client';
-import { AmbiguousWriteError, ApiError, AuthError } from '../../src/api/errors';
+import { AmbiguousWriteError, AuthError } from '../../src/api/errors';
 import type { ExceptionSpec } from '../../src/model/exception';
 import { DEFAULT_SIM_PASSWORD, DEFAULT_SIM_USER, type Simulator, type SimulatorOptions, startSimulator } from '../../src/simulator';
-import { fakeClock } from './helpers';
+import { failure, fakeClock } from './helpers';
 
 const NOW = new Date('2026-11-23T12:00:00Z');
 const AWS_PROD = '123456789012';
@@ -49,16 +49,6 @@ async function all<T>(iterable: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
   for await (const item of iterable) out.push(item);
   return out;
-}
-
-async function failure(promise: Promise<unknown>): Promise<ApiError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(ApiError);
-    return error as ApiError;
-  }
-  throw new Error('expected a failure');
 }
 
 describe('exceptions', () => {

@@ -3,6 +3,8 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { expect } from 'vitest';
+import { ApiError } from '../../src/api/errors';
 import type { RetryClock } from '../../src/api/retry';
 
 export interface Hit {
@@ -110,3 +112,14 @@ export const listItem = (n: number) => ({
   updatedOn: '2026-01-01T00:00:00+0000',
   scope: 'CONNECTOR',
 });
+
+/** The ApiError a call fails with; the test fails if it succeeds or throws anything else. */
+export async function failure(promise: Promise<unknown>): Promise<ApiError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(ApiError);
+    return error as ApiError;
+  }
+  throw new Error('expected a failure');
+}

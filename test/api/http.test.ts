@@ -7,7 +7,7 @@ import { createCloudViewClient, type CloudViewClient, type CloudViewClientOption
 import { AmbiguousWriteError, ApiError, AuthError, NetworkError, RateLimitError, ResponseShapeError } from '../../src/api/errors';
 import { TargetError } from '../../src/api/platforms';
 import type { ExceptionSpec } from '../../src/model/exception';
-import { type TestServer, fakeClock, json, listItem, serve, springPage } from './helpers';
+import { type TestServer, failure, fakeClock, json, listItem, serve, springPage } from './helpers';
 
 const spec: ExceptionSpec = {
   name: 'team-a-bucket',
@@ -37,16 +37,6 @@ async function setup(handler: Parameters<typeof serve>[0], extra: Partial<CloudV
   const client = createCloudViewClient({ baseUrl: server.url, username: 'alice', password: 'pw', timeoutMs: 2_000, clock, ...extra });
   open.push(server, client);
   return { server, client, clock };
-}
-
-async function failure(promise: Promise<unknown>): Promise<ApiError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(ApiError);
-    return error as ApiError;
-  }
-  throw new Error('expected a failure');
 }
 
 describe('requests', () => {
