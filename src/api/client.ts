@@ -13,7 +13,7 @@ import {
   parseErrorBody,
   redactSecrets,
 } from './errors';
-import { HttpTransport, type HttpRequest, type HttpResult } from './http';
+import { HttpTransport, type HttpOptions, type HttpRequest, type HttpResult } from './http';
 import { type PageInfo, paginate } from './paginate';
 import { normaliseApiUrl } from './platforms';
 import { DEFAULT_RETRY_POLICY, type RetryClock, type RetryPolicy, decideRetry, header, isRateLimitResponse, readLimitHints, systemClock } from './retry';
@@ -31,17 +31,10 @@ import type {
 } from './types';
 import * as wire from './wire';
 
-export interface CloudViewClientOptions {
+/** The transport's options (credentials, concurrency, timeout, CA, client name), plus paging and retry. */
+export interface CloudViewClientOptions extends Omit<HttpOptions, 'baseUrl'> {
   /** The platform origin (`https://qualysguard.qualys.com`) or a URL ending in `/cloudview-api`. */
   baseUrl: string;
-  username: string;
-  password: string;
-  /** Calls in flight at once. Default 2 (the common Qualys per-API limit). */
-  concurrency?: number;
-  /** Per request (one attempt), headers and body. Default 30 s. */
-  timeoutMs?: number;
-  /** PEM CA bundle for private-cloud platforms. TLS verification is never switched off. */
-  ca?: string | Buffer;
   /** Page size the client asks for; the server may serve fewer (it caps, 100 by default). Default 100. */
   pageSize?: number;
   retry?: Partial<RetryPolicy>;
@@ -49,8 +42,6 @@ export interface CloudViewClientOptions {
   clock?: Partial<RetryClock>;
   /** Absolute cap on pages per listing. */
   maxPages?: number;
-  /** Sent as `X-Requested-With`. Default `cvex`. */
-  clientName?: string;
   /** Called once per page received (benchmarks report the page size the server used). */
   onPage?: (route: RouteName, info: PageInfo) => void;
 }
@@ -158,15 +149,8 @@ class HttpCloudViewClient implements CloudViewClient {
     setMaxListeners(0, this.closing.signal);
     const token = Buffer.from(`${options.username}:${options.password}`, 'utf8').toString('base64');
     this.secrets = [options.password, token, encodeURIComponent(options.password)];
-    this.transport = new HttpTransport({
-      baseUrl: this.baseUrl,
-      username: options.username,
-      password: options.password,
-      concurrency: options.concurrency,
-      timeoutMs: options.timeoutMs,
-      ca: options.ca,
-      clientName: options.clientName,
-    });
+    const { username, password, concurrency, timeoutMs, ca, clientName } = options;
+    this.transport = new HttpTransport({ baseUrl: this.baseUrl, username, password, concurrency, timeoutMs, ca, clientName });
   }
 
   requestCount(): number {
