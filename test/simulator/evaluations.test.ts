@@ -1,40 +1,26 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator } from '../../src/simulator';
-import type { Simulator } from '../../src/simulator/types';
-import { createBody, movableClock, spec, wire, type Wire } from './helpers';
+import { describe, expect, it } from 'vitest';
+import { createBody, spec, useSharedSimulator } from './helpers';
 
 const AWS_PROD = '123456789012';
 const AWS_STAGING = '210987654321';
 const AZ_PROD = '0b5e7a3c-9d1f-4e2a-8c6b-1f2e3d4c5b6a';
 const AZ_DEV = '7c1d2e3f-4a5b-4c6d-9e8f-0a1b2c3d4e5f';
-const clock = movableClock('2026-06-15T12:00:00Z');
-let sim: Simulator;
-let api: Wire;
-
-beforeAll(async () => {
-  sim = await startSimulator({ now: clock.now });
-  api = wire(sim.url);
-});
-afterAll(() => sim.close());
-afterEach(async () => {
-  clock.set('2026-06-15T12:00:00Z');
-  const uuids = sim.exceptions().map((e) => e.uuid);
-  if (uuids.length > 0) await api.del('exceptions/delete', uuids);
-});
+const shared = useSharedSimulator('2026-06-15T12:00:00Z');
+const { clock } = shared;
 
 type Item = Record<string, unknown>;
 const byRegex = async (cloud: string, regex: string, query = ''): Promise<Item[]> => {
-  const response = await api.post(`${cloud}/evaluations/list/resources${query}`, { regex });
+  const response = await shared.api.post(`${cloud}/evaluations/list/resources${query}`, { regex });
   expect(response.status).toBe(200);
   return response.body.content;
 };
 const summary = async (cloud: string, accountId: string, cid?: number) => {
-  const response = await api.get(`${cloud}/evaluations/${accountId}${cid === undefined ? '' : `?filter=cid:${cid}`}`);
+  const response = await shared.api.get(`${cloud}/evaluations/${accountId}${cid === undefined ? '' : `?filter=cid:${cid}`}`);
   expect(response.status).toBe(200);
   return response.body.content as Item[];
 };
 const results = async (cloud: string, accountId: string, cid: number): Promise<Record<string, string>> => {
-  const response = await api.get(`${cloud}/evaluations/${encodeURIComponent(accountId)}/resources/${cid}?pageSize=100`);
+  const response = await shared.api.get(`${cloud}/evaluations/${encodeURIComponent(accountId)}/resources/${cid}?pageSize=100`);
   expect(response.status).toBe(200);
   return Object.fromEntries(response.body.content.map((r: Item) => [r.resourceId, r.result]));
 };
@@ -71,13 +57,13 @@ describe('evaluations list by regex', () => {
   });
 
   it('pages with the Spring envelope', async () => {
-    const response = await api.post('gcp/evaluations/list/resources?pageNo=1&pageSize=4', { regex: '.*' });
+    const response = await shared.api.post('gcp/evaluations/list/resources?pageNo=1&pageSize=4', { regex: '.*' });
     expect(response.body).toMatchObject({ number: 1, size: 4, first: false, totalElements: 21, totalPages: 6 });
   });
 
   it('rejects a missing or invalid regex', async () => {
-    expect((await api.post('aws/evaluations/list/resources', {})).body.errorCode).toBe('MISSING_FIELD');
-    const invalid = await api.post('aws/evaluations/list/resources', { regex: '([' });
+    expect((await shared.api.post('aws/evaluations/list/resources', {})).body.errorCode).toBe('MISSING_FIELD');
+    const invalid = await shared.api.post('aws/evaluations/list/resources', { regex: '([' });
     expect(invalid.status).toBe(400);
     expect(invalid.body.errorCode).toBe('INVALID_REGEX');
   });
@@ -85,16 +71,16 @@ describe('evaluations list by regex', () => {
 
 describe('applyTags', () => {
   it('tags matching evaluations and reports their controls and count', async () => {
-    const response = await api.post('aws/evaluations/applyTags', { tagNames: ['cvex-staging-buckets'], regex: 'arn:aws:s3:::acme-staging-.*' });
+    const response = await shared.api.post('aws/evaluations/applyTags', { tagNames: ['cvex-staging-buckets'], regex: 'arn:aws:s3:::acme-staging-.*' });
     expect(response.status).toBe(200);
     expect(response.body).toEqual({ controlIds: [1, 2, 3], message: 'Tag applied successfully to 9 evaluations' });
-    const none = await api.post('aws/evaluations/applyTags', { tagNames: ['x'], regex: 'nothing' });
+    const none = await shared.api.post('aws/evaluations/applyTags', { tagNames: ['x'], regex: 'nothing' });
     expect(none.body).toEqual({ controlIds: [], message: 'Tag applied successfully to 0 evaluations' });
   });
 
   it('makes tagged evaluations coverable by a QUALYSTAG exception', async () => {
-    await api.post('aws/evaluations/applyTags', { tagNames: ['cvex-tagged'], regex: 'arn:aws:s3:::acme-staging-(logs|public-assets)' });
-    const created = await api.post(
+    await shared.api.post('aws/evaluations/applyTags', { tagNames: ['cvex-tagged'], regex: 'arn:aws:s3:::acme-staging-(logs|public-assets)' });
+    const created = await shared.api.post(
       'exceptions/create',
       createBody({ exceptionScope: 'QUALYSTAG', resourceTagNames: ['cvex-tagged'], isAllConnector: 'true', controlIds: [2], accountIds: undefined }),
     );
@@ -108,14 +94,14 @@ describe('applyTags', () => {
   });
 
   it('rejects missing tag names', async () => {
-    expect((await api.post('aws/evaluations/applyTags', { regex: '.*' })).status).toBe(400);
-    expect((await api.post('aws/evaluations/applyTags', { tagNames: [''], regex: '.*' })).status).toBe(400);
+    expect((await shared.api.post('aws/evaluations/applyTags', { regex: '.*' })).status).toBe(400);
+    expect((await shared.api.post('aws/evaluations/applyTags', { tagNames: [''], regex: '.*' })).status).toBe(400);
   });
 });
 
 describe('PASS_WITH_EXCEPTION', () => {
   it('RESOURCE: the same resource id, account and control', async () => {
-    sim.seedExceptions([
+    shared.sim.seedExceptions([
       spec({
         name: 'public-assets',
         exceptionScope: 'RESOURCE',
@@ -139,7 +125,7 @@ describe('PASS_WITH_EXCEPTION', () => {
   });
 
   it('CONNECTOR: every resource of the account for the controls', async () => {
-    sim.seedExceptions([spec({ name: 'staging-ssh', accountIds: [AWS_STAGING], controlIds: [67, 45] })]);
+    shared.sim.seedExceptions([spec({ name: 'staging-ssh', accountIds: [AWS_STAGING], controlIds: [67, 45] })]);
     expect(await results('aws', AWS_STAGING, 67)).toEqual({
       'arn:aws:ec2:us-east-1:210987654321:security-group/sg-0a1b2c3d4e5f60718': 'PASS_WITH_EXCEPTION',
       'arn:aws:ec2:eu-west-1:210987654321:security-group/sg-0123456789abcdef0': 'PASS',
@@ -148,7 +134,7 @@ describe('PASS_WITH_EXCEPTION', () => {
   });
 
   it('QUALYSTAG: resource tag and a connector tag, or an account', async () => {
-    sim.seedExceptions([
+    shared.sim.seedExceptions([
       spec({
         name: 'legacy-prod',
         exceptionScope: 'QUALYSTAG',
@@ -182,7 +168,7 @@ describe('PASS_WITH_EXCEPTION', () => {
   });
 
   it('only while the exception is ACTIVE', async () => {
-    sim.seedExceptions([spec({ name: 'july', accountIds: [AWS_PROD], controlIds: [11], startDate: '2026-07-01', endDate: '2026-07-31' })]);
+    shared.sim.seedExceptions([spec({ name: 'july', accountIds: [AWS_PROD], controlIds: [11], startDate: '2026-07-01', endDate: '2026-07-31' })]);
     const role = async () => (await results('aws', AWS_PROD, 11))['arn:aws:iam::123456789012:role/service-role/acme-deployer'];
     expect(await role()).toBe('FAIL');
     clock.set('2026-07-15T00:00:00Z');
@@ -210,13 +196,13 @@ describe('per-account summaries and per-control resources', () => {
   });
 
   it('answers 404 for an unknown account and 400 for a bad filter', async () => {
-    expect((await api.get('aws/evaluations/000000000000')).status).toBe(404);
-    expect((await api.get('aws/evaluations/123456789012?filter=cid:abc')).status).toBe(400);
-    expect((await api.get('aws/evaluations/123456789012?filter=colour:red')).status).toBe(400);
+    expect((await shared.api.get('aws/evaluations/000000000000')).status).toBe(404);
+    expect((await shared.api.get('aws/evaluations/123456789012?filter=cid:abc')).status).toBe(400);
+    expect((await shared.api.get('aws/evaluations/123456789012?filter=colour:red')).status).toBe(400);
   });
 
   it('lists per-resource results with the cloud account key, evidences and evaluation dates', async () => {
-    const aws = await api.get(`aws/evaluations/${AWS_PROD}/resources/67`);
+    const aws = await shared.api.get(`aws/evaluations/${AWS_PROD}/resources/67`);
     expect(aws.body.content[0]).toEqual({
       resourceId: 'arn:aws:ec2:us-east-1:123456789012:security-group/sg-0a1b2c3d4e5f60718',
       region: 'us-east-1',
@@ -228,16 +214,16 @@ describe('per-account summaries and per-control resources', () => {
       result: 'FAIL',
       evaluationDates: { firstEvaluated: '2026-01-05T06:00:00+0000', lastEvaluated: '2026-11-22T06:00:00+0000', dateReopen: null, dateFixed: null },
     });
-    expect((await api.get(`azure/evaluations/${AZ_PROD}/resources/50036`)).body.content[0]).toHaveProperty('subscriptionId', AZ_PROD);
-    expect((await api.get('gcp/evaluations/acme-prod-1234/resources/52001')).body.content[0]).toHaveProperty('projectId', 'acme-prod-1234');
-    expect((await api.get(`aws/evaluations/${AWS_PROD}/resources/52001`)).status).toBe(404);
-    expect((await api.get(`aws/evaluations/${AWS_PROD}/resources/abc`)).status).toBe(400);
+    expect((await shared.api.get(`azure/evaluations/${AZ_PROD}/resources/50036`)).body.content[0]).toHaveProperty('subscriptionId', AZ_PROD);
+    expect((await shared.api.get('gcp/evaluations/acme-prod-1234/resources/52001')).body.content[0]).toHaveProperty('projectId', 'acme-prod-1234');
+    expect((await shared.api.get(`aws/evaluations/${AWS_PROD}/resources/52001`)).status).toBe(404);
+    expect((await shared.api.get(`aws/evaluations/${AWS_PROD}/resources/abc`)).status).toBe(400);
   });
 });
 
 describe('connectors', () => {
   it('lists connectors with the per-cloud account fields and Java-style dates', async () => {
-    const aws = await api.get('aws/connectors?pageNo=0&pageSize=50');
+    const aws = await shared.api.get('aws/connectors?pageNo=0&pageSize=50');
     expect(aws.body.totalElements).toBe(3);
     expect(aws.body.content[0]).toEqual({
       name: 'aws-prod',
@@ -252,22 +238,22 @@ describe('connectors', () => {
       pollingFrequency: 240,
       awsAccountId: AWS_PROD,
     });
-    const azure = (await api.get('azure/connectors')).body.content[0];
+    const azure = (await shared.api.get('azure/connectors')).body.content[0];
     expect(azure).toMatchObject({ subscriptionId: AZ_PROD, directoryId: expect.any(String), applicationId: expect.any(String) });
-    expect((await api.get('gcp/connectors')).body.content[0]).toMatchObject({ projectId: 'acme-prod-1234' });
+    expect((await shared.api.get('gcp/connectors')).body.content[0]).toMatchObject({ projectId: 'acme-prod-1234' });
   });
 
   it('filters by state and name, sorts by lastSyncedOn, pages', async () => {
-    const names = async (query: string) => (await api.get(`aws/connectors?${query}`)).body.content.map((c: Item) => c.name);
+    const names = async (query: string) => (await shared.api.get(`aws/connectors?${query}`)).body.content.map((c: Item) => c.name);
     expect(await names('filter=state:ERROR')).toEqual(['aws-sandbox']);
     expect(await names('filter=name:aws-staging')).toEqual(['aws-staging']);
     expect(await names('sort=lastSyncedOn:asc')).toEqual(['aws-sandbox', 'aws-staging', 'aws-prod']);
     expect(await names('sort=lastSyncedOn:desc')).toEqual(['aws-prod', 'aws-staging', 'aws-sandbox']);
     expect(await names('pageNo=1&pageSize=1')).toEqual(['aws-staging']);
-    expect((await api.get('aws/connectors?filter=lastSyncedOn:x')).status).toBe(400);
+    expect((await shared.api.get('aws/connectors?filter=lastSyncedOn:x')).status).toBe(400);
   });
 
   it('takes the cloud in lower case only', async () => {
-    expect((await api.get('AWS/connectors')).status).toBe(404);
+    expect((await shared.api.get('AWS/connectors')).status).toBe(404);
   });
 });

@@ -1,38 +1,24 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startSimulator } from '../../src/simulator';
-import type { Simulator } from '../../src/simulator/types';
-import { basicAuth, createBody, movableClock, spec, wire, type Wire } from './helpers';
+import { basicAuth, createBody, spec, useSharedSimulator, wire } from './helpers';
 
-const clock = movableClock('2026-06-15T12:00:00Z');
-let sim: Simulator;
-let api: Wire;
-
-beforeAll(async () => {
-  sim = await startSimulator({ now: clock.now });
-  api = wire(sim.url);
-});
-afterAll(() => sim.close());
-beforeEach(() => clock.set('2026-06-15T12:00:00Z'));
-afterEach(async () => {
-  const uuids = sim.exceptions().map((e) => e.uuid);
-  if (uuids.length > 0) expect((await api.del('exceptions/delete', uuids)).status).toBe(204);
-  sim.clearFaults();
-});
+const shared = useSharedSimulator('2026-06-15T12:00:00Z');
+const { clock } = shared;
 
 describe('create', () => {
   it('answers {uuid, exceptionName, state}', async () => {
-    const response = await api.post('exceptions/create', createBody());
+    const response = await shared.api.post('exceptions/create', createBody());
     expect(response.status).toBe(200);
     expect(response.body).toEqual({ uuid: expect.stringMatching(/^[0-9a-f-]{36}$/), exceptionName: 'ex-connector', state: 'ACTIVE' });
-    expect(sim.exceptions()).toMatchObject([{ uuid: response.body.uuid, name: 'ex-connector', accountIds: ['123456789012'] }]);
+    expect(shared.sim.exceptions()).toMatchObject([{ uuid: response.body.uuid, name: 'ex-connector', accountIds: ['123456789012'] }]);
   });
 
   it('rejects a second exception with the same name: 400 DUPLICATE_NAME', async () => {
-    expect((await api.post('exceptions/create', createBody())).status).toBe(200);
-    const again = await api.post('exceptions/create', createBody({ explanation: 'other' }));
+    expect((await shared.api.post('exceptions/create', createBody())).status).toBe(200);
+    const again = await shared.api.post('exceptions/create', createBody({ explanation: 'other' }));
     expect(again.status).toBe(400);
     expect(again.body).toEqual({ errorCode: 'DUPLICATE_NAME', message: expect.stringContaining('ex-connector') });
-    expect(sim.exceptions()).toHaveLength(1);
+    expect(shared.sim.exceptions()).toHaveLength(1);
   });
 
   const rejections: Array<[string, Record<string, unknown>, string]> = [
@@ -68,25 +54,25 @@ describe('create', () => {
   ];
   it.each(rejections)('rejects %s', async (_label, overrides, errorCode) => {
     const body = Array.isArray(overrides) ? overrides : createBody(overrides);
-    const response = await api.post('exceptions/create', body);
+    const response = await shared.api.post('exceptions/create', body);
     expect(response.status).toBe(400);
     expect(response.body).toEqual({ errorCode, message: expect.any(String) });
-    expect(sim.exceptions()).toHaveLength(0);
+    expect(shared.sim.exceptions()).toHaveLength(0);
   });
 
   it('accepts isAllConnector in any case and as a boolean', async () => {
     for (const [index, value] of ['False', 'TRUE', true, false].entries()) {
       const body = createBody({ name: `tag-${index}`, exceptionScope: 'QUALYSTAG', resourceTagNames: ['legacy'], isAllConnector: value });
-      expect((await api.post('exceptions/create', body)).status).toBe(200);
+      expect((await shared.api.post('exceptions/create', body)).status).toBe(200);
     }
-    expect(sim.exceptions().map((e) => e.isAllConnector)).toEqual([false, true, true, false]);
+    expect(shared.sim.exceptions().map((e) => e.isAllConnector)).toEqual([false, true, true, false]);
   });
 
   it('answers 400 to a malformed JSON body and to a missing body', async () => {
-    const malformed = await api.post('exceptions/create', '{"name": ');
+    const malformed = await shared.api.post('exceptions/create', '{"name": ');
     expect(malformed.status).toBe(400);
     expect(malformed.body.errorCode).toBe('MALFORMED_JSON');
-    const empty = await api.raw('exceptions/create', { method: 'POST' });
+    const empty = await shared.api.raw('exceptions/create', { method: 'POST' });
     expect(empty.status).toBe(400);
   });
 });
@@ -94,7 +80,7 @@ describe('create', () => {
 describe('auth and routing', () => {
   it('answers 401 with a Spring body without credentials or with a wrong password', async () => {
     for (const auth of [null, basicAuth('cvex-demo', 'wrong'), 'Bearer abc']) {
-      const response = await wire(sim.url, auth).get('exceptions/list');
+      const response = await wire(shared.sim.url, auth).get('exceptions/list');
       expect(response.status).toBe(401);
       expect(response.body).toEqual({
         timestamp: expect.any(String),
@@ -107,17 +93,17 @@ describe('auth and routing', () => {
   });
 
   it('answers 404 to unknown paths and 405 to the wrong method', async () => {
-    expect((await api.get('nothing/here')).status).toBe(404);
-    expect((await api.post('exceptions/list', {})).status).toBe(405);
-    expect((await api.get('exceptions/create')).status).toBe(404);
-    expect((await fetch(`${sim.url}/elsewhere`)).status).toBe(404);
+    expect((await shared.api.get('nothing/here')).status).toBe(404);
+    expect((await shared.api.post('exceptions/list', {})).status).toBe(405);
+    expect((await shared.api.get('exceptions/create')).status).toBe(404);
+    expect((await fetch(`${shared.sim.url}/elsewhere`)).status).toBe(404);
   });
 });
 
 describe('list', () => {
   it('returns list items with the list field names and nothing else', async () => {
-    const created = await api.post('exceptions/create', createBody());
-    const response = await api.get('exceptions/list?pageNo=0&pageSize=50');
+    const created = await shared.api.post('exceptions/create', createBody());
+    const response = await shared.api.get('exceptions/list?pageNo=0&pageSize=50');
     expect(response.status).toBe(200);
     expect(response.body.content).toEqual([
       {
@@ -138,8 +124,8 @@ describe('list', () => {
   });
 
   it('wraps items in the full Spring envelope', async () => {
-    sim.seedExceptions(Array.from({ length: 5 }, (_, i) => spec({ name: `page-${i}` })));
-    const response = await api.get('exceptions/list?pageNo=1&pageSize=2&sort=endingDate:asc');
+    shared.sim.seedExceptions(Array.from({ length: 5 }, (_, i) => spec({ name: `page-${i}` })));
+    const response = await shared.api.get('exceptions/list?pageNo=1&pageSize=2&sort=endingDate:asc');
     const sort = { sorted: true, empty: false, unsorted: false };
     expect({ ...response.body, content: response.body.content.length }).toEqual({
       content: 2,
@@ -154,9 +140,9 @@ describe('list', () => {
       first: false,
       empty: false,
     });
-    const last = await api.get('exceptions/list?pageNo=2&pageSize=2');
+    const last = await shared.api.get('exceptions/list?pageNo=2&pageSize=2');
     expect(last.body).toMatchObject({ last: true, numberOfElements: 1, first: false });
-    const beyond = await api.get('exceptions/list?pageNo=7&pageSize=2');
+    const beyond = await shared.api.get('exceptions/list?pageNo=7&pageSize=2');
     expect(beyond.body).toMatchObject({ content: [], empty: true, last: true });
   });
 
@@ -174,36 +160,36 @@ describe('list', () => {
 
   it('rejects bad paging and sort parameters', async () => {
     for (const query of ['pageNo=-1', 'pageNo=x', 'pageSize=0', 'sort=name:asc']) {
-      const response = await api.get(`exceptions/list?${query}`);
+      const response = await shared.api.get(`exceptions/list?${query}`);
       expect(response.status, query).toBe(400);
       expect(response.body.errorCode).toEqual(expect.any(String));
     }
   });
 
   it('sorts by endingDate and updatedOn both ways, ties in creation order', async () => {
-    sim.seedExceptions([
+    shared.sim.seedExceptions([
       spec({ name: 'b', endDate: '2026-09-01' }),
       spec({ name: 'a', endDate: '2026-07-01' }),
       spec({ name: 'c', endDate: '2026-08-01' }),
     ]);
-    const names = async (sort: string) => (await api.get(`exceptions/list?sort=${sort}`)).body.content.map((e: { name: string }) => e.name);
+    const names = async (sort: string) => (await shared.api.get(`exceptions/list?sort=${sort}`)).body.content.map((e: { name: string }) => e.name);
     expect(await names('endingDate:asc')).toEqual(['a', 'c', 'b']);
     expect(await names('endingDate:desc')).toEqual(['b', 'c', 'a']);
     clock.advance(60_000);
-    sim.editExceptionAsUi(sim.exceptions()[0].uuid, { explanation: 'edited' });
+    shared.sim.editExceptionAsUi(shared.sim.exceptions()[0].uuid, { explanation: 'edited' });
     expect(await names('updatedOn:desc')).toEqual(['b', 'c', 'a']);
     expect(await names('updatedOn:asc')).toEqual(['a', 'c', 'b']);
   });
 
   it('filters by name, scope, status, reason and provider, joined by " and ", values quoted or not', async () => {
-    sim.seedExceptions([
+    shared.sim.seedExceptions([
       spec({ name: 'conn and more', exceptionReason: 'False Positive' }),
       spec({ name: 'res', exceptionScope: 'RESOURCE', accountIds: undefined, resources: [{ resourceId: 'arn:aws:s3:::acme-prod-logs', accountId: '123456789012' }] }),
       spec({ name: 'old', startDate: '2025-01-01', endDate: '2025-02-01' }),
       spec({ name: 'gcp', cloudType: 'GCP', controlIds: [52001], accountIds: ['acme-prod-1234'] }),
     ]);
     const names = async (filter: string) =>
-      (await api.get(`exceptions/list?filter=${encodeURIComponent(filter)}`)).body.content.map((e: { name: string }) => e.name);
+      (await shared.api.get(`exceptions/list?filter=${encodeURIComponent(filter)}`)).body.content.map((e: { name: string }) => e.name);
     expect(await names('exception.name:"conn and more"')).toEqual(['conn and more']);
     expect(await names('exception.scope:RESOURCE')).toEqual(['res']);
     expect(await names('exception.status:EXPIRED')).toEqual(['old']);
@@ -212,28 +198,28 @@ describe('list', () => {
     expect(await names('exception.provider:AWS and exception.status:ACTIVE and exception.scope:CONNECTOR')).toEqual(['conn and more']);
     expect(await names('resource.id:arn:aws:s3:::acme-prod-logs')).toEqual(['res']);
     expect(await names('cid:52001')).toEqual(['gcp']);
-    const unknown = await api.get('exceptions/list?filter=exception.colour:red');
+    const unknown = await shared.api.get('exceptions/list?filter=exception.colour:red');
     expect(unknown.status).toBe(400);
     expect(unknown.body.errorCode).toBe('INVALID_FILTER');
   });
   it('sees changes in a filtered listing right away (cached views are dropped on change)', async () => {
     const names = async () =>
-      (await api.get(`exceptions/list?filter=${encodeURIComponent('exception.scope:CONNECTOR')}&sort=endingDate:asc`)).body.content.map((e: { name: string }) => e.name);
-    sim.seedExceptions([spec({ name: 'first', endDate: '2026-10-01' })]);
+      (await shared.api.get(`exceptions/list?filter=${encodeURIComponent('exception.scope:CONNECTOR')}&sort=endingDate:asc`)).body.content.map((e: { name: string }) => e.name);
+    shared.sim.seedExceptions([spec({ name: 'first', endDate: '2026-10-01' })]);
     expect(await names()).toEqual(['first']);
     expect(await names()).toEqual(['first']);
-    const [second] = sim.seedExceptions([spec({ name: 'second', endDate: '2026-09-01' })]);
+    const [second] = shared.sim.seedExceptions([spec({ name: 'second', endDate: '2026-09-01' })]);
     expect(await names()).toEqual(['second', 'first']);
-    sim.editExceptionAsUi(second, { endDate: '2026-11-01' });
+    shared.sim.editExceptionAsUi(second, { endDate: '2026-11-01' });
     expect(await names()).toEqual(['first', 'second']);
-    await api.del('exceptions/delete', [second]);
+    await shared.api.del('exceptions/delete', [second]);
     expect(await names()).toEqual(['first']);
   });
 });
 
 describe('detail', () => {
   it('returns the detail field names, with the exception summary per scope', async () => {
-    const resource = await api.post(
+    const resource = await shared.api.post(
       'exceptions/create',
       createBody({
         name: 'res',
@@ -243,7 +229,7 @@ describe('detail', () => {
         resources: [{ resourceId: 'arn:aws:ssm:us-east-1:123456789012:parameter/app/"legacy"/db-password', accountId: '123456789012', region: 'us-east-1' }],
       }),
     );
-    const detail = await api.get(`exceptions/${resource.body.uuid}`);
+    const detail = await shared.api.get(`exceptions/${resource.body.uuid}`);
     expect(detail.status).toBe(200);
     expect(detail.body).toEqual({
       uuid: resource.body.uuid,
@@ -277,21 +263,21 @@ describe('detail', () => {
       },
     });
 
-    const connector = await api.post('exceptions/create', createBody({ name: 'conn' }));
-    const summary = (await api.get(`exceptions/${connector.body.uuid}`)).body.exceptionSummary;
+    const connector = await shared.api.post('exceptions/create', createBody({ name: 'conn' }));
+    const summary = (await shared.api.get(`exceptions/${connector.body.uuid}`)).body.exceptionSummary;
     expect(summary.connectors).toEqual([{ uuid: expect.any(String), name: 'aws-prod', accountId: '123456789012' }]);
     expect(summary.controls.map((c: { id: string }) => c.id)).toEqual(['1', '2']);
 
-    const tag = await api.post(
+    const tag = await shared.api.post(
       'exceptions/create',
       createBody({ name: 'tag', exceptionScope: 'QUALYSTAG', resourceTagNames: ['legacy'], isAllConnector: 'false', accountIds: undefined, connectorTagNames: ['env:prod'] }),
     );
-    const tagSummary = (await api.get(`exceptions/${tag.body.uuid}`)).body.exceptionSummary;
+    const tagSummary = (await shared.api.get(`exceptions/${tag.body.uuid}`)).body.exceptionSummary;
     expect(tagSummary).toMatchObject({ exceptionScope: 'QUALYSTAG', resourceTagNames: ['legacy'], connectorTagNames: ['env:prod'], connectors: [] });
   });
 
   it('answers 404 with a Spring body for an unknown uuid', async () => {
-    const response = await api.get('exceptions/00000000-0000-0000-0000-000000000000');
+    const response = await shared.api.get('exceptions/00000000-0000-0000-0000-000000000000');
     expect(response.status).toBe(404);
     expect(response.body).toMatchObject({ status: 404, error: 'Not Found', path: '/cloudview-api/rest/v1/exceptions/00000000-0000-0000-0000-000000000000' });
   });
@@ -299,25 +285,25 @@ describe('detail', () => {
 
 describe('delete', () => {
   it('deletes a list of uuids: 204 and no body', async () => {
-    const uuids = sim.seedExceptions([spec({ name: 'd1' }), spec({ name: 'd2' }), spec({ name: 'd3' })]);
-    const response = await api.del('exceptions/delete', [uuids[0], uuids[2]]);
+    const uuids = shared.sim.seedExceptions([spec({ name: 'd1' }), spec({ name: 'd2' }), spec({ name: 'd3' })]);
+    const response = await shared.api.del('exceptions/delete', [uuids[0], uuids[2]]);
     expect(response.status).toBe(204);
     expect(response.body).toBeUndefined();
-    expect(sim.exceptions().map((e) => e.name)).toEqual(['d2']);
+    expect(shared.sim.exceptions().map((e) => e.name)).toEqual(['d2']);
     // The name is free again.
-    expect((await api.post('exceptions/create', createBody({ name: 'd1' }))).status).toBe(200);
+    expect((await shared.api.post('exceptions/create', createBody({ name: 'd1' }))).status).toBe(200);
   });
 
   it('answers 404 and deletes nothing when any uuid is unknown', async () => {
-    const [uuid] = sim.seedExceptions([spec({ name: 'keep' })]);
-    const response = await api.del('exceptions/delete', [uuid, 'no-such-uuid']);
+    const [uuid] = shared.sim.seedExceptions([spec({ name: 'keep' })]);
+    const response = await shared.api.del('exceptions/delete', [uuid, 'no-such-uuid']);
     expect(response.status).toBe(404);
     expect(response.body).toMatchObject({ status: 404, message: expect.stringContaining('no-such-uuid') });
-    expect(sim.exceptions()).toHaveLength(1);
+    expect(shared.sim.exceptions()).toHaveLength(1);
   });
 
   it('answers 400 to a body that is not a non-empty array of strings', async () => {
-    for (const body of [{}, [], [1], '"x"']) expect((await api.del('exceptions/delete', body)).status).toBe(400);
+    for (const body of [{}, [], [1], '"x"']) expect((await shared.api.del('exceptions/delete', body)).status).toBe(400);
   });
 });
 
@@ -351,9 +337,9 @@ describe('dates and state', () => {
   });
 
   it('moves INACTIVE → ACTIVE → EXPIRED with the clock, to the second', async () => {
-    const created = await api.post('exceptions/create', createBody({ startDate: '2026-07-01', endDate: '2026-07-10' }));
+    const created = await shared.api.post('exceptions/create', createBody({ startDate: '2026-07-01', endDate: '2026-07-10' }));
     expect(created.body.state).toBe('INACTIVE');
-    const state = async () => (await api.get(`exceptions/${created.body.uuid}`)).body.state;
+    const state = async () => (await shared.api.get(`exceptions/${created.body.uuid}`)).body.state;
     clock.set('2026-06-30T23:59:59Z');
     expect(await state()).toBe('INACTIVE');
     clock.set('2026-07-01T00:00:00Z');
@@ -362,25 +348,25 @@ describe('dates and state', () => {
     expect(await state()).toBe('ACTIVE');
     clock.set('2026-07-11T00:00:00Z');
     expect(await state()).toBe('EXPIRED');
-    sim.setNow(() => new Date('2026-07-05T00:00:00Z'));
+    shared.sim.setNow(() => new Date('2026-07-05T00:00:00Z'));
     expect(await state()).toBe('ACTIVE');
-    sim.setNow(clock.now);
+    shared.sim.setNow(clock.now);
   });
 });
 
 describe('as the Qualys UI', () => {
   it('creates an exception the repository does not own, recorded as the UI user', async () => {
-    const uuid = sim.createExceptionAsUi(spec({ name: 'ui-made', isAllConnector: undefined }));
-    const detail = await api.get(`exceptions/${uuid}`);
+    const uuid = shared.sim.createExceptionAsUi(spec({ name: 'ui-made', isAllConnector: undefined }));
+    const detail = await shared.api.get(`exceptions/${uuid}`);
     expect(detail.body).toMatchObject({ name: 'ui-made', createdBy: 'qualys-ui-user' });
-    expect(() => sim.createExceptionAsUi(spec({ name: 'ui-made' }))).toThrow(/already exists/);
+    expect(() => shared.sim.createExceptionAsUi(spec({ name: 'ui-made' }))).toThrow(/already exists/);
   });
 
   it('edits an ACTIVE exception in place: same uuid, updatedOn moves, even on a fixed clock', async () => {
-    const created = await api.post('exceptions/create', createBody());
-    const before = (await api.get(`exceptions/${created.body.uuid}`)).body;
-    sim.editExceptionAsUi(created.body.uuid, { explanation: 'edited in the UI', endDate: '2026-11-30', controlIds: [1, 67] });
-    const after = (await api.get(`exceptions/${created.body.uuid}`)).body;
+    const created = await shared.api.post('exceptions/create', createBody());
+    const before = (await shared.api.get(`exceptions/${created.body.uuid}`)).body;
+    shared.sim.editExceptionAsUi(created.body.uuid, { explanation: 'edited in the UI', endDate: '2026-11-30', controlIds: [1, 67] });
+    const after = (await shared.api.get(`exceptions/${created.body.uuid}`)).body;
     expect(after.uuid).toBe(before.uuid);
     expect(after.description).toBe('edited in the UI');
     expect(after.endDate).toBe('2026-11-30T23:59:59+0000');
@@ -391,24 +377,24 @@ describe('as the Qualys UI', () => {
   });
 
   it('refuses to edit an exception that is not ACTIVE, and rejects bad edits', async () => {
-    const [expired, active] = sim.seedExceptions([spec({ name: 'gone', startDate: '2025-01-01', endDate: '2025-01-31' }), spec({ name: 'live' })]);
-    expect(() => sim.editExceptionAsUi(expired, { explanation: 'x' })).toThrow(/only ACTIVE/);
-    expect(() => sim.editExceptionAsUi(active, { endDate: '2025-12-31' })).toThrow(/before startDate/);
-    expect(() => sim.editExceptionAsUi(active, { controlIds: [424242] })).toThrow(/does not exist/);
-    expect(() => sim.editExceptionAsUi('nope', { explanation: 'x' })).toThrow(/no exception/);
+    const [expired, active] = shared.sim.seedExceptions([spec({ name: 'gone', startDate: '2025-01-01', endDate: '2025-01-31' }), spec({ name: 'live' })]);
+    expect(() => shared.sim.editExceptionAsUi(expired, { explanation: 'x' })).toThrow(/only ACTIVE/);
+    expect(() => shared.sim.editExceptionAsUi(active, { endDate: '2025-12-31' })).toThrow(/before startDate/);
+    expect(() => shared.sim.editExceptionAsUi(active, { controlIds: [424242] })).toThrow(/does not exist/);
+    expect(() => shared.sim.editExceptionAsUi('nope', { explanation: 'x' })).toThrow(/no exception/);
   });
 
   it('deletes as the UI', async () => {
-    const [uuid] = sim.seedExceptions([spec({ name: 'ui-delete' })]);
-    sim.deleteExceptionAsUi(uuid);
-    expect((await api.get(`exceptions/${uuid}`)).status).toBe(404);
+    const [uuid] = shared.sim.seedExceptions([spec({ name: 'ui-delete' })]);
+    shared.sim.deleteExceptionAsUi(uuid);
+    expect((await shared.api.get(`exceptions/${uuid}`)).status).toBe(404);
   });
 });
 
 describe('seedExceptions', () => {
   it('validates like the endpoint and creates nothing when one spec is bad', () => {
-    expect(() => sim.seedExceptions([spec({ name: 'ok' }), spec({ name: 'bad', controlIds: [123456] })])).toThrow(/does not exist/);
-    expect(() => sim.seedExceptions([spec({ name: 'twice' }), spec({ name: 'twice' })])).toThrow(/already exists/);
-    expect(sim.exceptions()).toHaveLength(0);
+    expect(() => shared.sim.seedExceptions([spec({ name: 'ok' }), spec({ name: 'bad', controlIds: [123456] })])).toThrow(/does not exist/);
+    expect(() => shared.sim.seedExceptions([spec({ name: 'twice' }), spec({ name: 'twice' })])).toThrow(/already exists/);
+    expect(shared.sim.exceptions()).toHaveLength(0);
   });
 });

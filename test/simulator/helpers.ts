@@ -1,5 +1,7 @@
 // Plain fetch against a real simulator over loopback: what the tests see is what a client sees.
-import { DEFAULT_SIM_PASSWORD, DEFAULT_SIM_USER } from '../../src/simulator/types';
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
+import { startSimulator } from '../../src/simulator';
+import { DEFAULT_SIM_PASSWORD, DEFAULT_SIM_USER, type Simulator } from '../../src/simulator/types';
 import type { ExceptionSpec } from '../../src/model/exception';
 
 export const API = '/cloudview-api/rest/v1/';
@@ -95,6 +97,36 @@ export function movableClock(iso: string): { now: () => Date; set(iso: string): 
     },
     advance: (ms) => {
       current += ms;
+    },
+  };
+}
+
+/**
+ * One simulator for a whole test file, on a clock that every test starts at `startIso`; after each
+ * test every exception is deleted over the wire and faults are cleared, so tests stay independent.
+ */
+export function useSharedSimulator(startIso: string): { clock: ReturnType<typeof movableClock>; readonly sim: Simulator; readonly api: Wire } {
+  const clock = movableClock(startIso);
+  let sim: Simulator | undefined;
+  let api: Wire | undefined;
+  beforeAll(async () => {
+    sim = await startSimulator({ now: clock.now });
+    api = wire(sim.url);
+  });
+  afterAll(() => sim?.close());
+  beforeEach(() => clock.set(startIso));
+  afterEach(async () => {
+    const uuids = sim!.exceptions().map((e) => e.uuid);
+    if (uuids.length > 0) expect((await api!.del('exceptions/delete', uuids)).status).toBe(204);
+    sim!.clearFaults();
+  });
+  return {
+    clock,
+    get sim() {
+      return sim!;
+    },
+    get api() {
+      return api!;
     },
   };
 }
