@@ -43,17 +43,18 @@ export function normaliseSpec(spec: ExceptionSpec): ExceptionSpec {
   };
   const resources = sortedResources(spec.resources);
   if (resources) normalised.resources = resources;
-  const accountIds = sortedStrings(spec.accountIds);
-  if (accountIds) normalised.accountIds = accountIds;
-  const resourceTagNames = sortedStrings(spec.resourceTagNames);
-  if (resourceTagNames) normalised.resourceTagNames = resourceTagNames;
+  // Key order follows SPEC_FIELDS; stableStringify sorts keys anyway, so the hash does not depend on it.
+  for (const field of ['accountIds', 'resourceTagNames'] as const) {
+    const values = sortedStrings(spec[field]);
+    if (values) normalised[field] = values;
+  }
   if (spec.isAllConnector !== undefined) normalised.isAllConnector = spec.isAllConnector === true;
   const connectorTagNames = sortedStrings(spec.connectorTagNames);
   if (connectorTagNames) normalised.connectorTagNames = connectorTagNames;
-  const policy = optionalText(spec.informationSecurityPolicy);
-  if (policy) normalised.informationSecurityPolicy = policy;
-  const procedure = optionalText(spec.informationSecurityProcedure);
-  if (procedure) normalised.informationSecurityProcedure = procedure;
+  for (const field of ['informationSecurityPolicy', 'informationSecurityProcedure'] as const) {
+    const text = optionalText(spec[field]);
+    if (text) normalised[field] = text;
+  }
   return normalised;
 }
 

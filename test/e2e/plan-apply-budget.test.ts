@@ -110,7 +110,8 @@ describe('request budget', () => {
 });
 
 describe('time zones', () => {
-  for (const timeZone of ['UTC', 'Asia/Kolkata', 'America/New_York']) {
+  // UTC+14 and UTC-03:30 (-02:30 in summer) too: the extremes, and a half-hour offset with daylight saving.
+  for (const timeZone of ['UTC', 'Asia/Kolkata', 'America/New_York', 'Pacific/Kiritimati', 'America/St_Johns']) {
     it(`apply then plan shows no changes in ${timeZone}`, async () => {
       world = await startWorld({ timezone: timeZone });
       await world.writeManifest('aws.yaml', [
