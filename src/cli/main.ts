@@ -1,18 +1,10 @@
+// The entry point: picks the command, prints help, and is the only place that turns outcomes into
+// exit codes. Commands stand below it; the helpers they share (src/command-line/) below them.
 import * as readline from 'node:readline/promises';
-import { type CliIo, type Command, UsageError } from './io';
-
-// Loaded lazily so `cvex simulate` does not pay for ajv and `cvex validate` not for undici.
-const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
-  validate: { summary: 'check manifests against the schema and rules', load: async () => (await import('../commands/validate')).validateCommand },
-  plan: { summary: 'show what apply would change', load: async () => (await import('../commands/plan')).planCommand },
-  apply: { summary: 'make the account match the manifests', load: async () => (await import('../commands/apply')).applyCommand },
-  import: { summary: "write the account's exceptions as manifests", load: async () => (await import('../commands/import')).importCommand },
-  tag: { summary: 'run the applyTags stage alone', load: async () => (await import('../commands/tag')).tagCommand },
-  expiring: { summary: 'list exceptions that end soon', load: async () => (await import('../commands/expiring')).expiringCommand },
-  report: { summary: 'coverage report: what each managed exception exempts, stale and over-broad ones', load: async () => (await import('../commands/report')).reportCommand },
-  simulate: { summary: 'run the local CloudView simulator', load: async () => (await import('../commands/simulate')).simulateCommand },
-  demo: { summary: 'plan policies/ against a fresh simulator (what `npm start` runs)', load: async () => (await import('../commands/demo')).demoCommand },
-};
+import { renderHelp, wantsHelp } from '../command-line/define';
+import { type CliIo, Interrupted, type StopSignal, UsageError } from '../command-line/io';
+import { closest } from '../model/closest';
+import { COMMANDS } from './commands';
 
 export function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
@@ -20,30 +12,58 @@ export function usage(): string {
   return ['Usage: cvex <command> [options]', '', 'Commands:', ...lines, '', 'Run `cvex <command> --help` for its options.', ''].join('\n');
 }
 
+/** `--detailed-exitcode` gives 2 the meaning "changes", so every failure, a usage error too, is 1. */
+function usageExitCode(argv: readonly string[]): number {
+  return argv.includes('--detailed-exitcode') ? 1 : 2;
+}
+
+function interruption(io: CliIo): Interrupted | undefined {
+  const reason: unknown = io.signal?.aborted ? io.signal.reason : undefined;
+  return reason instanceof Interrupted ? reason : undefined;
+}
+
 /** Runs one command and returns its exit code. Never calls process.exit: the caller decides. */
 export async function main(argv: string[], io: CliIo): Promise<number> {
   const [name, ...rest] = argv;
-  const debug = rest.includes('--debug');
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    const topic = name === 'help' ? rest[0] : undefined;
+    if (topic !== undefined && COMMANDS[topic]) {
+      io.stdout.write(renderHelp((await COMMANDS[topic].load()).definition));
+      return 0;
+    }
     io.stdout.write(usage());
     return name === undefined ? 2 : 0;
   }
-  if (name === '--version') {
-    io.stdout.write(`${require('../../package.json').version}\n`);
-    return 0;
-  }
-  const entry = COMMANDS[name];
+  const entry = COMMANDS[name === '--version' ? 'version' : name];
   if (!entry) {
-    io.stderr.write(`cvex: unknown command '${name}'\n\n${usage()}`);
-    return 2;
+    const suggestion = closest(name, Object.keys(COMMANDS));
+    io.stderr.write(`cvex: unknown command '${name}'${suggestion ? ` (did you mean \`cvex ${suggestion}\`?)` : ''}\n\n${usage()}`);
+    return usageExitCode(rest);
   }
+  const debug = rest.includes('--debug');
   try {
     const command = await entry.load();
-    return await command(rest.filter((arg) => arg !== '--debug'), io);
+    if (wantsHelp(rest)) {
+      io.stdout.write(renderHelp(command.definition));
+      return 0;
+    }
+    const code = await command.run(rest.filter((arg) => arg !== '--debug'), io);
+    const stopped = interruption(io);
+    if (stopped) {
+      io.stderr.write(`cvex ${name}: ${stopped.message}\n`);
+      return stopped.exitCode;
+    }
+    return code;
   } catch (error) {
+    const stopped = interruption(io);
+    if (stopped) {
+      // What failed after an interrupt (a request cut short) is the interrupt's doing, not a fault.
+      io.stderr.write(`cvex ${name}: ${stopped.message}\n`);
+      return stopped.exitCode;
+    }
     if (error instanceof UsageError) {
       io.stderr.write(`cvex ${name}: ${error.message}\n`);
-      return 2;
+      return usageExitCode(rest);
     }
     const err = error instanceof Error ? error : new Error(String(error));
     // One clear line; the stack only on request. Error messages never carry credentials (see src/api/errors.ts).
@@ -53,26 +73,53 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
+function currentFolder(): string | undefined {
+  try {
+    return process.cwd();
+  } catch {
+    return undefined;
+  }
+}
+
 export function runCli(): void {
   const controller = new AbortController();
+  let markInterrupted: () => void = () => undefined;
   const interrupted = new Promise<void>((resolve) => {
-    process.once('SIGINT', () => {
-      controller.abort();
-      resolve();
-    });
-    process.once('SIGTERM', () => resolve());
+    markInterrupted = resolve;
   });
+  const onSignal = (signal: StopSignal) => {
+    // A second signal means "now": no waiting for calls in flight.
+    if (controller.signal.aborted) process.exit(new Interrupted(signal).exitCode);
+    controller.abort(new Interrupted(signal));
+    markInterrupted();
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  // The reader went away (`cvex simulate | head -1`): end quietly, as a pipeline expects.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(0);
+      throw error;
+    });
+  }
+  const cwd = currentFolder();
+  if (cwd === undefined) {
+    process.stderr.write('cvex: the current folder no longer exists (was it deleted?); cd into your repository and run cvex again.\n');
+    process.exitCode = 1;
+    return;
+  }
   const io: CliIo = {
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,
-    cwd: process.cwd(),
+    cwd,
     interrupted,
+    signal: controller.signal,
     prompt: process.stdin.isTTY
       ? async (question) => {
           const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
           try {
-            return await rl.question(question);
+            return await rl.question(question, { signal: controller.signal });
           } finally {
             rl.close();
           }

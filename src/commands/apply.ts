@@ -2,10 +2,10 @@
 // `cvex apply --plan FILE` applies exactly a saved, reviewed plan and refuses a stale one.
 import * as path from 'node:path';
 import { createCloudViewClient, type CloudViewClient } from '../api/client';
-import { parseCommandArgs } from '../cli/args';
-import { type CliIo, UsageError, useColor } from '../cli/io';
-import { createStatusLine } from '../cli/status-line';
-import { TARGET_HELP } from '../cli/target';
+import { type CommandSpec, parseCommandLine } from '../command-line/define';
+import { type CliIo, UsageError, useColor } from '../command-line/io';
+import { createStatusLine } from '../command-line/status-line';
+import { CREDENTIALS_EPILOG } from '../command-line/target';
 import { auditActor, checkAuditLogWritable, createAuditLog, type AuditLog } from '../reconcile/audit';
 import { executePlan, type OperationResult } from '../reconcile/execute';
 import { evaluateSafety, fingerprintRemote, originOf, SAFETY_DEFAULTS } from '../reconcile/plan';
@@ -15,32 +15,24 @@ import { listRemoteExceptions } from '../reconcile/remote';
 import { runTagStage } from '../reconcile/tag-stage';
 import type { Plan } from '../reconcile/types';
 import { renderTextPlan, terminalSafe } from '../render/plan-text';
-import { blockedMessage, formatFinding, planOptions, resolveContext, runPlan, type ReconcileContext } from './plan';
+import { blockedMessage, formatFinding, PLAN_FLAGS, resolveContext, runPlan, type ReconcileContext } from './plan';
 
-const applyOptions = {
-  ...planOptions,
-  plan: { type: 'string' },
-  'auto-approve': { type: 'boolean' },
-  force: { type: 'boolean' },
-  'audit-log': { type: 'string' },
-} as const;
-
-const APPLY_HELP = `Usage: cvex apply [PATH...] [options]
-       cvex apply --plan FILE [options]
-
-Makes the CloudView account match the manifests: creates, then replaces (delete + create: there is
-no update API), then deletes in batches. Exceptions the repository does not own are never touched.
-
-Options:
-  --plan FILE               apply exactly this saved plan (cvex plan --out); refused if the remote moved since
-  --auto-approve            do not ask for confirmation (required without a terminal)
-  --force                   allow more deletes than --max-deletes / --max-delete-percent
-  --max-deletes N           deletes allowed without --force (default ${SAFETY_DEFAULTS.maxDeletes})
-  --max-delete-percent P    share of managed exceptions allowed without --force (default ${SAFETY_DEFAULTS.maxDeletePercent})
-  --audit-log FILE          append one JSON Lines record per operation (config auditLog)
-  --config FILE             cvex.config.yaml to read
-${TARGET_HELP}
-`;
+export const applyDefinition = {
+  name: 'apply',
+  usage: ['apply [PATH...] [options]', 'apply --plan FILE [options]'],
+  description: `Makes the CloudView account match the manifests: creates, then replaces (delete + create: there is
+no update API), then deletes in batches. Exceptions the repository does not own are never touched.`,
+  positionals: true,
+  flags: {
+    plan: { type: 'string', value: 'FILE', description: 'apply exactly this saved plan (cvex plan --out); refused if the remote moved since' },
+    'auto-approve': { type: 'boolean', description: 'do not ask for confirmation (required without a terminal)' },
+    force: { type: 'boolean', description: 'allow more deletes than --max-deletes / --max-delete-percent' },
+    'audit-log': { type: 'string', value: 'FILE', description: 'append one JSON Lines record per operation (config auditLog)' },
+    ...PLAN_FLAGS,
+  },
+  epilog: `Exit codes: 0 done, 1 any failure (with a report), 2 usage error.
+${CREDENTIALS_EPILOG}`,
+} as const satisfies CommandSpec;
 
 const SYMBOL: Record<OperationResult['operation'], string> = { create: '+', replace: '-+', delete: '-' };
 const VERB: Record<OperationResult['operation'], string> = { create: 'created', replace: 'replaced', delete: 'deleted' };
@@ -100,15 +92,8 @@ function countDeletes(plan: Pick<Plan, 'changes'>): number {
 }
 
 export async function applyCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, applyOptions);
-  if (values.help) {
-    io.stdout.write(APPLY_HELP);
-    return 0;
-  }
+  const { values, positionals } = parseCommandLine(applyDefinition, argv);
   if (values.plan !== undefined && positionals.length > 0) throw new UsageError('--plan applies a saved plan: pass no manifest paths with it');
-  if (values.format !== undefined || values.out !== undefined || values['detailed-exitcode']) {
-    throw new UsageError('--format, --out and --detailed-exitcode belong to `cvex plan`');
-  }
   const context = await resolveContext(values, io);
   let client: CloudViewClient;
   let plan: Plan | undefined;
@@ -161,6 +146,8 @@ async function applyPlan(plan: Plan, context: ReconcileContext, client: CloudVie
     io.stderr.write('cvex apply: refusing: the plan has conflicts (see above); nothing was changed.\n');
     return 1;
   }
+  // Interrupted while planning: nothing was sent, and nothing will be.
+  if (io.signal?.aborted) return 1;
   const tagRules = plan.tags.map(({ cloudType, regex, tagNames }) => ({ cloudType, regex, tagNames }));
   if (plan.changes.length === 0 && tagRules.length === 0) return 0;
 

@@ -1,7 +1,7 @@
 // `cvex expiring [PATH...] --within 14d`: exceptions that end soon or have ended, from the manifests
 // alone (no API call), for a scheduled reminder.
-import { parseChoice, parseCommandArgs } from '../cli/args';
-import { type CliIo, UsageError, useColor } from '../cli/io';
+import { type CommandSpec, parseChoice, parseCommandLine } from '../command-line/define';
+import { type CliIo, UsageError, useColor } from '../command-line/io';
 import { loadConfig } from '../config';
 import { findExpiring, parseWithin } from '../governance/expiring';
 import { loadAndValidate } from '../manifest';
@@ -14,35 +14,26 @@ import { renderFindingsText } from '../render/findings';
 
 const FORMATS = ['text', 'json', 'markdown'] as const;
 
-export const EXPIRING_USAGE = `Usage: cvex expiring [PATH...] [options]
-
-List manifest exceptions whose endDate falls within a window from today, and those already expired.
-
-Options:
-  --within DURATION   window: 14d (default), 30d, 2w
-  --format FORMAT     text (default), json or markdown
-  --config FILE       config file (default cvex.config.yaml)
-  --timezone TZ       subscription time zone (default: config timezone, else UTC)
-  --now YYYY-MM-DD    today, for reminders and tests (default: today in the time zone)
-`;
-
-const expiringOptions = {
-  within: { type: 'string', default: '14d' },
-  format: { type: 'string', default: 'text' },
-  config: { type: 'string' },
-  timezone: { type: 'string' },
-  now: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
+export const expiringDefinition = {
+  name: 'expiring',
+  usage: ['expiring [PATH...] [options]'],
+  description: 'List manifest exceptions whose endDate falls within a window from today, and those already expired.',
+  positionals: true,
+  flags: {
+    within: { type: 'string', value: 'DURATION', description: 'window: 14d (default), 30d, 2w' },
+    format: { type: 'string', value: 'text|json|markdown', description: 'output (default text)' },
+    config: { type: 'string', value: 'FILE', description: 'config file (default cvex.config.yaml)' },
+    timezone: { type: 'string', value: 'ZONE', description: 'subscription time zone (default: config timezone, else UTC)' },
+    now: { type: 'string', value: 'YYYY-MM-DD', description: 'today, for reminders and tests (default: today in the time zone)' },
+  },
+  epilog: 'Exit codes: 0 listed, 1 the manifests have errors, 2 usage error.',
+} as const satisfies CommandSpec;
 
 export async function expiringCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, expiringOptions);
-  if (values.help) {
-    io.stdout.write(EXPIRING_USAGE);
-    return 0;
-  }
-  const withinDays = parseWithin(values.within);
-  if (withinDays === undefined) throw new UsageError(`--within must be days or weeks such as 14d, 30d or 2w, not '${values.within}'`);
+  const { values, positionals } = parseCommandLine(expiringDefinition, argv);
+  const within = values.within ?? '14d';
+  const withinDays = parseWithin(within);
+  if (withinDays === undefined) throw new UsageError(`--within must be days or weeks such as 14d, 30d or 2w, not '${within}'`);
   const format = parseChoice(values.format, FORMATS, 'format');
   if (values.now !== undefined && !isCalendarDate(values.now)) throw new UsageError(`--now must be a date YYYY-MM-DD, not '${values.now}'`);
   if (values.timezone !== undefined && !isValidTimeZone(values.timezone)) throw new UsageError(`unknown time zone '${values.timezone}'`);

@@ -5,9 +5,9 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { createCloudViewClient } from '../api/client';
-import { parseCommandArgs } from '../cli/args';
-import type { CliIo } from '../cli/io';
-import { TARGET_HELP } from '../cli/target';
+import { type CommandSpec, parseCommandLine } from '../command-line/define';
+import { type CliIo, closeOnInterrupt } from '../command-line/io';
+import { CREDENTIALS_EPILOG, TARGET_FLAGS } from '../command-line/target';
 import { DEFAULT_CONFIG_FILE } from '../config';
 import { addManagedNames } from '../import/adopt';
 import { buildImportedFiles, mergeIntoExistingFile } from '../import/to-manifests';
@@ -19,32 +19,26 @@ import { mapWithConcurrency } from '../reconcile/concurrency';
 import { readMarker, isManaged } from '../reconcile/ownership';
 import { listRemoteExceptions } from '../reconcile/remote';
 import { resolveContext } from './plan';
-import { targetOptions } from '../cli/target';
 
-const importOptions = {
-  ...targetOptions,
-  out: { type: 'string' },
-  config: { type: 'string' },
-  all: { type: 'boolean' },
-  'no-adopt': { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-const IMPORT_HELP = `Usage: cvex import [--out DIR] [options]
-
-Writes the account's exceptions as manifests in DIR (default policies/): imported-aws.yaml,
+export const importDefinition = {
+  name: 'import',
+  usage: ['import [--out DIR] [options]'],
+  description: `Writes the account's exceptions as manifests in DIR (default policies/): imported-aws.yaml,
 imported-azure.yaml, imported-gcp.yaml, sorted by name, so importing twice writes the same bytes.
 Without --all, a file an earlier import wrote is added to (new names appended), never rewritten.
 Nothing in CloudView changes. The imported names are added to \`manage\` in cvex.config.yaml so the
-repository owns them from now on (cvex plan then shows no changes).
-
-Options:
-  --out DIR        folder to write into (default policies)
-  --all            also import exceptions that cvex already manages (default: only the others)
-  --no-adopt       write the manifests but leave cvex.config.yaml alone
-  --config FILE    cvex.config.yaml to read and update
-${TARGET_HELP}
-`;
+repository owns them from now on (cvex plan then shows no changes).`,
+  positionals: false,
+  flags: {
+    out: { type: 'string', value: 'DIR', description: 'folder to write into (default policies)' },
+    all: { type: 'boolean', description: 'also import exceptions that cvex already manages (default: only the others)' },
+    'no-adopt': { type: 'boolean', description: 'write the manifests but leave cvex.config.yaml alone' },
+    config: { type: 'string', value: 'FILE', description: 'cvex.config.yaml to read and update' },
+    ...TARGET_FLAGS,
+  },
+  epilog: `Exit codes: 0 imported, 1 an exception could not be imported or a failure, 2 usage error.
+${CREDENTIALS_EPILOG}`,
+} as const satisfies CommandSpec;
 
 /** Whether `cvex plan` (no paths) reads this cwd-relative file: its config `manifests`, else the default globs. */
 function readByPlan(relative: string, patterns: readonly string[]): boolean {
@@ -72,15 +66,12 @@ async function readOptional(file: string): Promise<string> {
 }
 
 export async function importCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values } = parseCommandArgs(argv, importOptions, false);
-  if (values.help) {
-    io.stdout.write(IMPORT_HELP);
-    return 0;
-  }
+  const { values } = parseCommandLine(importDefinition, argv);
   // --config may name the file import is about to create.
   const context = await resolveContext(values, io, { configMayBeMissing: true });
   const outDir = path.resolve(io.cwd, values.out ?? 'policies');
   const client = createCloudViewClient(context.target.client);
+  closeOnInterrupt(io, client);
   try {
     const remote = await listRemoteExceptions(client);
     const wanted = values.all ? remote : remote.filter((item) => !isManaged(item, context.manage));

@@ -3,14 +3,14 @@
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { createCloudViewClient, type CloudViewClient } from '../api/client';
-import { parseChoice, parseCommandArgs } from '../cli/args';
-import { type CliIo, UsageError, useColor } from '../cli/io';
-import { resolveConfiguredTarget } from '../cli/context';
-import { TARGET_HELP, targetOptions, type ResolvedTarget } from '../cli/target';
+import { type CommandSpec, type FlagSpecs, parseChoice, parseCommandLine } from '../command-line/define';
+import { type CliIo, closeOnInterrupt, UsageError, useColor } from '../command-line/io';
+import { resolveConfiguredTarget } from '../command-line/context';
+import { CREDENTIALS_EPILOG, TARGET_FLAGS, type ResolvedTarget } from '../command-line/target';
 import type { CvexConfig } from '../config';
 import { withGovernance } from '../governance';
 import { checkInventory } from '../inventory';
-import { loadAndValidate } from '../manifest';
+import { loadAndValidate, type ValidationResult } from '../manifest';
 import { type Finding, hasErrors } from '../model/findings';
 import { SAFETY_DEFAULTS, type PlanOptions } from '../reconcile/plan';
 import { savePlanFile } from '../reconcile/plan-file';
@@ -20,35 +20,32 @@ import { renderJsonPlan } from '../render/plan-json';
 import { renderMarkdownPlan } from '../render/plan-markdown';
 import { renderTextPlan } from '../render/plan-text';
 
-export const planOptions = {
-  ...targetOptions,
-  config: { type: 'string' },
-  format: { type: 'string' },
-  out: { type: 'string' },
-  'detailed-exitcode': { type: 'boolean' },
-  strict: { type: 'boolean' },
-  'skip-inventory': { type: 'boolean' },
-  'max-deletes': { type: 'string' },
-  'max-delete-percent': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
+/** The flags plan and apply share: what to read, and the removal thresholds. */
+export const PLAN_FLAGS = {
+  config: { type: 'string', value: 'FILE', description: 'cvex.config.yaml to read (default ./cvex.config.yaml when present)' },
+  strict: { type: 'boolean', description: 'inventory findings (unknown account, control or resource, connector in ERROR) are errors' },
+  'skip-inventory': { type: 'boolean', description: "do not check the manifests against the account's connectors, controls and resources" },
+  'max-deletes': { type: 'string', value: 'N', description: `deletes allowed without --force (default ${SAFETY_DEFAULTS.maxDeletes})` },
+  'max-delete-percent': { type: 'string', value: 'P', description: `share of managed exceptions allowed without --force (default ${SAFETY_DEFAULTS.maxDeletePercent})` },
+  ...TARGET_FLAGS,
+} as const satisfies FlagSpecs;
 
-export const PLAN_HELP = `Usage: cvex plan [PATH...] [options]
-
-Validates the manifests (default: config \`manifests\` or policies/**/*.yaml), reads the remote
-exceptions and shows what \`cvex apply\` would change. Nothing is sent when a manifest is invalid.
-
-Options:
-  --config FILE             cvex.config.yaml to read (default ./cvex.config.yaml when present)
-  --format text|json|markdown   output (json: schemas/plan.schema.json; markdown: a PR comment)
-  --out FILE                also save the plan JSON, for \`cvex apply --plan FILE\`
-  --detailed-exitcode       exit 0 with no changes, 2 with changes, 1 on error
-  --strict                  inventory findings (unknown account, control or resource, connector in ERROR) are errors
-  --skip-inventory          do not check the manifests against the account's connectors, controls and resources
-  --max-deletes N           deletes allowed without --force (default ${SAFETY_DEFAULTS.maxDeletes})
-  --max-delete-percent P    share of managed exceptions allowed without --force (default ${SAFETY_DEFAULTS.maxDeletePercent})
-${TARGET_HELP}
-`;
+export const planDefinition = {
+  name: 'plan',
+  usage: ['plan [PATH...] [options]'],
+  description: `Validates the manifests (default: config \`manifests\` or policies/**/*.yaml), reads the remote
+exceptions and shows what \`cvex apply\` would change. Nothing is sent when a manifest is invalid.`,
+  positionals: true,
+  flags: {
+    format: { type: 'string', value: 'text|json|markdown', description: 'output (json: schemas/plan.schema.json; markdown: a pull-request comment)' },
+    out: { type: 'string', value: 'FILE', description: 'also save the plan JSON, for `cvex apply --plan FILE`' },
+    'detailed-exitcode': { type: 'boolean', description: 'exit 0 with no changes, 2 with changes, 1 on any error' },
+    ...PLAN_FLAGS,
+  },
+  epilog: `Exit codes: 0 planned (with --detailed-exitcode: no changes), 2 changes (with --detailed-exitcode),
+1 error or conflict, 2 usage error (1 with --detailed-exitcode).
+${CREDENTIALS_EPILOG}`,
+} as const satisfies CommandSpec;
 
 export type PlanFormat = 'text' | 'json' | 'markdown';
 
@@ -126,6 +123,16 @@ export async function runPlan(paths: string[], context: ReconcileContext, io: Cl
   const validation = withGovernance(await loadAndValidate(manifestPaths, { cwd: io.cwd, timeZone: context.timeZone }), context.config.governance);
   const client = createCloudViewClient(context.target.client);
   if (hasErrors(validation.findings)) return { findings: validation.findings, client, blockedBy: 'manifests' };
+  // Planning only reads: an interrupt ends it at once. What runs after the plan decides for itself.
+  const stopClosing = closeOnInterrupt(io, client);
+  try {
+    return await planWith(validation, client, context);
+  } finally {
+    stopClosing();
+  }
+}
+
+async function planWith(validation: ValidationResult, client: CloudViewClient, context: ReconcileContext): Promise<PlanRun> {
   // The manifests against the account's real inventory (docs/inventory.md): one connectors listing per
   // cloud, one summary per account, a few resource pages; never one request per exception.
   const inventoryFindings = context.skipInventory ? [] : await checkInventory(validation.manifests.exceptions, client, { strict: context.strict });
@@ -168,11 +175,7 @@ export function parseFormat(value: string | boolean | undefined): PlanFormat {
 }
 
 export async function planCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, planOptions);
-  if (values.help) {
-    io.stdout.write(PLAN_HELP);
-    return 0;
-  }
+  const { values, positionals } = parseCommandLine(planDefinition, argv);
   const format = parseFormat(values.format);
   const context = await resolveContext(values, io);
   const run = await runPlan(positionals, context, io);

@@ -1,11 +1,11 @@
 // `cvex report [PATH...]`: what each managed exception exempts today, which are stale, which are
 // over-broad. Reads the manifests only to avoid per-exception detail requests (src/inventory/report-data.ts).
 import { createCloudViewClient } from '../api/client';
-import { parseChoice, parseCommandArgs } from '../cli/args';
-import { createStatusLine } from '../cli/status-line';
-import { type CliIo, UsageError, useColor } from '../cli/io';
-import { resolveConfiguredTarget } from '../cli/context';
-import { TARGET_HELP, targetOptions } from '../cli/target';
+import { type CommandSpec, parseChoice, parseCommandLine } from '../command-line/define';
+import { createStatusLine } from '../command-line/status-line';
+import { type CliIo, closeOnInterrupt, UsageError, useColor } from '../command-line/io';
+import { resolveConfiguredTarget } from '../command-line/context';
+import { CREDENTIALS_EPILOG, TARGET_FLAGS } from '../command-line/target';
 import { DEFAULT_OVER_BROAD_THRESHOLD, type CoverageReport, gatherCoverageReport } from '../inventory';
 import { loadAndValidate } from '../manifest';
 import { hasErrors } from '../model/findings';
@@ -14,28 +14,23 @@ import { renderJsonReport } from '../render/report-json';
 import { renderMarkdownReport } from '../render/report-markdown';
 import { renderTextReport } from '../render/report-text';
 
-export const reportOptions = {
-  ...targetOptions,
-  config: { type: 'string' },
-  format: { type: 'string' },
-  'over-broad': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-export const REPORT_HELP = `Usage: cvex report [PATH...] [options]
-
-For every managed exception in the subscription: state, days to expiry, how many evaluations it
+export const reportDefinition = {
+  name: 'report',
+  usage: ['report [PATH...] [options]'],
+  description: `For every managed exception in the subscription: state, days to expiry, how many evaluations it
 turns into PASS_WITH_EXCEPTION now, and flags: STALE (exempts nothing that fails: the resource is
 gone or passes) and OVER-BROAD (a CONNECTOR or QUALYSTAG exception exempting more than N
 evaluations, or reaching more than one account). The manifests (default: config \`manifests\` or
-policies/**/*.yaml) spare one detail request per exception; they are not required.
-
-Options:
-  --config FILE                 cvex.config.yaml to read (default ./cvex.config.yaml when present)
-  --format text|json|markdown|csv   output (json: schemas/report.schema.json)
-  --over-broad N                exemptions above which a CONNECTOR/QUALYSTAG exception is over-broad (default ${DEFAULT_OVER_BROAD_THRESHOLD})
-${TARGET_HELP}
-`;
+policies/**/*.yaml) spare one detail request per exception; they are not required.`,
+  positionals: true,
+  flags: {
+    config: { type: 'string', value: 'FILE', description: 'cvex.config.yaml to read (default ./cvex.config.yaml when present)' },
+    format: { type: 'string', value: 'text|json|markdown|csv', description: 'output (json: schemas/report.schema.json)' },
+    'over-broad': { type: 'string', value: 'N', description: `exemptions above which a CONNECTOR/QUALYSTAG exception is over-broad (default ${DEFAULT_OVER_BROAD_THRESHOLD})` },
+    ...TARGET_FLAGS,
+  },
+  epilog: CREDENTIALS_EPILOG,
+} as const satisfies CommandSpec;
 
 export type ReportFormat = 'text' | 'json' | 'markdown' | 'csv';
 
@@ -59,11 +54,7 @@ export function renderReport(report: CoverageReport, format: ReportFormat, io: C
 }
 
 export async function reportCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, reportOptions);
-  if (values.help) {
-    io.stdout.write(REPORT_HELP);
-    return 0;
-  }
+  const { values, positionals } = parseCommandLine(reportDefinition, argv);
   const format = parseReportFormat(values.format);
   const overBroadThreshold = parseThreshold(values['over-broad']);
 
@@ -78,6 +69,7 @@ export async function reportCommand(argv: string[], io: CliIo): Promise<number> 
   }
 
   const client = createCloudViewClient(target.client);
+  closeOnInterrupt(io, client);
   try {
     const report = await gatherCoverageReport(client, {
       manifests: validation.manifests.exceptions,

@@ -1,24 +1,25 @@
 // `cvex simulate`: run the local CloudView simulator until interrupted (docs/simulator.md).
-import { parseCommandArgs } from '../cli/args';
-import { type CliIo, UsageError } from '../cli/io';
+import { type CommandSpec, parseCommandLine } from '../command-line/define';
+import { type CliIo, UsageError } from '../command-line/io';
 import { isValidTimeZone } from '../model/dates';
 import { DEFAULT_SIM_USER } from '../simulator/types';
 
-const HELP = `Usage: cvex simulate [options]
-
-Runs a stateful CloudView simulator on 127.0.0.1 until Ctrl-C.
-
-Options:
-  --port N            port to listen on; 0 (default) picks a free one
-  --timezone TZ       the subscription's IANA time zone for date stamping (default UTC)
-  --user NAME         Basic auth user the server accepts (default ${DEFAULT_SIM_USER})
-  --password SECRET   Basic auth password (default: the documented demo password; never printed)
-  --state FILE        load state from FILE and save every change to it (atomic rename)
-  --latency MS        delay added to every response (default 0)
-  --max-page-size N   largest page served whatever the client asks (default 100)
-  --seed FILE         seed fixture (connectors, controls, resources) instead of the shipped one
-  -h, --help          show this help
-`;
+export const simulateDefinition = {
+  name: 'simulate',
+  usage: ['simulate [options]'],
+  description: 'Runs a stateful CloudView simulator on 127.0.0.1 until Ctrl-C (docs/simulator.md).',
+  positionals: false,
+  flags: {
+    port: { type: 'string', value: 'N', description: 'port to listen on; 0 (default) picks a free one' },
+    timezone: { type: 'string', value: 'ZONE', description: "the subscription's IANA time zone for date stamping (default UTC)" },
+    user: { type: 'string', value: 'NAME', description: `Basic auth user the server accepts (default ${DEFAULT_SIM_USER})` },
+    password: { type: 'string', value: 'SECRET', description: 'Basic auth password (default: the documented demo password; never printed)' },
+    state: { type: 'string', value: 'FILE', description: 'load state from FILE and save every change to it (atomic rename)' },
+    latency: { type: 'string', value: 'MS', description: 'delay added to every response (default 0)' },
+    'max-page-size': { type: 'string', value: 'N', description: 'largest page served whatever the client asks (default 100)' },
+    seed: { type: 'string', value: 'FILE', description: 'seed fixture (connectors, controls, resources) instead of the shipped one' },
+  },
+} as const satisfies CommandSpec;
 
 function integerFlag(value: string | undefined, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
   if (value === undefined) return undefined;
@@ -27,24 +28,8 @@ function integerFlag(value: string | undefined, flag: string, min: number, max =
   return Number(value);
 }
 
-const simulateOptions = {
-  port: { type: 'string' },
-  timezone: { type: 'string' },
-  user: { type: 'string' },
-  password: { type: 'string' },
-  state: { type: 'string' },
-  latency: { type: 'string' },
-  'max-page-size': { type: 'string' },
-  seed: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
 export async function simulateCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values } = parseCommandArgs(argv, simulateOptions, false);
-  if (values.help) {
-    io.stdout.write(HELP);
-    return 0;
-  }
+  const { values } = parseCommandLine(simulateDefinition, argv);
   const port = integerFlag(values.port, 'port', 0) ?? 0;
   if (port > 65535) throw new UsageError(`--port must be at most 65535; got ${port}`);
   if (values.timezone !== undefined && !isValidTimeZone(values.timezone)) throw new UsageError(`--timezone: not an IANA time zone: ${values.timezone}`);

@@ -1,9 +1,9 @@
 // `cvex tag [PATH...]`: the applyTags stage alone. Resources created after the last run are not
 // tagged until it runs again, so this is what a schedule calls (exceptions-drift.yml).
 import { createCloudViewClient } from '../api/client';
-import { parseChoice, parseCommandArgs } from '../cli/args';
-import type { CliIo } from '../cli/io';
-import { TARGET_HELP, targetOptions } from '../cli/target';
+import { type CommandSpec, parseChoice, parseCommandLine } from '../command-line/define';
+import { type CliIo, closeOnInterrupt } from '../command-line/io';
+import { CREDENTIALS_EPILOG, TARGET_FLAGS } from '../command-line/target';
 import { withGovernance } from '../governance';
 import { loadAndValidate } from '../manifest';
 import { hasErrors } from '../model/findings';
@@ -11,32 +11,24 @@ import { previewTagStage, runTagStage } from '../reconcile/tag-stage';
 import { terminalSafe } from '../render/plan-text';
 import { formatFinding, resolveContext } from './plan';
 
-const tagOptions = {
-  ...targetOptions,
-  config: { type: 'string' },
-  'dry-run': { type: 'boolean' },
-  format: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-const TAG_HELP = `Usage: cvex tag [PATH...] [options]
-
-Runs every applyTags rule of the manifests: tags the evaluations whose resource id matches the
-rule's regex, so QUALYSTAG exceptions cover them. Run it on a schedule.
-
-Options:
-  --dry-run            only count what each rule matches (evaluations list by regex)
-  --format text|json   output (default text)
-  --config FILE        cvex.config.yaml to read
-${TARGET_HELP}
-`;
+export const tagDefinition = {
+  name: 'tag',
+  usage: ['tag [PATH...] [options]'],
+  description: `Runs every applyTags rule of the manifests: tags the evaluations whose resource id matches the
+rule's regex, so QUALYSTAG exceptions cover them. Run it on a schedule.`,
+  positionals: true,
+  flags: {
+    'dry-run': { type: 'boolean', description: 'only count what each rule matches (evaluations list by regex)' },
+    format: { type: 'string', value: 'text|json', description: 'output (default text)' },
+    config: { type: 'string', value: 'FILE', description: 'cvex.config.yaml to read' },
+    ...TARGET_FLAGS,
+  },
+  epilog: `Exit codes: 0 every rule applied, 1 a rule failed or the manifests are invalid, 2 usage error.
+${CREDENTIALS_EPILOG}`,
+} as const satisfies CommandSpec;
 
 export async function tagCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, tagOptions);
-  if (values.help) {
-    io.stdout.write(TAG_HELP);
-    return 0;
-  }
+  const { values, positionals } = parseCommandLine(tagDefinition, argv);
   const format = parseChoice(values.format, ['text', 'json'] as const, 'format');
   const context = await resolveContext(values, io);
   const paths = positionals.length > 0 ? positionals : (context.config.manifests ?? []);
@@ -52,6 +44,7 @@ export async function tagCommand(argv: string[], io: CliIo): Promise<number> {
     return 0;
   }
   const client = createCloudViewClient(context.target.client);
+  closeOnInterrupt(io, client);
   try {
     if (values['dry-run']) {
       const { previews, warnings } = await previewTagStage(client, rules);

@@ -1,6 +1,6 @@
 // `cvex validate [PATH...]`: check manifests; exit 0 when valid (warnings allowed), 1 on any error.
-import { parseChoice, parseCommandArgs } from '../cli/args';
-import { type CliIo, useColor } from '../cli/io';
+import { type CommandSpec, parseChoice, parseCommandLine } from '../command-line/define';
+import { type CliIo, useColor } from '../command-line/io';
 import { loadConfig } from '../config';
 import { withGovernance } from '../governance';
 import { loadAndValidate } from '../manifest';
@@ -10,33 +10,23 @@ import { renderFindingsGithub, renderFindingsJson, renderFindingsText } from '..
 const FORMATS = ['text', 'json', 'github'] as const;
 type Format = (typeof FORMATS)[number];
 
-export const VALIDATE_USAGE = `Usage: cvex validate [options] [PATH...]
-
-Checks exception manifests against schemas/exception-manifest.schema.json and the semantic rules.
+export const validateDefinition = {
+  name: 'validate',
+  usage: ['validate [PATH...] [options]'],
+  description: `Checks exception manifests against schemas/exception-manifest.schema.json and the semantic rules.
 PATHs are files, folders or globs relative to the current folder (default: \`manifests\` in
 cvex.config.yaml, else policies/**/*.{yaml,yml}). The config's \`timezone\` decides which endDates
-are past, and its \`governance\` rules are checked too.
-
-Options:
-  -f, --format text|json|github   output format (default: text)
-  --config FILE                   cvex.config.yaml to read (default: ./cvex.config.yaml when present)
-  -h, --help                      show this help
-
-Exit codes: 0 valid (warnings allowed), 1 errors found, 2 usage error.
-`;
-
-const validateOptions = {
-  format: { type: 'string', short: 'f' },
-  config: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
+are past, and its \`governance\` rules are checked too.`,
+  positionals: true,
+  flags: {
+    format: { type: 'string', short: 'f', value: 'text|json|github', description: 'output format (default text)' },
+    config: { type: 'string', value: 'FILE', description: 'cvex.config.yaml to read (default ./cvex.config.yaml when present)' },
+  },
+  epilog: 'Exit codes: 0 valid (warnings allowed), 1 errors found, 2 usage error.',
+} as const satisfies CommandSpec;
 
 export async function validateCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, validateOptions);
-  if (values.help) {
-    io.stdout.write(VALIDATE_USAGE);
-    return 0;
-  }
+  const { values, positionals } = parseCommandLine(validateDefinition, argv);
   const format = parseChoice(values.format, FORMATS, 'format');
 
   // cvex.config.yaml is optional; a broken one is a ConfigError (one line, exit 1).

@@ -7,6 +7,7 @@ import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import type { Finding } from '../model/findings';
 import { isMapping, type ManifestFile } from './merge';
 import type { PathSegment } from './parse-yaml';
+import { closest } from '../model/closest';
 
 /** Both src/manifest (ts-node, vitest) and dist/manifest (built) sit two levels below the repository. */
 export const MANIFEST_SCHEMA_PATH = path.resolve(__dirname, '..', '..', 'schemas', 'exception-manifest.schema.json');
@@ -216,31 +217,4 @@ function describe(value: unknown): string {
   if (typeof value === 'object') return 'a mapping';
   const text = JSON.stringify(value);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
-
-/** A known key within edit distance 2 of a typo, for "did you mean". */
-function closest(key: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = 3;
-  for (const candidate of candidates) {
-    const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  if (Math.abs(a.length - b.length) > 2) return 3;
-  let previous = Array.from({ length: b.length + 1 }, (_v, i) => i);
-  for (let i = 1; i <= a.length; i += 1) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j += 1) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length];
 }

@@ -2,7 +2,8 @@
 // Everything that comes from a manifest is escaped: a manifest must not inject markup, links,
 // HTML or @mentions into a page that notifies people.
 import type { ExpiringReport } from '../governance/expiring';
-import { describeDaysLeft, plural } from './expiring-text';
+import { describeDaysLeft } from './expiring-text';
+import { plural } from './plural';
 
 /** Hidden marker so a workflow can find and update the comment or issue it posted before. */
 export const EXPIRING_MARKER = '<!-- cvex-expiring -->';

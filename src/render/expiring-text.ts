@@ -1,5 +1,6 @@
 // `cvex expiring` for a terminal: one line per exception, soonest first.
 import type { ExpiringException, ExpiringReport } from '../governance/expiring';
+import { plural } from './plural';
 
 export interface TextOptions {
   color: boolean;
@@ -37,6 +38,3 @@ export function summaryLine(report: ExpiringReport): string {
   return `${plural(report.exceptions.length, 'exception')}: ${report.expiredCount} expired and still in the repository, ${report.expiringCount} ending within ${plural(report.withinDays, 'day')}.`;
 }
 
-export function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
-}

@@ -7,7 +7,7 @@ import { inspect } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createCloudViewClient } from '../../src/api/client';
 import { main } from '../../src/cli/main';
-import { resolveTarget } from '../../src/cli/target';
+import { resolveTarget } from '../../src/command-line/target';
 import type { ExceptionSpec } from '../../src/model/exception';
 import { DEFAULT_SIM_USER, startSimulator } from '../../src/simulator';
 import { type TestServer, fakeClock, json, serve } from './helpers';

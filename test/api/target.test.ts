@@ -1,15 +1,16 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/cli/io';
-import { parseDuration, resolveTarget, targetOptions } from '../../src/cli/target';
+import { UsageError } from '../../src/command-line/io';
+import { parseCommandLine } from '../../src/command-line/define';
+import { parseDuration, resolveTarget, TARGET_FLAGS } from '../../src/command-line/target';
 
 const creds = { QUALYS_USERNAME: 'user', QUALYS_PASSWORD: 'pw-Zebra-42' };
 
 function values(args: string[]) {
-  return parseArgs({ args, options: { ...targetOptions, verbose: { type: 'boolean' } }, strict: true }).values;
+  const spec = { name: 'test', usage: [], description: '', positionals: false, flags: { ...TARGET_FLAGS, verbose: { type: 'boolean', description: '' } } } as const;
+  return parseCommandLine(spec, args).values;
 }
 
 describe('resolveTarget', () => {

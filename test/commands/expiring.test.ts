@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { CliIo } from '../../src/cli/io';
+import type { CliIo } from '../../src/command-line/io';
 import { main } from '../../src/cli/main';
 
 interface Captured {

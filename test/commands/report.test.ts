@@ -7,7 +7,7 @@ import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type CloudViewClient, createCloudViewClient } from '../../src/api/client';
-import type { CliIo } from '../../src/cli/io';
+import type { CliIo } from '../../src/command-line/io';
 import { main } from '../../src/cli/main';
 import { loadAndValidate } from '../../src/manifest';
 import { daysBetween, localDateOf } from '../../src/model/dates';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import Ajv from 'ajv';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { CliIo } from '../../src/cli/io';
+import type { CliIo } from '../../src/command-line/io';
 import { main } from '../../src/cli/main';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -224,8 +224,9 @@ describe('cvex validate', () => {
 
   it.each([
     [['--format', 'xml'], /--format: expected text, json, github, got 'xml'/],
-    [['--bogus'], /Unknown option '--bogus'/],
-    [['--format'], /argument missing/],
+    [['--bogus'], /unknown flag --bogus; see `cvex validate --help`/],
+    [['--formt', 'json'], /unknown flag --formt \(did you mean --format\?\)/],
+    [['--format'], /--format needs a value/],
   ])('exits 2 on usage errors: %j', async (argv, message) => {
     const { code, stdout, stderr } = await run(argv, FIXTURES);
     expect(code).toBe(2);
@@ -236,7 +237,8 @@ describe('cvex validate', () => {
   it('--help prints usage and exits 0', async () => {
     const { code, stdout } = await run(['--help'], FIXTURES);
     expect(code).toBe(0);
-    expect(stdout).toContain('Usage: cvex validate [options] [PATH...]');
+    expect(stdout).toContain('Usage: cvex validate [PATH...] [options]');
+    expect(stdout).toContain('--debug');
   });
 });
 

@@ -2,7 +2,7 @@
 import { readFile, readdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CliIo } from '../../src/cli/io';
+import type { CliIo } from '../../src/command-line/io';
 import { main } from '../../src/cli/main';
 import type { ExceptionSpec } from '../../src/model/exception';
 import { awsException, startWorld, type World } from '../reconcile/e2e-harness';

@@ -4,7 +4,7 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
-import type { CliIo } from '../../src/cli/io';
+import type { CliIo } from '../../src/command-line/io';
 import { main } from '../../src/cli/main';
 import type { ExceptionSpec } from '../../src/model/exception';
 import { DEFAULT_SIM_PASSWORD, DEFAULT_SIM_USER, startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator';

@@ -1,25 +1,29 @@
 // The flags every command that talks to CloudView shares (plan, apply, import, tag, report, ...).
-// Spread `targetOptions` into the command's own parseArgs options, then call `resolveTarget`.
+// Spread `TARGET_FLAGS` into the command's own flags, then call `resolveTarget`.
 // Credentials come from the environment only: a flag would end up in shell history and `ps`.
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import type { ParseArgsConfig } from 'node:util';
 import type { CloudViewClientOptions } from '../api/client';
 import { PLATFORMS, TargetError, normaliseApiUrl, platformBaseUrl } from '../api/platforms';
 import { isValidTimeZone } from '../model/dates';
+import type { FlagSpecs } from './define';
 import { UsageError } from './io';
 
-export const targetOptions = {
-  platform: { type: 'string' },
-  'api-url': { type: 'string' },
-  'ca-file': { type: 'string' },
-  timezone: { type: 'string' },
-  concurrency: { type: 'string' },
-  timeout: { type: 'string' },
-} as const satisfies NonNullable<ParseArgsConfig['options']>;
+/** The target flags, listed under "Target" in every such command's help. */
+export const TARGET_FLAGS = {
+  platform: { type: 'string', value: 'ID', section: 'Target', description: `Qualys platform: ${Object.keys(PLATFORMS).join(', ')}` },
+  'api-url': { type: 'string', value: 'URL', section: 'Target', description: 'platform origin, e.g. https://qualysguard.qualys.com (env QUALYS_API_URL)' },
+  'ca-file': { type: 'string', value: 'FILE', section: 'Target', description: 'PEM CA bundle to trust (private-cloud platforms); TLS is always verified' },
+  timezone: { type: 'string', value: 'ZONE', section: 'Target', description: "the subscription's IANA time zone (config timezone; default UTC)" },
+  concurrency: { type: 'string', value: 'N', section: 'Target', description: 'calls in flight at once (default 2)' },
+  timeout: { type: 'string', value: 'DURATION', section: 'Target', description: 'per request: seconds, or with a unit (500ms, 30s, 2m); default 30s' },
+} as const satisfies FlagSpecs;
 
-/** The values parseArgs returns for `targetOptions` (a command's `values` object fits). */
-export type TargetValues = { [K in keyof typeof targetOptions]?: string | boolean | (string | boolean)[] };
+/** The values parsing gives for `TARGET_FLAGS` (a command's `values` object fits). */
+export type TargetValues = { [K in keyof typeof TARGET_FLAGS]?: string | boolean | (string | boolean)[] };
+
+/** Where credentials come from, said once in every such command's help. */
+export const CREDENTIALS_EPILOG = 'Credentials: env QUALYS_USERNAME and QUALYS_PASSWORD (never a flag).';
 
 export const TARGET_ENV = {
   apiUrl: 'QUALYS_API_URL',
@@ -35,16 +39,6 @@ export const TARGET_DEFAULTS = {
   maxTimeoutMs: 86_400_000,
 } as const satisfies Record<string, string | number>;
 
-export const TARGET_HELP = [
-  `  --platform ID        Qualys platform: ${Object.keys(PLATFORMS).join(', ')}`,
-  `  --api-url URL        platform origin, e.g. https://qualysguard.qualys.com (env ${TARGET_ENV.apiUrl})`,
-  '  --ca-file FILE       PEM CA bundle to trust (private-cloud platforms); TLS is always verified',
-  '  --timezone ZONE      the subscription\'s IANA time zone (default UTC)',
-  `  --concurrency N      calls in flight at once (default ${TARGET_DEFAULTS.concurrency})`,
-  '  --timeout DURATION   per request: seconds, or with a unit (500ms, 30s, 2m); default 30s',
-  `  Credentials: env ${TARGET_ENV.username} and ${TARGET_ENV.password} (never a flag).`,
-].join('\n');
-
 export interface ResolvedTarget {
   client: CloudViewClientOptions;
   timeZone: string;
@@ -58,7 +52,7 @@ export interface ResolveTargetContext {
   readFile?: (file: string) => Buffer;
 }
 
-function single(values: TargetValues, name: keyof typeof targetOptions): string | undefined {
+function single(values: TargetValues, name: keyof typeof TARGET_FLAGS): string | undefined {
   const value = values[name];
   if (value === undefined) return undefined;
   if (typeof value !== 'string') throw new UsageError(`--${name} takes a value`);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { CliIo } from '../../src/cli/io';
-import { createStatusLine } from '../../src/cli/status-line';
+import type { CliIo } from '../../src/command-line/io';
+import { createStatusLine } from '../../src/command-line/status-line';
 
 function capture(isTTY: boolean) {
   const out = { stdout: '', stderr: '' };
