@@ -6,7 +6,7 @@ import { parsePlan, PlanFileError } from '../../src/reconcile/plan-file';
 import { renderJsonPlan } from '../../src/render/plan-json';
 import { escapeMarkdown, renderMarkdownPlan } from '../../src/render/plan-markdown';
 import { renderTextPlan, terminalSafe } from '../../src/render/plan-text';
-import { detailOf, manifest, remoteOf, spec } from './helpers';
+import { detailOf, manifest, remoteOf, SIGNED_OWNERSHIP, spec } from './helpers';
 
 const options: PlanOptions = {
   timeZone: 'UTC',
@@ -16,6 +16,7 @@ const options: PlanOptions = {
   apiUrl: 'https://qualysguard.qualys.com/cloudview-api',
   maxDeletes: 10,
   maxDeletePercent: 25,
+  ownership: SIGNED_OWNERSHIP,
 };
 
 function samplePlan() {
