@@ -56,14 +56,15 @@ export async function readHistoryEvidence(queries: readonly HistoryQuery[], opti
     const tree = await listTree(options.cwd, commit);
     if (tree) files.set(commit, tree.filter(isManifest));
   }
-  const objectNames = [...files].flatMap(([commit, paths]) => paths.map((file) => `${commit}:${file}`));
+  // `./`: ls-tree lists paths relative to cwd (the config's folder may be below the repository root), and so must the blob names be.
+  const objectNames = [...files].flatMap(([commit, paths]) => paths.map((file) => `${commit}:./${file}`));
   const blobs = objectNames.length > 0 ? await readBlobs(options.cwd, objectNames) : new Map<string, Buffer | undefined>();
 
   const declared = new Map<string, Map<string, string>>();
   for (const [commit, paths] of files) {
     const byName = new Map<string, string>();
     for (const file of paths) {
-      const blob = blobs.get(`${commit}:${file}`);
+      const blob = blobs.get(`${commit}:./${file}`);
       if (!blob || blob.length > MAX_MANIFEST_BYTES || blob.subarray(0, 8192).includes(0)) continue;
       for (const [name, fingerprint] of fingerprintsInManifest(blob.toString('utf8'), file)) byName.set(name, fingerprint);
     }
