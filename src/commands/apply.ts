@@ -69,7 +69,8 @@ async function planFromSavedFile(file: string, context: ReconcileContext, io: Cl
     io.stderr.write(`cvex apply: ${file} is a --changed-since plan: it is advisory (the guards need the full plan) and cannot be applied. Run \`cvex apply\` or apply a full plan.\n`);
     return {};
   }
-  const run = await runPlan(saved.scope.kind === 'paths' ? saved.scope.paths : [], context, io);
+  // The same drift sample (the day's slice) as the file read, so its sampled replaces are found again.
+  const run = await runPlan(saved.scope.kind === 'paths' ? saved.scope.paths : [], { ...context, sampleDetails: saved.remote.sampled ?? 0 }, io);
   if (!run.plan) return { run };
   const differences = compareSavedPlan(saved, run.plan);
   if (differences.length > 0) {

@@ -30,6 +30,11 @@ export const PLAN_FLAGS = {
   'skip-inventory': { type: 'boolean', description: "do not check the manifests against the account's connectors, controls and resources" },
   'max-deletes': { type: 'string', value: 'N', description: `deletes allowed without --force (default ${SAFETY_DEFAULTS.maxDeletes})` },
   'max-delete-percent': { type: 'string', value: 'P', description: `share of managed exceptions allowed without --force (default ${SAFETY_DEFAULTS.maxDeletePercent})` },
+  'sample-details': {
+    type: 'string',
+    value: 'N',
+    description: 'also read the details of N managed exceptions (a slice that rotates daily) and put back any whose fields differ (default 0; the drift job uses 20)',
+  },
   ...TARGET_FLAGS,
 } as const satisfies FlagSpecs;
 
@@ -43,11 +48,6 @@ exceptions and shows what \`cvex apply\` would change. Nothing is sent when a ma
     format: { type: 'string', value: 'text|json|markdown', description: 'output (json: schemas/plan.schema.json; markdown: a pull-request comment)' },
     out: { type: 'string', value: 'FILE', description: 'also save the plan JSON, for `cvex apply --plan FILE`' },
     'detailed-exitcode': { type: 'boolean', description: 'exit 0 with no changes, 2 with changes, 1 on any error' },
-    'sample-details': {
-      type: 'string',
-      value: 'N',
-      description: 'also read the details of N managed exceptions (a slice that rotates daily) and report any whose fields differ (default 0; the drift job uses 20)',
-    },
     ...PLAN_FLAGS,
   },
   epilog: `Exit codes: 0 planned (with --detailed-exitcode: no changes), 2 changes (with --detailed-exitcode),
