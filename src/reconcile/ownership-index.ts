@@ -78,16 +78,23 @@ export interface OwnershipInput {
   desired: readonly Pick<ManifestException, 'spec'>[];
   settings: OwnershipSettings;
   history?: HistoryEvidence;
+  /** desiredFingerprints(desired), when the caller computed it already. */
+  fingerprints?: ReadonlyMap<string, string>;
 }
 
-function desiredFingerprints(desired: OwnershipInput['desired']): Map<string, string> {
+/** Name → fingerprintSpec of every manifest exception: computed once per plan. */
+export function desiredFingerprints(desired: OwnershipInput['desired']): Map<string, string> {
   return new Map(desired.map((exception) => [exception.spec.name, fingerprintSpec(exception.spec)]));
 }
 
 /** Our owner's markers that only the history can verify (no keys, fingerprint not the manifest's). */
-export function historyQueries(remote: readonly RemoteException[], desired: OwnershipInput['desired'], settings: OwnershipSettings): HistoryQuery[] {
+export function historyQueries(
+  remote: readonly RemoteException[],
+  desired: OwnershipInput['desired'],
+  settings: OwnershipSettings,
+  fingerprints: ReadonlyMap<string, string> = desiredFingerprints(desired),
+): HistoryQuery[] {
   if (settings.markerKeys.length > 0) return [];
-  const fingerprints = desiredFingerprints(desired);
   const queries: HistoryQuery[] = [];
   for (const item of remote) {
     const { marker } = readMarker(item.explanation);
@@ -101,7 +108,7 @@ export function historyQueries(remote: readonly RemoteException[], desired: Owne
 export function buildOwnershipIndex(input: OwnershipInput): OwnershipIndex {
   const { settings } = input;
   const manageNames = compileManageNames(settings.manage);
-  const fingerprints = desiredFingerprints(input.desired);
+  const fingerprints = input.fingerprints ?? desiredFingerprints(input.desired);
   const keys = new Map(settings.markerKeys.map((key) => [key.id, key]));
   const takeOverFrom = new Set(settings.takeOverFrom);
 

@@ -5,7 +5,7 @@ import type { CloudViewApi, RemoteException, RemoteExceptionDetail } from '../ap
 import type { ApplyTagsRule, ManifestException } from '../model/exception';
 import { API_CONCURRENCY, mapWithConcurrency } from './concurrency';
 import { readHistoryEvidence, type HistoryOptions } from './history';
-import { buildOwnershipIndex, historyQueries, type OwnershipIndex } from './ownership-index';
+import { buildOwnershipIndex, desiredFingerprints, historyQueries, type OwnershipIndex } from './ownership-index';
 import { buildPlan, ownershipSettingsOf, sampleCandidates, selectDetailsNeeded, type PlanOptions } from './plan';
 import { selectDetailSample } from './sample';
 import { previewTagStage } from './tag-stage';
@@ -39,9 +39,10 @@ export async function classifyRemote(
   options: Pick<PlanOptions, 'manage' | 'ownership'> & { history?: HistoryOptions },
 ): Promise<OwnershipIndex> {
   const settings = ownershipSettingsOf(options);
-  const queries = options.history ? historyQueries(remote, desired, settings) : [];
+  const fingerprints = desiredFingerprints(desired);
+  const queries = options.history ? historyQueries(remote, desired, settings, fingerprints) : [];
   const history = options.history && queries.length > 0 ? await readHistoryEvidence(queries, options.history) : undefined;
-  return buildOwnershipIndex({ remote, desired, settings, history });
+  return buildOwnershipIndex({ remote, desired, settings, history, fingerprints });
 }
 
 export type RemotePlanOptions = PlanOptions & { concurrency?: number; history?: HistoryOptions };
