@@ -3,7 +3,7 @@
 // when a manifest at the marker's commit declares that name with that fingerprint. One
 // `git ls-tree` per distinct commit, then every manifest at every commit in one `git cat-file --batch`.
 import { minimatch } from 'minimatch';
-import { listTree, readBlobs } from '../git';
+import { listTree, readBlobs, revParse } from '../git';
 import { DEFAULT_MANIFEST_GLOBS, MAX_MANIFEST_BYTES } from '../manifest';
 import { isMapping, mergeManifestFile } from '../manifest/merge';
 import { parseYaml } from '../manifest/parse-yaml';
@@ -46,6 +46,11 @@ export async function readHistoryEvidence(queries: readonly HistoryQuery[], opti
   const held = new Set<string>();
   const unreadable = new Map<string, string>();
   if (queries.length === 0) return { held, unreadable };
+  if ((await revParse(options.cwd, 'HEAD')) === undefined) {
+    const reason = 'this folder is no git checkout, so no history can vouch for it (markerKeys would: `cvex keygen`)';
+    for (const query of queries) unreadable.set(historyKey(query.name, query.fingerprint, query.commit), reason);
+    return { held, unreadable };
+  }
   const globs = options.manifestGlobs && options.manifestGlobs.length > 0 ? options.manifestGlobs : DEFAULT_MANIFEST_GLOBS;
   const isManifest = (file: string) => globs.some((glob) => minimatch(file, glob.replace(/^\.\//, ''), { dot: false }));
 

@@ -87,6 +87,18 @@ describe('no key and no git', () => {
   });
 });
 
+describe('no key, applied in CI, planned outside a git checkout', () => {
+  it('says that no history can vouch, and keeps the exception', async () => {
+    world = await startWorld({ ownership: 'unsigned', owner: 'team-a' });
+    await world.writeManifest('aws.yaml', [bucket('team-a-1'), bucket('team-a-2')]);
+    expect((await world.run(['apply', '--auto-approve'], { env: { GITHUB_SHA: '0123456789abcdef0123456789abcdef01234567' } })).code).toBe(0);
+    await world.writeManifest('aws.yaml', [bucket('team-a-1')]);
+    const plan = await planJson(world);
+    expect(plan.changes).toEqual([]);
+    expect(plan.unverified).toEqual([expect.objectContaining({ name: 'team-a-2', reason: expect.stringContaining('no git checkout') })]);
+  });
+});
+
 describe('the old marker (no owner)', () => {
   it('is managed where declared (and re-stamped by its next replace), never deleted for being absent', async () => {
     world = await startWorld({ owner: 'team-a' });
