@@ -120,7 +120,7 @@ function selectImports(remote: readonly RemoteException[], ownership: OwnershipI
       wanted.push(item);
     }
   }
-  return { wanted, leftAlone, unverified, takenOver };
+  return { wanted, leftAlone, unverified, takenOver, takeOverAsked: takeOver };
 }
 
 export async function importCommand(argv: string[], io: CliIo): Promise<number> {
@@ -233,6 +233,9 @@ function reportLeftAlone(selection: ReturnType<typeof selectImports>, context: R
     );
   }
   for (const owner of selection.takenOver) io.stdout.write(`taking over the exceptions of owner '${owner}': the next apply re-stamps them by replace\n`);
+  for (const owner of selection.takeOverAsked) {
+    if (!selection.takenOver.has(owner)) io.stderr.write(`cvex import: no exception in CloudView carries owner '${owner}': nothing to take over (takeOverFrom unchanged)\n`);
+  }
 }
 
 async function adoptConfig(configFlag: string | undefined, adoption: Parameters<typeof adoptIntoConfig>[1], context: ReconcileContext, io: CliIo): Promise<void> {

@@ -146,6 +146,8 @@ describe('cvex import --take-over OWNER', () => {
     expect((await a.run(['apply', '--auto-approve'])).code).toBe(0);
     const uuidsBefore = a.sim.exceptions().map((item) => item.uuid).sort();
 
+    const nobody = await b.run(['import', '--take-over', 'team-z', '--no-adopt']);
+    expect(nobody.stderr).toContain("no exception in CloudView carries owner 'team-z'");
     const imported = await b.run(['import', '--take-over', 'team-a']);
     expect(imported.code, imported.stderr).toBe(0);
     expect(imported.stdout).toContain("taking over the exceptions of owner 'team-a'");
