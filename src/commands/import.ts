@@ -133,9 +133,9 @@ export async function importCommand(argv: string[], io: CliIo): Promise<number> 
       'cvex import needs an owner for this repository (every exception it creates will carry it): pass --owner SLUG (and --repository ORG/NAME), or set owner: in cvex.config.yaml',
     );
   }
-  const takeOver = new Set(values['take-over'] ?? []);
+  const { 'take-over': takeOverFlags, ...contextValues } = values;
+  const takeOver = new Set(takeOverFlags ?? []);
   for (const owner of takeOver) if (!OWNER_PATTERN.test(owner)) throw new UsageError(`--take-over: '${owner}' is not an owner slug`);
-  const { 'take-over': _takeOver, ...contextValues } = values;
   const context = await resolveContext(contextValues, io, { configMayBeMissing: true, command: 'import', ...(identity.owner ? { owner: identity.owner } : {}) });
   const outDir = path.resolve(io.cwd, values.out ?? 'policies');
   const client = createCloudViewClient(context.target.client);
