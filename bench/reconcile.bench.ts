@@ -6,7 +6,8 @@
 import { performance } from 'node:perf_hooks';
 import { createCloudViewClient } from '../src/api/client';
 import type { ExceptionSpec, ManifestException } from '../src/model/exception';
-import { createBodyOf, executePlan } from '../src/reconcile/execute';
+import { createBodyOf, executePlan, type MarkerStamp } from '../src/reconcile/execute';
+import { generateMarkerKey, parseMarkerPublicKey, parseSigningKey } from '../src/reconcile/marker-keys';
 import type { PlanOptions } from '../src/reconcile/plan';
 import { planAgainstRemote } from '../src/reconcile/remote';
 import type { Plan } from '../src/reconcile/types';
@@ -42,7 +43,11 @@ function seconds(ms: number): string {
 async function benchSize(count: number): Promise<void> {
   const sim = await startSimulator({ latencyMs: LATENCY_MS, concurrencyLimit: CONCURRENCY });
   const client = createCloudViewClient({ baseUrl: sim.url, username: DEFAULT_SIM_USER, password: DEFAULT_SIM_PASSWORD, concurrency: CONCURRENCY, timeoutMs: 30_000 });
-  const options: PlanOptions = { timeZone: 'UTC', manage: [], now: new Date(), commit: 'local', apiUrl: sim.url, maxDeletes: 10, maxDeletePercent: 25 };
+  // The recommended setup: an owner, markers signed by a key the config lists.
+  const key = generateMarkerKey();
+  const stamp: MarkerStamp = { owner: 'bench', signer: parseSigningKey(key.privateKey) };
+  const ownership = { owner: 'bench', markerKeys: [parseMarkerPublicKey(key.publicKey)], takeOverFrom: [] };
+  const options: PlanOptions = { timeZone: 'UTC', manage: [], now: new Date(), commit: 'local', apiUrl: sim.url, maxDeletes: 10, maxDeletePercent: 25, ownership };
   const row = (label: string, requests: number, ms: number, note = '') =>
     process.stdout.write(`| ${String(count).padStart(6)} | ${label.padEnd(28)} | ${String(requests).padStart(8)} | ${seconds(ms).padStart(9)} | ${note}\n`);
   const measure = async <T>(work: () => Promise<T>): Promise<{ result: T; requests: number; ms: number }> => {
@@ -57,7 +62,7 @@ async function benchSize(count: number): Promise<void> {
     const measuredCount = Math.min(count, MAX_MEASURED_CREATES);
     const first = await measure(async () => {
       const plan = await planAgainstRemote(client, { exceptions: desired.slice(0, measuredCount) }, options);
-      const report = await executePlan(client, plan, { commit: 'local', concurrency: CONCURRENCY });
+      const report = await executePlan(client, plan, { commit: 'local', concurrency: CONCURRENCY, stamp });
       if (report.failed > 0) throw new Error(`${report.failed} creates failed`);
       return plan;
     });
@@ -68,7 +73,7 @@ async function benchSize(count: number): Promise<void> {
       row('first apply (EXTRAPOLATED)', Math.round(first.requests * factor), first.ms * factor, `measured ${measuredCount} creates: ${first.requests} requests, ${seconds(first.ms)}; ×${factor}`);
       // Fill the rest without the HTTP cost so the plans below run at full size.
       for (const exception of desired.slice(measuredCount)) {
-        await client.createException(createBodyOf(exception.spec, 'local'));
+        await client.createException(createBodyOf(exception.spec, 'local', stamp));
       }
     }
 
@@ -82,7 +87,7 @@ async function benchSize(count: number): Promise<void> {
 
     const applied = await measure(async () => {
       const plan: Plan = await planAgainstRemote(client, { exceptions: changed }, options);
-      return executePlan(client, plan, { commit: 'local', concurrency: CONCURRENCY });
+      return executePlan(client, plan, { commit: 'local', concurrency: CONCURRENCY, stamp });
     });
     row('apply with 1% changed', applied.requests, applied.ms, `plan + ${changedCount} deletes + ${changedCount} creates; ${applied.result.failed} failed`);
     const rateLimited = client.counters().rateLimited;

@@ -8,7 +8,7 @@ import { createCloudViewClient } from '../src/api/client';
 import { InventoryCache, checkInventory, gatherCoverageReport } from '../src/inventory';
 import type { ExceptionSpec, ManifestException } from '../src/model/exception';
 import { fingerprintSpec } from '../src/reconcile/fingerprint';
-import { addMarker } from '../src/reconcile/ownership';
+import { addMarker, stampMarker } from '../src/reconcile/marker';
 import { DEFAULT_SIM_PASSWORD, DEFAULT_SIM_USER, startSimulator } from '../src/simulator';
 import { syntheticAccountId, syntheticBucketId, syntheticSeed } from '../src/simulator/synthetic-seed';
 
@@ -64,7 +64,7 @@ async function main(): Promise<void> {
     const client = createCloudViewClient({ baseUrl: sim.url, username: DEFAULT_SIM_USER, password: DEFAULT_SIM_PASSWORD });
     try {
       const wanted = specs(size);
-      sim.seedExceptions(wanted.map((spec) => ({ ...spec, explanation: addMarker(spec.explanation, { fingerprint: fingerprintSpec(spec), commit: 'abcdef012345' }) })));
+      sim.seedExceptions(wanted.map((spec) => ({ ...spec, explanation: addMarker(spec.explanation, stampMarker(spec.name, fingerprintSpec(spec), { owner: 'local', commit: 'abcdef012345' })) })));
       const manifests: ManifestException[] = wanted.map((spec, i) => ({ spec, metadata: {}, location: { file: 'policies/bench.yaml', line: i + 1, column: 3 }, path: `exceptions.${i}` }));
       const options = { manage: [], timeZone: 'UTC', now: new Date('2026-06-15T12:00:00Z'), overBroadThreshold: 50 };
 

@@ -42,6 +42,13 @@ export const COMMANDS: Record<string, CommandEntry> = {
       return { run: module.importCommand, definition: module.importDefinition };
     },
   },
+  keygen: {
+    summary: 'make a key for signed ownership markers (public key to the config, private key to a pipe)',
+    load: async () => {
+      const module = await import('../commands/keygen');
+      return { run: module.keygenCommand, definition: module.keygenDefinition };
+    },
+  },
   tag: {
     summary: 'run the applyTags stage alone',
     load: async () => {

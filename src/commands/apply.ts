@@ -1,21 +1,21 @@
 // `cvex apply [PATH...]` plans then applies (confirmation on a TTY unless --auto-approve);
-// `cvex apply --plan FILE` applies exactly a saved, reviewed plan and refuses a stale one.
+// `cvex apply --plan FILE` applies a saved, reviewed plan only when planning again gives exactly it.
 import * as path from 'node:path';
-import { createCloudViewClient, type CloudViewClient } from '../api/client';
+import type { CloudViewClient } from '../api/client';
 import { type CommandSpec, parseCommandLine } from '../command-line/define';
 import { type CliIo, UsageError, useColor } from '../command-line/io';
 import { createStatusLine } from '../command-line/status-line';
 import { CREDENTIALS_EPILOG } from '../command-line/target';
+import { checkRepository, resolveSigner } from '../command-line/owner';
 import { auditActor, checkAuditLogWritable, createAuditLog, type AuditLog } from '../reconcile/audit';
-import { executePlan, type OperationResult } from '../reconcile/execute';
-import { evaluateSafety, fingerprintRemote, originOf, SAFETY_DEFAULTS } from '../reconcile/plan';
-import { isManaged } from '../reconcile/ownership';
+import { executePlan, type MarkerStamp, type OperationResult } from '../reconcile/execute';
+import { evaluateSafety, originOf } from '../reconcile/plan';
+import { compareSavedPlan, DIFFERENCES_LISTED } from '../reconcile/plan-compare';
 import { loadPlanFile } from '../reconcile/plan-file';
-import { listRemoteExceptions } from '../reconcile/remote';
 import { runTagStage } from '../reconcile/tag-stage';
 import type { Plan } from '../reconcile/types';
 import { renderTextPlan, terminalSafe } from '../render/plan-text';
-import { blockedMessage, formatFinding, PLAN_FLAGS, resolveContext, runPlan, type ReconcileContext } from './plan';
+import { blockedMessage, formatFinding, PLAN_FLAGS, resolveContext, runPlan, type PlanRun, type ReconcileContext } from './plan';
 
 export const applyDefinition = {
   name: 'apply',
@@ -24,7 +24,11 @@ export const applyDefinition = {
 no update API), then deletes in batches. Exceptions the repository does not own are never touched.`,
   positionals: true,
   flags: {
-    plan: { type: 'string', value: 'FILE', description: 'apply exactly this saved plan (cvex plan --out); refused if the remote moved since' },
+    plan: {
+      type: 'string',
+      value: 'FILE',
+      description: 'apply a saved, reviewed plan (cvex plan --out): planned again with its scope and refused unless every change matches',
+    },
     'auto-approve': { type: 'boolean', description: 'do not ask for confirmation (required without a terminal)' },
     force: { type: 'boolean', description: 'allow more deletes than --max-deletes / --max-delete-percent' },
     'audit-log': { type: 'string', value: 'FILE', description: 'append one JSON Lines record per operation (config auditLog)' },
@@ -49,80 +53,67 @@ function progressLine(result: OperationResult, done: number, total: number): str
   return `${counter} ${SYMBOL[result.operation]} ${VERB[result.operation]} ${oneLine(result.name)} (${oneLine(String(uuids))})${result.verified ? ' (checked after an ambiguous failure)' : ''}`;
 }
 
-async function loadSavedPlan(file: string, context: ReconcileContext, client: CloudViewClient, io: CliIo): Promise<Plan | undefined> {
-  const plan = await loadPlanFile(path.resolve(io.cwd, file), file);
-  const target = originOf(client.baseUrl);
-  if (plan.target.apiUrl !== target) {
-    io.stderr.write(`cvex apply: ${file} was planned against ${plan.target.apiUrl}, not ${target}; refusing.\n`);
-    return undefined;
+/**
+ * A saved plan is evidence of a review, not a source of specs: the plan is made again with the
+ * file's scope, from the manifests and a fresh listing, and must match the file change by change
+ * (plan-compare.ts). The fresh plan is what runs. Undefined (after saying why) when it does not match.
+ */
+async function planFromSavedFile(file: string, context: ReconcileContext, io: CliIo): Promise<{ run?: PlanRun; plan?: Plan }> {
+  const saved = await loadPlanFile(path.resolve(io.cwd, file), file);
+  const target = originOf(context.target.client.baseUrl);
+  if (saved.target.apiUrl !== target) {
+    io.stderr.write(`cvex apply: ${file} was planned against ${saved.target.apiUrl}, not ${target}; refusing.\n`);
+    return {};
   }
-  // One listing (ceil(N / pageSize) requests) proves the managed exceptions did not move.
-  const remote = await listRemoteExceptions(client);
-  const remoteState = fingerprintRemote(remote, plan.manage);
-  if (remoteState.fingerprint !== plan.remote.fingerprint) {
-    io.stderr.write(`cvex apply: ${file} is stale: the managed exceptions in CloudView changed since it was planned (${plan.createdAt}). Run \`cvex plan\` again.\n`);
-    return undefined;
+  if (saved.scope.kind === 'changed-since') {
+    io.stderr.write(`cvex apply: ${file} is a --changed-since plan: it is advisory (the guards need the full plan) and cannot be applied. Run \`cvex apply\` or apply a full plan.\n`);
+    return {};
   }
-  // A name the plan creates, taken since (in the UI, or by another run): the plan no longer holds.
-  const remoteNames = new Set(remote.map((item) => item.name));
-  const taken = plan.changes.filter((change) => change.action === 'create' && remoteNames.has(change.name)).map((change) => JSON.stringify(change.name));
-  if (taken.length > 0) {
-    io.stderr.write(`cvex apply: ${file} is stale: ${taken.slice(0, 5).join(', ')}${taken.length > 5 ? ` and ${taken.length - 5} more` : ''} already exist in CloudView, made since it was planned (${plan.createdAt}). Run \`cvex plan\` again.\n`);
-    return undefined;
+  // The same drift sample (the day's slice) as the file read, so its sampled replaces are found again.
+  const run = await runPlan(saved.scope.kind === 'paths' ? saved.scope.paths : [], { ...context, sampleDetails: saved.remote.sampled ?? 0 }, io);
+  if (!run.plan) return { run };
+  const differences = compareSavedPlan(saved, run.plan);
+  if (differences.length > 0) {
+    const listed = differences.slice(0, DIFFERENCES_LISTED).map((difference) => `  - ${oneLine(difference)}\n`).join('');
+    const more = differences.length > DIFFERENCES_LISTED ? `  … and ${differences.length - DIFFERENCES_LISTED} more\n` : '';
+    io.stderr.write(
+      `cvex apply: ${file} is stale or was edited: it does not match the plan the manifests and the account give now (planned ${saved.createdAt}):\n${listed}${more}Nothing was changed. Run \`cvex plan\` again and review it.\n`,
+    );
+    return { run };
   }
-  // A plan file is data anyone with the artifact can edit: it may only delete or replace what this
-  // repository manages (a marker, or a manage glob of both the plan and the config in use).
-  const remoteByUuid = new Map(remote.map((item) => [item.uuid, item]));
-  for (const change of plan.changes) {
-    if (change.action === 'create') continue;
-    const item = remoteByUuid.get(change.uuid);
-    if (!item || item.name !== change.name || !isManaged(item, plan.manage) || !isManaged(item, context.manage)) {
-      io.stderr.write(
-        `cvex apply: ${file} would ${change.action} ${JSON.stringify(change.name)} (${JSON.stringify(change.uuid)}), which is not an exception this repository manages; refusing (was the plan file edited?). Nothing was changed.\n`,
-      );
-      return undefined;
-    }
-  }
-  // Thresholds from what the account and the plan really hold, never from the file's own counts.
-  return { ...plan, safety: evaluateSafety(remoteState.managed, countDeletes(plan), plan.safety) };
+  return { run, plan: run.plan };
 }
 
-function countDeletes(plan: Pick<Plan, 'changes'>): number {
-  return plan.changes.filter((change) => change.action === 'delete').length;
+/** Deletes, and take-overs (they lift the other owner's exemption the same way). */
+function countRemovals(plan: Pick<Plan, 'changes'>): number {
+  return plan.changes.filter((change) => change.action === 'delete' || (change.action === 'replace' && change.takeOver)).length;
 }
 
 export async function applyCommand(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommandLine(applyDefinition, argv);
   if (values.plan !== undefined && positionals.length > 0) throw new UsageError('--plan applies a saved plan: pass no manifest paths with it');
-  const context = await resolveContext(values, io);
-  let client: CloudViewClient;
-  let plan: Plan | undefined;
-  if (typeof values.plan === 'string') {
-    client = createCloudViewClient(context.target.client);
-    try {
-      plan = await loadSavedPlan(values.plan, context, client, io);
-    } catch (error) {
-      await client.close();
-      throw error;
-    }
-    if (!plan) {
-      await client.close();
-      return 1;
-    }
-  } else {
-    const run = await runPlan(positionals, context, io);
-    client = run.client;
-    for (const finding of run.findings) io.stderr.write(`${formatFinding(finding)}\n`);
-    if (!run.plan) {
-      await client.close();
-      io.stderr.write(blockedMessage('apply', run.blockedBy));
-      return 1;
-    }
-    plan = run.plan;
+  const context = await resolveContext(values, io, { command: 'apply' });
+  // Who signs, and where: settled before anything is read, so a wrong setup sends nothing.
+  const identity = { config: context.config, baseUrl: context.target.client.baseUrl, env: io.env, cwd: io.cwd, command: 'apply' };
+  await checkRepository(identity);
+  const { signer, note } = resolveSigner(context.ownership, io.env);
+  if (note) io.stderr.write(`cvex apply: warning: ${note}\n`);
+
+  const saved = typeof values.plan === 'string' ? await planFromSavedFile(values.plan, context, io) : undefined;
+  const run = saved ? saved.run : await runPlan(positionals, context, io);
+  if (!run) return 1;
+  const client = run.client;
+  for (const finding of run.findings) io.stderr.write(`${formatFinding(finding)}\n`);
+  const plan = saved ? saved.plan : run.plan;
+  if (!plan) {
+    await client.close();
+    if (!run.plan) io.stderr.write(blockedMessage('apply', run.blockedBy));
+    return 1;
   }
 
   try {
     return await applyPlan(plan, { ...context, commit: plan.commit }, client, io, {
+      stamp: { owner: context.ownership.owner, ...(signer ? { signer } : {}) },
       savedPlan: values.plan !== undefined,
       autoApprove: values['auto-approve'] === true,
       force: values.force === true,
@@ -134,6 +125,7 @@ export async function applyCommand(argv: string[], io: CliIo): Promise<number> {
 }
 
 interface ApplyFlags {
+  stamp: MarkerStamp;
   savedPlan: boolean;
   autoApprove: boolean;
   force: boolean;
@@ -152,10 +144,19 @@ async function applyPlan(plan: Plan, context: ReconcileContext, client: CloudVie
   if (plan.changes.length === 0 && tagRules.length === 0) return 0;
 
   // Thresholds as this run sets them (a saved plan may have been made with other limits).
-  const safety = evaluateSafety(plan.safety.managed, countDeletes(plan), context);
+  const safety = evaluateSafety(plan.safety.managed, countRemovals(plan), context);
   if (safety.blocked && !flags.force) {
     const rule = safety.exceedsMaxDeletes ? `--max-deletes ${safety.maxDeletes}` : `${safety.maxDeletePercent}% of ${safety.managed} managed exceptions`;
     io.stderr.write(`cvex apply: refusing to delete ${safety.deletes} exceptions (more than ${rule}); review the plan and pass --force if this is intended.\n`);
+    return 1;
+  }
+  // No marker vouches for an adopted exception: another repository may claim the same name.
+  const adopted = plan.changes.filter((change) => change.action === 'delete' && change.ownership === 'adopted');
+  if (adopted.length > 0 && !flags.force) {
+    const names = adopted.slice(0, 5).map((change) => JSON.stringify(oneLine(change.name))).join(', ');
+    io.stderr.write(
+      `cvex apply: refusing to delete ${adopted.length} exceptions adopted by name (${names}${adopted.length > 5 ? ', …' : ''}): no marker says they are this repository's, and another repository may claim them too; pass --force if this is intended.\n`,
+    );
     return 1;
   }
 
@@ -197,6 +198,7 @@ async function applyPlan(plan: Plan, context: ReconcileContext, client: CloudVie
   if (total > 0) status.update(`0/${total} changes…`);
   const report = await executePlan(client, plan, {
     commit: context.commit,
+    stamp: flags.stamp,
     concurrency: context.target.client.concurrency,
     interrupted: io.interrupted,
     onResult: (result) => {

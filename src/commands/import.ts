@@ -1,38 +1,55 @@
 // `cvex import [--out DIR]`: write the account's exceptions as manifests (one file per cloud,
-// sorted, stable) and adopt them, so a team can start GitOps on a live account.
+// sorted, stable) and adopt them, so a team can start GitOps on a live account. Only unowned
+// exceptions are adopted; those with another owner's marker are reported by owner and left alone,
+// unless `--take-over OWNER` asks for them (they are then re-stamped by replace on the next apply).
 // Cost: ceil(N / pageSize) list requests plus one detail GET per exception imported: the list
-// carries no cloud type, controls or targets (../shared/cloudview-api.md).
+// carries no cloud type, controls or targets.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import type { RemoteException } from '../api/types';
 import { createCloudViewClient } from '../api/client';
+import { resolveConfiguredTarget } from '../command-line/context';
 import { type CommandSpec, parseCommandLine } from '../command-line/define';
-import { type CliIo, closeOnInterrupt } from '../command-line/io';
+import { type CliIo, closeOnInterrupt, UsageError } from '../command-line/io';
+import { detectRepository, isLoopbackTarget, ownerFromRepository } from '../command-line/owner';
 import { CREDENTIALS_EPILOG, TARGET_FLAGS } from '../command-line/target';
 import { DEFAULT_CONFIG_FILE } from '../config';
-import { addManagedNames } from '../import/adopt';
+import { adoptIntoConfig } from '../import/adopt';
 import { buildImportedFiles, mergeIntoExistingFile } from '../import/to-manifests';
 import { loadAndValidate, MANIFEST_SCHEMA_PATH } from '../manifest';
 import { CLOUD_TYPES } from '../model/exception';
 import { DEFAULT_MANIFEST_GLOBS } from '../manifest/load-files';
 import { minimatch } from 'minimatch';
 import { mapWithConcurrency } from '../reconcile/concurrency';
-import { readMarker, isManaged } from '../reconcile/ownership';
-import { listRemoteExceptions } from '../reconcile/remote';
-import { resolveContext } from './plan';
+import { OWNER_PATTERN, readMarker } from '../reconcile/marker';
+import type { Ownership, OwnershipIndex } from '../reconcile/ownership-index';
+import { classifyRemote, listRemoteExceptions } from '../reconcile/remote';
+import { resolveContext, type ReconcileContext } from './plan';
 
 export const importDefinition = {
   name: 'import',
-  usage: ['import [--out DIR] [options]'],
+  usage: ['import [--out DIR] [options]', 'import --take-over OWNER [options]'],
   description: `Writes the account's exceptions as manifests in DIR (default policies/): imported-aws.yaml,
 imported-azure.yaml, imported-gcp.yaml, sorted by name, so importing twice writes the same bytes.
 Without --all, a file an earlier import wrote is added to (new names appended), never rewritten.
-Nothing in CloudView changes. The imported names are added to \`manage\` in cvex.config.yaml so the
-repository owns them from now on (cvex plan then shows no changes).`,
+Nothing in CloudView changes. Only exceptions no repository owns are adopted: their names go to
+\`manage\` in cvex.config.yaml (cvex plan then shows no changes). Exceptions whose marker names
+another owner are listed by owner and left alone; --take-over OWNER imports them too and adds
+OWNER to \`takeOverFrom\`: the next apply re-stamps them by replace ("-/+ take over from OWNER").
+When cvex.config.yaml has no \`owner\`/\`repository\`, import writes them.`,
   positionals: false,
   flags: {
     out: { type: 'string', value: 'DIR', description: 'folder to write into (default policies)' },
-    all: { type: 'boolean', description: 'also import exceptions that cvex already manages (default: only the others)' },
+    all: { type: 'boolean', description: 'also rewrite exceptions this repository already declares or owns (default: only the others)' },
     'no-adopt': { type: 'boolean', description: 'write the manifests but leave cvex.config.yaml alone' },
+    'take-over': {
+      type: 'string',
+      value: 'OWNER',
+      multiple: true,
+      description: "also import OWNER's exceptions and take them over (config takeOverFrom); agree with that repository first",
+    },
+    owner: { type: 'string', value: 'SLUG', description: "this repository's owner, written to the config when it has none (default: from the repository name)" },
+    repository: { type: 'string', value: 'ORG/NAME', description: 'this repository, written to the config when it has none (default: GITHUB_REPOSITORY or the git remote origin)' },
     config: { type: 'string', value: 'FILE', description: 'cvex.config.yaml to read and update' },
     ...TARGET_FLAGS,
   },
@@ -49,13 +66,6 @@ function readByPlan(relative: string, patterns: readonly string[]): boolean {
   });
 }
 
-/** Names the repository's manifests define in files other than the imported-<cloud>.yaml ones import writes. */
-async function namesDefinedOutside(outDir: string, context: Awaited<ReturnType<typeof resolveContext>>, io: CliIo): Promise<Set<string>> {
-  const ours = new Set(CLOUD_TYPES.map((cloud) => path.resolve(outDir, `imported-${cloud.toLowerCase()}.yaml`)));
-  const { manifests } = await loadAndValidate(context.config.manifests ?? [], { cwd: io.cwd, timeZone: context.timeZone });
-  return new Set(manifests.exceptions.filter((exception) => !ours.has(path.resolve(io.cwd, exception.location.file))).map((exception) => exception.spec.name));
-}
-
 async function readOptional(file: string): Promise<string> {
   try {
     return await readFile(file, 'utf8');
@@ -65,21 +75,86 @@ async function readOptional(file: string): Promise<string> {
   }
 }
 
+interface Identity {
+  /** Written to the config when it has none. */
+  owner?: string;
+  repository?: string;
+}
+
+/** The owner and repository import writes when the config lacks them: flags, else guessed from the repository. */
+async function identityToWrite(values: { owner?: string; repository?: string }, config: { owner?: string; repository?: string }, io: CliIo): Promise<Identity> {
+  if (values.owner !== undefined && !OWNER_PATTERN.test(values.owner)) {
+    throw new UsageError(`--owner: '${values.owner}' is not an owner slug (lower-case letters, digits and '-', at most 32, starting with a letter or digit)`);
+  }
+  if (values.repository !== undefined && !/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(values.repository)) {
+    throw new UsageError(`--repository: expected org/name, got '${values.repository}'`);
+  }
+  if (values.owner !== undefined && config.owner !== undefined && values.owner !== config.owner) {
+    throw new UsageError(`--owner ${values.owner}: the config already says owner: ${config.owner} (an owner is changed in the config, and only with care: the markers name it)`);
+  }
+  const repository = config.repository ?? values.repository ?? (await detectRepository(io.env, io.cwd));
+  const owner = config.owner ?? values.owner ?? ownerFromRepository(repository);
+  return { ...(owner !== undefined ? { owner } : {}), ...(repository !== undefined ? { repository } : {}) };
+}
+
+/** Which remote exceptions this run imports, and which it leaves alone and says so. */
+function selectImports(remote: readonly RemoteException[], ownership: OwnershipIndex, takeOver: ReadonlySet<string>, all: boolean) {
+  const wanted: RemoteException[] = [];
+  const leftAlone = new Map<string, number>();
+  let unverified = 0;
+  const takenOver = new Set<string>();
+  for (const item of remote) {
+    const owned: Ownership = ownership.of(item);
+    const declared = ownership.isDeclared(item.name);
+    if ((owned.kind === 'foreign' || owned.kind === 'unverified') && owned.owner !== undefined && takeOver.has(owned.owner)) {
+      wanted.push(item);
+      takenOver.add(owned.owner);
+    } else if (owned.kind === 'foreign' && owned.owner !== undefined) {
+      leftAlone.set(owned.owner, (leftAlone.get(owned.owner) ?? 0) + 1);
+    } else if (owned.kind === 'unverified') {
+      unverified += 1;
+    } else if (owned.kind === 'owned') {
+      if (all) wanted.push(item);
+    } else if (owned.kind === 'unmanaged' || all || !declared) {
+      // Unmanaged ones also when declared: the conflict plan reports, which adoption resolves.
+      wanted.push(item);
+    }
+  }
+  return { wanted, leftAlone, unverified, takenOver, takeOverAsked: takeOver };
+}
+
 export async function importCommand(argv: string[], io: CliIo): Promise<number> {
   const { values } = parseCommandLine(importDefinition, argv);
   // --config may name the file import is about to create.
-  const context = await resolveContext(values, io, { configMayBeMissing: true });
+  const configured = await resolveConfiguredTarget(values, io, { configMayBeMissing: true });
+  const identity = await identityToWrite(values, configured.config, io);
+  if (identity.owner === undefined && !isLoopbackTarget(configured.target.client.baseUrl)) {
+    throw new UsageError(
+      'cvex import needs an owner for this repository (every exception it creates will carry it): pass --owner SLUG (and --repository ORG/NAME), or set owner: in cvex.config.yaml',
+    );
+  }
+  const { 'take-over': takeOverFlags, ...contextValues } = values;
+  const takeOver = new Set(takeOverFlags ?? []);
+  for (const owner of takeOver) if (!OWNER_PATTERN.test(owner)) throw new UsageError(`--take-over: '${owner}' is not an owner slug`);
+  const context = await resolveContext(contextValues, io, { configMayBeMissing: true, command: 'import', ...(identity.owner ? { owner: identity.owner } : {}) });
   const outDir = path.resolve(io.cwd, values.out ?? 'policies');
   const client = createCloudViewClient(context.target.client);
   closeOnInterrupt(io, client);
   try {
+    const { manifests } = await loadAndValidate(context.config.manifests ?? [], { cwd: io.cwd, timeZone: context.timeZone });
     const remote = await listRemoteExceptions(client);
-    const wanted = values.all ? remote : remote.filter((item) => !isManaged(item, context.manage));
-    const details = await mapWithConcurrency(wanted, context.target.client.concurrency ?? 2, (item) => client.getException(item.uuid));
+    const ownership = await classifyRemote(remote, manifests.exceptions, {
+      manage: context.manage,
+      ownership: context.ownership,
+      history: { cwd: io.cwd, manifestGlobs: context.config.manifests },
+    });
+    const selection = selectImports(remote, ownership, takeOver, values.all === true);
+    const details = await mapWithConcurrency(selection.wanted, context.target.client.concurrency ?? 2, (item) => client.getException(item.uuid));
     const schemaPath = path.relative(outDir, MANIFEST_SCHEMA_PATH).split(path.sep).join('/');
     // A name another manifest already defines (the conflict plan reports, which import resolves) is
     // adopted but not written again: two definitions would fail validation; the repository's wins.
-    const definedElsewhere = await namesDefinedOutside(outDir, context, io);
+    const ours = new Set(CLOUD_TYPES.map((cloud) => path.resolve(outDir, `imported-${cloud.toLowerCase()}.yaml`)));
+    const definedElsewhere = new Set(manifests.exceptions.filter((exception) => !ours.has(path.resolve(io.cwd, exception.location.file))).map((exception) => exception.spec.name));
     const { files, skipped } = buildImportedFiles(
       details.filter((detail) => !definedElsewhere.has(detail.name)),
       context.timeZone,
@@ -98,43 +173,17 @@ export async function importCommand(argv: string[], io: CliIo): Promise<number> 
         return 1;
       }
     }
-    // Without --all the account's managed exceptions are left out, so rewriting a file an earlier
-    // import wrote would drop the exceptions it adopted (and the next plan would delete them): add
-    // to it instead. Every text is settled before anything is written.
-    const writes: Array<{ file: string; text: string; note: string }> = [];
-    for (const file of files) {
-      const target = path.join(outDir, file.name);
-      const shown = path.relative(io.cwd, target);
-      const existing = values.all ? '' : await readOptional(target);
-      if (existing.trim() === '') {
-        writes.push({ file: target, text: file.text, note: `wrote ${shown} (${file.count} exceptions)` });
-        continue;
-      }
-      const merged = mergeIntoExistingFile(existing, file.text);
-      if (!merged) {
-        io.stderr.write(`cvex import: ${shown} exists and has no \`exceptions\` list to add to; move it away or pass --out another folder. Nothing was written.\n`);
-        return 1;
-      }
-      writes.push({ file: target, text: merged.text, note: `updated ${shown} (${merged.added} new exceptions, ${merged.kept} kept)` });
-    }
-    await mkdir(outDir, { recursive: true });
-    for (const write of writes) {
-      await writeFile(write.file, write.text);
-      io.stdout.write(`${write.note}\n`);
-    }
+    const written = await writeImportedFiles(files, outDir, values.all === true, io);
+    if (written === undefined) return 1;
     for (const item of skipped) io.stderr.write(`skipped ${item.name} (${item.uuid}): ${item.reason}\n`);
+    reportLeftAlone(selection, context, io);
 
     if (!values['no-adopt']) {
       const imported = details.filter((detail) => !skipped.some((item) => item.uuid === detail.uuid) && (files.length > 0 || definedElsewhere.has(detail.name)));
       const kept = details.filter((detail) => definedElsewhere.has(detail.name)).map((detail) => JSON.stringify(detail.name));
       if (kept.length > 0) io.stdout.write(`kept the repository's own manifests for ${kept.join(', ')} (not written again)\n`);
       const unmarked = imported.filter((detail) => readMarker(detail.explanation).marker === undefined).map((detail) => detail.name);
-      const configFile = path.resolve(io.cwd, typeof values.config === 'string' ? values.config : DEFAULT_CONFIG_FILE);
-      const { text, added } = addManagedNames(await readOptional(configFile), unmarked, context.manage);
-      if (added.length > 0) {
-        await writeFile(configFile, text);
-        io.stdout.write(`adopted ${added.length} exceptions: added their names to manage in ${path.relative(io.cwd, configFile)}\n`);
-      }
+      await adoptConfig(values.config, { manageNames: unmarked, takeOverFrom: [...selection.takenOver], ...identity }, context, io);
     }
     const total = files.reduce((sum, file) => sum + file.count, 0);
     io.stdout.write(`imported ${total} of ${remote.length} remote exceptions (${client.requestCount()} requests)\n`);
@@ -142,4 +191,61 @@ export async function importCommand(argv: string[], io: CliIo): Promise<number> 
   } finally {
     await client.close();
   }
+}
+
+/**
+ * Without --all the exceptions the repository already has are left out, so rewriting a file an
+ * earlier import wrote would drop them (and the next plan would delete them): add to it instead.
+ * Every text is settled before anything is written. Undefined (after saying why) when refused.
+ */
+async function writeImportedFiles(files: ReturnType<typeof buildImportedFiles>['files'], outDir: string, all: boolean, io: CliIo): Promise<number | undefined> {
+  const writes: Array<{ file: string; text: string; note: string }> = [];
+  for (const file of files) {
+    const target = path.join(outDir, file.name);
+    const shown = path.relative(io.cwd, target);
+    const existing = all ? '' : await readOptional(target);
+    if (existing.trim() === '') {
+      writes.push({ file: target, text: file.text, note: `wrote ${shown} (${file.count} exceptions)` });
+      continue;
+    }
+    const merged = mergeIntoExistingFile(existing, file.text);
+    if (!merged) {
+      io.stderr.write(`cvex import: ${shown} exists and has no \`exceptions\` list to add to; move it away or pass --out another folder. Nothing was written.\n`);
+      return undefined;
+    }
+    writes.push({ file: target, text: merged.text, note: `updated ${shown} (${merged.added} new exceptions, ${merged.kept} kept)` });
+  }
+  await mkdir(outDir, { recursive: true });
+  for (const write of writes) {
+    await writeFile(write.file, write.text);
+    io.stdout.write(`${write.note}\n`);
+  }
+  return writes.length;
+}
+
+function reportLeftAlone(selection: ReturnType<typeof selectImports>, context: ReconcileContext, io: CliIo): void {
+  for (const [owner, count] of [...selection.leftAlone].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    io.stdout.write(`left ${count} ${count === 1 ? 'exception' : 'exceptions'} of owner '${owner}' alone (another repository's; \`cvex import --take-over ${owner}\` takes them over)\n`);
+  }
+  if (selection.unverified > 0) {
+    io.stdout.write(
+      `left ${selection.unverified} ${selection.unverified === 1 ? 'exception' : 'exceptions'} alone whose marker names owner '${context.ownership.owner}' but does not verify (see \`cvex plan\`)\n`,
+    );
+  }
+  for (const owner of selection.takenOver) io.stdout.write(`taking over the exceptions of owner '${owner}': the next apply re-stamps them by replace\n`);
+  for (const owner of selection.takeOverAsked) {
+    if (!selection.takenOver.has(owner)) io.stderr.write(`cvex import: no exception in CloudView carries owner '${owner}': nothing to take over (takeOverFrom unchanged)\n`);
+  }
+}
+
+async function adoptConfig(configFlag: string | undefined, adoption: Parameters<typeof adoptIntoConfig>[1], context: ReconcileContext, io: CliIo): Promise<void> {
+  const configFile = path.resolve(io.cwd, typeof configFlag === 'string' ? configFlag : DEFAULT_CONFIG_FILE);
+  const shown = path.relative(io.cwd, configFile);
+  const result = adoptIntoConfig(await readOptional(configFile), adoption, context.manage);
+  if (result.text === (await readOptional(configFile))) return;
+  await writeFile(configFile, result.text);
+  if (result.ownerWritten) io.stdout.write(`wrote owner: ${result.ownerWritten} to ${shown} (every exception this repository creates carries it)\n`);
+  if (result.repositoryWritten) io.stdout.write(`wrote repository: ${result.repositoryWritten} to ${shown}\n`);
+  if (result.added.length > 0) io.stdout.write(`adopted ${result.added.length} exceptions: added their names to manage in ${shown}\n`);
+  if (result.takeOverAdded.length > 0) io.stdout.write(`added ${result.takeOverAdded.join(', ')} to takeOverFrom in ${shown}\n`);
 }

@@ -1,21 +1,24 @@
 // `cvex plan [PATH...]`: validate the manifests, read the remote, show what apply would change.
 // Also the shared edge of `cvex apply`: flags, config, target, commit and the planning run.
-import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { createCloudViewClient, type CloudViewClient } from '../api/client';
 import { type CommandSpec, type FlagSpecs, parseChoice, parseCommandLine } from '../command-line/define';
 import { type CliIo, closeOnInterrupt, UsageError, useColor } from '../command-line/io';
 import { resolveConfiguredTarget } from '../command-line/context';
+import { resolveOwnership } from '../command-line/owner';
 import { CREDENTIALS_EPILOG, TARGET_FLAGS, type ResolvedTarget } from '../command-line/target';
 import type { CvexConfig } from '../config';
 import { withGovernance } from '../governance';
 import { checkInventory } from '../inventory';
 import { loadAndValidate, type ValidationResult } from '../manifest';
 import { type Finding, hasErrors } from '../model/findings';
+import { revParse } from '../git';
+import { markerFitOptions, withMarkerFit } from '../reconcile/marker-fit';
+import type { OwnershipSettings } from '../reconcile/ownership-index';
 import { SAFETY_DEFAULTS, type PlanOptions } from '../reconcile/plan';
 import { savePlanFile } from '../reconcile/plan-file';
 import { planAgainstRemote } from '../reconcile/remote';
-import type { Plan } from '../reconcile/types';
+import type { Plan, PlanScope } from '../reconcile/types';
 import { renderJsonPlan } from '../render/plan-json';
 import { renderMarkdownPlan } from '../render/plan-markdown';
 import { renderTextPlan } from '../render/plan-text';
@@ -27,6 +30,11 @@ export const PLAN_FLAGS = {
   'skip-inventory': { type: 'boolean', description: "do not check the manifests against the account's connectors, controls and resources" },
   'max-deletes': { type: 'string', value: 'N', description: `deletes allowed without --force (default ${SAFETY_DEFAULTS.maxDeletes})` },
   'max-delete-percent': { type: 'string', value: 'P', description: `share of managed exceptions allowed without --force (default ${SAFETY_DEFAULTS.maxDeletePercent})` },
+  'sample-details': {
+    type: 'string',
+    value: 'N',
+    description: 'also read the details of N managed exceptions (a slice that rotates daily) and put back any whose fields differ (default 0; the drift job uses 20)',
+  },
   ...TARGET_FLAGS,
 } as const satisfies FlagSpecs;
 
@@ -61,6 +69,8 @@ function parseCount(values: Values, flag: string, fallback: number): number {
 export interface ReconcileContext {
   config: CvexConfig;
   target: ResolvedTarget;
+  /** Owner, manage names, marker keys and take-overs (src/command-line/owner.ts). */
+  ownership: OwnershipSettings;
   timeZone: string;
   commit: string;
   manage: string[];
@@ -71,14 +81,24 @@ export interface ReconcileContext {
   strict: boolean;
   /** --skip-inventory: no inventory reads at all. */
   skipInventory: boolean;
+  /** --sample-details (plan only): managed exceptions whose detail is read for drift. */
+  sampleDetails: number;
 }
 
 /** Config, then target: flags beat the environment, which beats the config file. */
-export async function resolveContext(values: Values, io: CliIo, options: { configMayBeMissing?: boolean } = {}): Promise<ReconcileContext> {
+export async function resolveContext(values: Values, io: CliIo, options: { configMayBeMissing?: boolean; command?: string; owner?: string } = {}): Promise<ReconcileContext> {
   const { config, target } = await resolveConfiguredTarget(values, io, options);
+  const ownership = await resolveOwnership({
+    config: options.owner !== undefined ? { ...config, owner: options.owner } : config,
+    baseUrl: target.client.baseUrl,
+    env: io.env,
+    cwd: io.cwd,
+    command: options.command ?? 'plan',
+  });
   return {
     config,
     target,
+    ownership,
     timeZone: target.timeZone,
     commit: await resolveCommit(io),
     manage: config.manage ?? [],
@@ -87,19 +107,22 @@ export async function resolveContext(values: Values, io: CliIo, options: { confi
     auditLog: config.auditLog,
     strict: values.strict === true,
     skipInventory: values['skip-inventory'] === true,
+    sampleDetails: parseWholeNumber(values, 'sample-details', 0),
   };
 }
 
+function parseWholeNumber(values: Values, flag: string, fallback: number): number {
+  const text = values[flag];
+  if (text === undefined) return fallback;
+  if (typeof text !== 'string' || !/^\d{1,6}$/.test(text.trim())) throw new UsageError(`--${flag}: expected a whole number, got '${String(text)}'`);
+  return Number(text);
+}
+
 /** GITHUB_SHA in CI, else `git rev-parse HEAD` in the working directory, else 'local'. */
-export function resolveCommit(io: CliIo): Promise<string> {
+export async function resolveCommit(io: CliIo): Promise<string> {
   const fromEnv = io.env.GITHUB_SHA?.trim();
-  if (fromEnv && /^[0-9a-f]{7,64}$/i.test(fromEnv)) return Promise.resolve(fromEnv.toLowerCase());
-  return new Promise((resolve) => {
-    execFile('git', ['rev-parse', 'HEAD'], { cwd: io.cwd, timeout: 5_000 }, (error, stdout) => {
-      const sha = String(stdout ?? '').trim();
-      resolve(!error && /^[0-9a-f]{40,64}$/.test(sha) ? sha : 'local');
-    });
-  });
+  if (fromEnv && /^[0-9a-f]{7,64}$/i.test(fromEnv)) return fromEnv.toLowerCase();
+  return (await revParse(io.cwd, 'HEAD')) ?? 'local';
 }
 
 export function formatFinding(finding: Finding): string {
@@ -117,22 +140,30 @@ export interface PlanRun {
 }
 
 /** Validates the manifests, then (only if valid) plans against the remote. The caller closes the client. */
-export async function runPlan(paths: string[], context: ReconcileContext, io: CliIo): Promise<PlanRun> {
+export async function runPlan(paths: string[], context: ReconcileContext, io: CliIo, options: { client?: CloudViewClient } = {}): Promise<PlanRun> {
   const manifestPaths = paths.length > 0 ? paths : (context.config.manifests ?? []);
-  // Governance rules (config `governance`) block like schema errors: nothing is sent when they fail.
-  const validation = withGovernance(await loadAndValidate(manifestPaths, { cwd: io.cwd, timeZone: context.timeZone }), context.config.governance);
-  const client = createCloudViewClient(context.target.client);
+  // Governance rules (config `governance`) and the marker's room in the explanation block like schema errors.
+  const validation = withMarkerFit(
+    withGovernance(await loadAndValidate(manifestPaths, { cwd: io.cwd, timeZone: context.timeZone }), context.config.governance),
+    markerFitOptions({ ...context.config, owner: context.ownership.owner }),
+  );
+  const client = options.client ?? createCloudViewClient(context.target.client);
   if (hasErrors(validation.findings)) return { findings: validation.findings, client, blockedBy: 'manifests' };
   // Planning only reads: an interrupt ends it at once. What runs after the plan decides for itself.
   const stopClosing = closeOnInterrupt(io, client);
   try {
-    return await planWith(validation, client, context);
+    return await planWith(validation, client, context, { scope: scopeOf(paths), cwd: io.cwd });
   } finally {
     stopClosing();
   }
 }
 
-async function planWith(validation: ValidationResult, client: CloudViewClient, context: ReconcileContext): Promise<PlanRun> {
+/** PATH arguments narrow the plan to the exceptions those files declare. */
+export function scopeOf(paths: readonly string[]): PlanScope {
+  return paths.length > 0 ? { kind: 'paths', paths: [...paths] } : { kind: 'full' };
+}
+
+async function planWith(validation: ValidationResult, client: CloudViewClient, context: ReconcileContext, run: { scope: PlanScope; cwd: string }): Promise<PlanRun> {
   // The manifests against the account's real inventory (docs/inventory.md): one connectors listing per
   // cloud, one summary per account, a few resource pages; never one request per exception.
   const inventoryFindings = context.skipInventory ? [] : await checkInventory(validation.manifests.exceptions, client, { strict: context.strict });
@@ -145,11 +176,14 @@ async function planWith(validation: ValidationResult, client: CloudViewClient, c
     apiUrl: client.baseUrl,
     maxDeletes: context.maxDeletes,
     maxDeletePercent: context.maxDeletePercent,
+    ownership: context.ownership,
+    scope: run.scope,
+    sampleDetails: context.sampleDetails,
   };
   const plan = await planAgainstRemote(
     client,
     { exceptions: validation.manifests.exceptions, applyTags: validation.manifests.applyTags },
-    { ...options, concurrency: context.target.client.concurrency },
+    { ...options, concurrency: context.target.client.concurrency, history: { cwd: run.cwd, manifestGlobs: context.config.manifests } },
   );
   // Inventory warnings live in the plan (not on stderr), so the pull-request comment shows them.
   for (const finding of inventoryFindings) plan.warnings.push({ code: finding.rule, message: formatFinding(finding) });
@@ -177,7 +211,7 @@ export function parseFormat(value: string | boolean | undefined): PlanFormat {
 export async function planCommand(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommandLine(planDefinition, argv);
   const format = parseFormat(values.format);
-  const context = await resolveContext(values, io);
+  const context = await resolveContext(values, io, { command: 'plan' });
   const run = await runPlan(positionals, context, io);
   try {
     for (const finding of run.findings) io.stderr.write(`${formatFinding(finding)}\n`);

@@ -5,6 +5,7 @@ import { type CommandSpec, parseChoice, parseCommandLine } from '../command-line
 import { createStatusLine } from '../command-line/status-line';
 import { type CliIo, closeOnInterrupt, UsageError, useColor } from '../command-line/io';
 import { resolveConfiguredTarget } from '../command-line/context';
+import { resolveOwnership } from '../command-line/owner';
 import { CREDENTIALS_EPILOG, TARGET_FLAGS } from '../command-line/target';
 import { DEFAULT_OVER_BROAD_THRESHOLD, type CoverageReport, gatherCoverageReport } from '../inventory';
 import { loadAndValidate } from '../manifest';
@@ -59,6 +60,7 @@ export async function reportCommand(argv: string[], io: CliIo): Promise<number> 
   const overBroadThreshold = parseThreshold(values['over-broad']);
 
   const { config, target } = await resolveConfiguredTarget(values, io);
+  const ownership = await resolveOwnership({ config, baseUrl: target.client.baseUrl, env: io.env, cwd: io.cwd, command: 'report' });
 
   const progress = createStatusLine(io, 'cvex report');
   progress.update('reading manifests…');
@@ -74,6 +76,7 @@ export async function reportCommand(argv: string[], io: CliIo): Promise<number> 
     const report = await gatherCoverageReport(client, {
       manifests: validation.manifests.exceptions,
       manage: config.manage ?? [],
+      ownership,
       timeZone: target.timeZone,
       now: new Date(),
       overBroadThreshold,

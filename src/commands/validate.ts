@@ -5,6 +5,7 @@ import { loadConfig } from '../config';
 import { withGovernance } from '../governance';
 import { loadAndValidate } from '../manifest';
 import { hasErrors } from '../model/findings';
+import { markerFitOptions, withMarkerFit } from '../reconcile/marker-fit';
 import { renderFindingsGithub, renderFindingsJson, renderFindingsText } from '../render/findings';
 
 const FORMATS = ['text', 'json', 'github'] as const;
@@ -16,7 +17,8 @@ export const validateDefinition = {
   description: `Checks exception manifests against schemas/exception-manifest.schema.json and the semantic rules.
 PATHs are files, folders or globs relative to the current folder (default: \`manifests\` in
 cvex.config.yaml, else policies/**/*.{yaml,yml}). The config's \`timezone\` decides which endDates
-are past, and its \`governance\` rules are checked too.`,
+are past, and its \`governance\` rules are checked too, and that each explanation still fits
+\`maxExplanationLength\` with the cvex marker (its length depends on \`owner\` and \`markerKeys\`).`,
   positionals: true,
   flags: {
     format: { type: 'string', short: 'f', value: 'text|json|github', description: 'output format (default text)' },
@@ -33,8 +35,9 @@ export async function validateCommand(argv: string[], io: CliIo): Promise<number
   const config = await loadConfig(io.cwd, values.config);
   const paths = positionals.length > 0 ? positionals : (config.manifests ?? []);
   const validation = await loadAndValidate(paths, { cwd: io.cwd, timeZone: config.timezone });
-  // Governance violations are errors like any other, so a pull request that breaks them fails here.
-  const result = withGovernance(validation, config.governance);
+  // Governance violations are errors like any other, so a pull request that breaks them fails here;
+  // so is an explanation that would not fit with the marker apply appends.
+  const result = withMarkerFit(withGovernance(validation, config.governance), markerFitOptions(config));
   const summary = { files: result.fileCount, exceptions: result.exceptionCount };
   const render: Record<Format, () => string> = {
     text: () => renderFindingsText(result.findings, summary, { color: useColor(io.stdout, io.env) }),

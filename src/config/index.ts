@@ -9,6 +9,8 @@ import { isValidTimeZone } from '../model/dates';
 
 export const DEFAULT_CONFIG_FILE = 'cvex.config.yaml';
 export const DEFAULT_MANIFEST_GLOBS = ['policies/**/*.yaml', 'policies/**/*.yml'];
+/** The API's real limit is not documented; 1024 is a conservative guess the config can change. */
+export const DEFAULT_MAX_EXPLANATION_LENGTH = 1024;
 
 export interface GovernanceRules {
   maxDurationDays?: Partial<Record<ExceptionReason, number>>;
@@ -21,6 +23,16 @@ export interface CvexConfig {
   /** Where the settings came from; undefined when no file exists. */
   file?: string;
   version?: 1;
+  /** Owner slug stamped into every marker (src/reconcile/marker.ts). */
+  owner?: string;
+  /** `org/name` of the repository this config belongs to. */
+  repository?: string;
+  /** Ed25519 public keys, `ed25519:<base64url>`: markers must be signed by one of them. */
+  markerKeys?: string[];
+  /** Owners whose exceptions this repository re-stamps by replace. */
+  takeOverFrom?: string[];
+  /** Longest explanation the API accepts, marker included (default DEFAULT_MAX_EXPLANATION_LENGTH). */
+  maxExplanationLength?: number;
   timezone?: string;
   manifests?: string[];
   manage?: string[];
@@ -93,6 +105,13 @@ export function parseConfig(text: string, displayName: string): CvexConfig {
   if (config.platform !== undefined && config.apiUrl !== undefined) {
     // Two targets in one file: which one wins would be a guess, and the wrong one is a real account.
     throw new ConfigError(`${at((document.get('apiUrl', true) as { range?: [number] } | undefined)?.range?.[0])}: set either platform or apiUrl, not both`);
+  }
+  for (const [index, key] of (config.markerKeys ?? []).entries()) {
+    // The pattern allows 43 base64url characters; the last one must leave exactly 32 bytes.
+    const encoded = key.slice('ed25519:'.length);
+    if (Buffer.from(encoded, 'base64url').toString('base64url') !== encoded) {
+      throw new ConfigError(`${at((document.getIn(['markerKeys', index], true) as { range?: [number] } | undefined)?.range?.[0])}: markerKeys[${index}] is not a 32-byte Ed25519 public key`);
+    }
   }
   if (config.governance?.namePattern !== undefined) {
     try {

@@ -14,7 +14,7 @@
 import type { CloudViewApi, RemoteException, RemoteExceptionDetail } from '../api/types';
 import type { CloudType, ManifestException } from '../model/exception';
 import { fingerprintSpec } from '../reconcile/fingerprint';
-import { isManaged, readMarker } from '../reconcile/ownership';
+import { buildOwnershipIndex, DEFAULT_OWNERSHIP, type Ownership, type OwnershipSettings } from '../reconcile/ownership-index';
 import { wasEditedOutOfBand } from '../reconcile/compare';
 import { InventoryCache, type ResourceQuery } from './cache';
 import { type CoverageReport, type ExceptionTargets, type ReportSubject, accountsToRead, buildCoverageReport, isLive } from './report-model';
@@ -24,6 +24,8 @@ export interface GatherReportOptions {
   manifests: readonly ManifestException[];
   /** Config `manage` name globs that also claim exceptions. */
   manage: readonly string[];
+  /** Owner and marker keys (default: owner `local`, no keys). */
+  ownership?: Omit<OwnershipSettings, 'manage'>;
   timeZone: string;
   now: Date;
   overBroadThreshold: number;
@@ -69,9 +71,9 @@ export function targetsOfDetail(detail: RemoteExceptionDetail): ExceptionTargets
  * created from exactly this spec and nobody edited it in the UI since (an in-place edit can change
  * controls without touching the marker).
  */
-export function manifestVouchesFor(manifest: ManifestException | undefined, remote: RemoteException): manifest is ManifestException {
-  if (!manifest) return false;
-  const marker = readMarker(remote.explanation).marker;
+export function manifestVouchesFor(manifest: ManifestException | undefined, remote: RemoteException, ownership: Ownership): manifest is ManifestException {
+  if (!manifest || (ownership.kind !== 'owned' && ownership.kind !== 'legacy')) return false;
+  const marker = ownership.marker;
   return marker !== undefined && marker.fingerprint === fingerprintSpec(manifest.spec) && !wasEditedOutOfBand(remote);
 }
 
@@ -80,18 +82,25 @@ export async function gatherCoverageReport(api: CloudViewApi, options: GatherRep
   const progress = options.onProgress ?? (() => undefined);
 
   progress('listing exceptions');
-  const managed: RemoteException[] = [];
-  for await (const remote of api.listExceptions({ pageSize: 100 })) {
-    if (isManaged(remote, options.manage)) managed.push(remote);
-  }
+  const listed: RemoteException[] = [];
+  for await (const remote of api.listExceptions({ pageSize: 100 })) listed.push(remote);
+  const ownership = buildOwnershipIndex({
+    remote: listed,
+    desired: options.manifests,
+    settings: { ...DEFAULT_OWNERSHIP, ...options.ownership, manage: options.manage },
+  });
 
   const manifestByName = new Map(options.manifests.map((manifest) => [manifest.spec.name, manifest]));
   const subjects: ReportSubject[] = [];
   const detailsNeeded: ReportSubject[] = [];
-  for (const remote of managed) {
+  for (const remote of listed) {
+    const owned = ownership.of(remote);
+    // The report only reads: an exception with our owner whose marker cannot be verified here (no
+    // keys, no history) is still reported, with its targets read from the API, never vouched for.
+    if (!owned.managed && owned.kind !== 'unverified') continue;
     const manifest = manifestByName.get(remote.name);
     const subject: ReportSubject = { remote, targetsFrom: 'none', source: manifest?.location };
-    if (manifestVouchesFor(manifest, remote)) {
+    if (manifestVouchesFor(manifest, remote, owned)) {
       subject.targets = targetsOfManifest(manifest);
       subject.targetsFrom = 'repo';
     } else if (isLive(remote.state)) {

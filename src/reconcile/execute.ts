@@ -7,7 +7,8 @@ import type { CloudViewApi, RemoteException, RemoteExceptionDetail } from '../ap
 import type { ExceptionSpec } from '../model/exception';
 import { API_CONCURRENCY, chunk, mapWithConcurrency } from './concurrency';
 import { fingerprintSpec } from './fingerprint';
-import { addMarker, readMarker, shortCommit } from './ownership';
+import { addMarker, LOCAL_OWNER, readMarker, stampMarker } from './marker';
+import type { MarkerSigner } from './marker-keys';
 import { listRemoteExceptions } from './remote';
 import type { Plan, PlanChange } from './types';
 
@@ -42,9 +43,17 @@ export const EXECUTE_DEFAULTS = {
   deleteChunkSize: 100,
 } satisfies Record<string, number>;
 
+/** Who stamps the markers of what apply creates: the repository's owner, and its signing key when it has markerKeys. */
+export interface MarkerStamp {
+  owner: string;
+  signer?: MarkerSigner;
+}
+
 export interface ExecuteOptions {
   /** Full commit or 'local': the create marker carries its first 12 characters. */
   commit: string;
+  /** Default: owner `local`, unsigned (loopback only; apply passes the repository's). */
+  stamp?: MarkerStamp;
   concurrency?: number;
   deleteChunkSize?: number;
   /** Called as each operation completes (progress lines, audit records). */
@@ -86,16 +95,24 @@ async function existsByUuid(api: ExecuteApi, uuid: string): Promise<boolean> {
   }
 }
 
-/** The create body: the spec with the ownership marker appended to the explanation. */
-export function createBodyOf(spec: ExceptionSpec, commit: string): ExceptionSpec {
-  return { ...spec, explanation: addMarker(spec.explanation, { fingerprint: fingerprintSpec(spec), commit: shortCommit(commit) }) };
+/** The create body: the spec with the ownership marker (v2: owner, and a signature with a key) appended to the explanation. */
+export function createBodyOf(spec: ExceptionSpec, commit: string, stamp: MarkerStamp = { owner: LOCAL_OWNER }): ExceptionSpec {
+  const signer = stamp.signer;
+  const marker = stampMarker(spec.name, fingerprintSpec(spec), { owner: stamp.owner, commit, ...(signer ? { sign: (message: string) => signer.sign(message) } : {}) });
+  return { ...spec, explanation: addMarker(spec.explanation, marker) };
+}
+
+/** After an ambiguous create: the exception found by name is the one this run made (our owner, this spec). */
+function isOurCreate(found: RemoteException, spec: ExceptionSpec, stamp: MarkerStamp): boolean {
+  const { marker } = readMarker(found.explanation);
+  return marker?.version === 2 && marker.owner === stamp.owner && marker.fingerprint === fingerprintSpec(spec);
 }
 
 type Outcome = { ok: true; uuid: string; verified?: boolean } | { ok: false; error: string };
 
-async function createOne(api: ExecuteApi, spec: ExceptionSpec, commit: string): Promise<Outcome> {
+async function createOne(api: ExecuteApi, spec: ExceptionSpec, commit: string, stamp: MarkerStamp): Promise<Outcome> {
   try {
-    const created = await api.createException(createBodyOf(spec, commit));
+    const created = await api.createException(createBodyOf(spec, commit, stamp));
     return { ok: true, uuid: created.uuid };
   } catch (error) {
     if (!mayHaveHappened(error)) return { ok: false, error: messageOf(error) };
@@ -105,7 +122,7 @@ async function createOne(api: ExecuteApi, spec: ExceptionSpec, commit: string): 
     } catch (lookupError) {
       return { ok: false, error: `${messageOf(error)}; could not check whether it was created (${messageOf(lookupError)}): re-run apply` };
     }
-    if (found && readMarker(found.explanation).marker?.fingerprint === fingerprintSpec(spec)) return { ok: true, uuid: found.uuid, verified: true };
+    if (found && isOurCreate(found, spec, stamp)) return { ok: true, uuid: found.uuid, verified: true };
     if (found) return { ok: false, error: `${messageOf(error)}; an exception named ${JSON.stringify(spec.name)} exists (${found.uuid}) but is not the one this plan creates` };
     return { ok: false, error: `${messageOf(error)}; checked: it was not created, re-run apply` };
   }
@@ -130,6 +147,7 @@ export async function executePlan(api: ExecuteApi, plan: Pick<Plan, 'changes' | 
   const concurrency = options.concurrency ?? EXECUTE_DEFAULTS.concurrency;
   const chunkSize = options.deleteChunkSize ?? EXECUTE_DEFAULTS.deleteChunkSize;
   const commit = options.commit;
+  const stamp = options.stamp ?? { owner: LOCAL_OWNER };
   const results: OperationResult[] = [];
   const record = (result: OperationResult) => {
     results.push(result);
@@ -144,7 +162,7 @@ export async function executePlan(api: ExecuteApi, plan: Pick<Plan, 'changes' | 
 
   await mapWithConcurrency(ofAction('create'), concurrency, async (change) => {
     if (stopping) return void (notStarted += 1);
-    const outcome = await createOne(api, change.spec, commit);
+    const outcome = await createOne(api, change.spec, commit, stamp);
     record(
       outcome.ok
         ? { operation: 'create', name: change.name, uuidBefore: null, uuidAfter: outcome.uuid, result: 'succeeded', ...(outcome.verified ? { verified: true } : {}) }
@@ -166,7 +184,7 @@ export async function executePlan(api: ExecuteApi, plan: Pick<Plan, 'changes' | 
       record({ ...base, uuidAfter: null, result: 'failed', error: `delete of the old exception failed, it is unchanged: ${deleted.error}` });
       return;
     }
-    const created = await createOne(api, change.spec, commit);
+    const created = await createOne(api, change.spec, commit, stamp);
     record(
       created.ok
         ? { ...base, uuidAfter: created.uuid, result: 'succeeded', ...(deleted.verified || created.verified ? { verified: true } : {}) }

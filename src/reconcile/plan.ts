@@ -1,13 +1,15 @@
-// Builds the plan from data: the desired exceptions, the remote list and the few details that
-// were needed. No I/O here; src/reconcile/remote.ts does the fetching.
+// Builds the plan from data: the desired exceptions, the remote list, who owns each remote
+// exception (ownership-index.ts, computed once) and the few details that were needed. No I/O here;
+// src/reconcile/remote.ts does the fetching.
 import { createHash } from 'node:crypto';
 import type { RemoteException, RemoteExceptionDetail } from '../api/types';
 import type { ManifestException } from '../model/exception';
 import { localDateOf } from '../model/dates';
 import { compareDetailFields, compareListFields, wasEditedOutOfBand } from './compare';
 import { fingerprintSpec } from './fingerprint';
-import { isManaged, readMarker } from './ownership';
-import type { FieldDiff, Plan, PlanChange, PlanConflict, PlanSafety, PlanWarning, TagPreview, UnmanagedException } from './types';
+import { buildOwnershipIndex, DEFAULT_OWNERSHIP, type OwnershipIndex, type OwnershipSettings } from './ownership-index';
+import { conflictFor, ownershipListings } from './plan-ownership';
+import type { FieldDiff, Plan, PlanChange, PlanConflict, PlanSafety, PlanScope, PlanWarning, TagPreview } from './types';
 
 export const PLAN_VERSION = 1;
 
@@ -22,6 +24,16 @@ export interface PlanOptions {
   apiUrl: string;
   maxDeletes: number;
   maxDeletePercent: number;
+  /** Owner, marker keys and take-overs; default: owner `local`, no keys, and `manage` above. */
+  ownership?: Omit<OwnershipSettings, 'manage'>;
+  /** Default full. */
+  scope?: PlanScope;
+  /** Details of managed exceptions to read for drift (`--sample-details`); default 0. */
+  sampleDetails?: number;
+}
+
+export function ownershipSettingsOf(options: Pick<PlanOptions, 'manage' | 'ownership'>): OwnershipSettings {
+  return { ...DEFAULT_OWNERSHIP, ...options.ownership, manage: options.manage };
 }
 
 export const SAFETY_DEFAULTS = {
@@ -33,23 +45,33 @@ export const SAFETY_DEFAULTS = {
 
 /**
  * The remote exceptions whose detail the plan needs (one GET each). Everything else is decided
- * from the list item: the marker's fingerprint vouches for the fields the list does not carry.
- * - no marker (claimed by a glob only): nothing vouches for controls and targets;
+ * from the list item: a verified marker's fingerprint vouches for the fields the list does not carry.
+ * - no marker (adopted, or taken over): nothing vouches for controls and targets, unless the import did;
  * - marker fingerprint differs from the repository's: show the real field diffs;
  * - updatedOn moved past createdOn: edited in the UI, show what changed.
+ * Foreign, unverified and unmanaged exceptions are never compared: no detail.
  */
-export function selectDetailsNeeded(desired: readonly ManifestException[], remote: readonly RemoteException[], manage: readonly string[]): string[] {
-  const desiredByName = new Map(desired.map((exception) => [exception.spec.name, exception]));
+export function selectDetailsNeeded(desired: readonly ManifestException[], remote: readonly RemoteException[], ownership: OwnershipIndex): string[] {
+  const remoteByName = new Map(remote.map((item) => [item.name, item]));
   const uuids: string[] = [];
-  for (const item of remote) {
-    const wanted = desiredByName.get(item.name);
-    if (!wanted || !isManaged(item, manage)) continue;
-    const { marker } = readMarker(item.explanation);
+  for (const wanted of desired) {
+    const item = remoteByName.get(wanted.spec.name);
+    if (!item) continue;
+    const owned = ownership.of(item);
+    if (!owned.managed && !owned.takeOver) continue;
+    const marker = owned.kind === 'owned' || owned.kind === 'legacy' ? owned.marker : undefined;
     if (!marker) {
-      if (!importVouches(wanted, item)) uuids.push(item.uuid);
-    } else if (marker.fingerprint !== fingerprintSpec(wanted.spec) || wasEditedOutOfBand(item)) uuids.push(item.uuid);
+      if (!importVouches(wanted, item, ownership.desiredFingerprint(wanted.spec.name))) uuids.push(item.uuid);
+    } else if (marker.fingerprint !== ownership.desiredFingerprint(wanted.spec.name) || wasEditedOutOfBand(item)) uuids.push(item.uuid);
   }
   return uuids;
+}
+
+/** Managed exceptions the plan would judge from the list alone: what drift sampling picks from. */
+export function sampleCandidates(desired: readonly ManifestException[], remote: readonly RemoteException[], ownership: OwnershipIndex, needed: readonly string[]): RemoteException[] {
+  const skip = new Set(needed);
+  const declared = new Set(desired.map((exception) => exception.spec.name));
+  return remote.filter((item) => declared.has(item.name) && !skip.has(item.uuid) && ownership.of(item).managed);
 }
 
 /**
@@ -57,21 +79,21 @@ export function selectDetailsNeeded(desired: readonly ManifestException[], remot
  * moved since: the same uuid and updatedOn remotely (a UI edit moves updatedOn), and the manifest
  * spec still hashing to what the import wrote (an edit in the repository changes the hash).
  */
-export function importVouches(wanted: Pick<ManifestException, 'spec' | 'metadata'>, remote: Pick<RemoteException, 'uuid' | 'updatedOn'>): boolean {
+export function importVouches(wanted: Pick<ManifestException, 'spec' | 'metadata'>, remote: Pick<RemoteException, 'uuid' | 'updatedOn'>, fingerprint = fingerprintSpec(wanted.spec)): boolean {
   const metadata = wanted.metadata ?? {};
   return (
     metadata.importedUuid === remote.uuid &&
     typeof metadata.importedUpdatedOn === 'string' &&
     remote.updatedOn !== '' &&
     metadata.importedUpdatedOn === remote.updatedOn &&
-    metadata.importedFingerprint === fingerprintSpec(wanted.spec)
+    metadata.importedFingerprint === fingerprint
   );
 }
 
 /** Hash of the managed exceptions' identity and last change: moves when anything we own moved. */
-export function fingerprintRemote(remote: readonly RemoteException[], manage: readonly string[]): { fingerprint: string; managed: number } {
+export function fingerprintRemote(remote: readonly RemoteException[], ownership: OwnershipIndex): { fingerprint: string; managed: number } {
   const lines = remote
-    .filter((item) => isManaged(item, manage))
+    .filter((item) => ownership.of(item).managed)
     .map((item) => `${item.uuid} ${item.updatedOn}`)
     .sort();
   return { fingerprint: createHash('sha256').update(lines.join('\n')).digest('hex'), managed: lines.length };
@@ -99,16 +121,20 @@ function byName<T extends { name: string }>(a: T, b: T): number {
 export interface PlanInput {
   desired: readonly ManifestException[];
   remote: readonly RemoteException[];
-  /** Details fetched for the uuids selectDetailsNeeded returned. */
+  /** Details fetched for the uuids selectDetailsNeeded returned, and for the drift sample. */
   details: ReadonlyMap<string, RemoteExceptionDetail>;
+  /** Who owns each remote exception; built here (without history) when not given. */
+  ownership?: OwnershipIndex;
+  /** uuids whose detail was read only as a drift sample. */
+  sampled?: ReadonlySet<string>;
   tags?: readonly TagPreview[];
   tagWarnings?: readonly PlanWarning[];
 }
 
 export function buildPlan(input: PlanInput, options: PlanOptions): Plan {
   const { timeZone, manage } = options;
+  const ownership = input.ownership ?? buildOwnershipIndex({ remote: input.remote, desired: input.desired, settings: ownershipSettingsOf(options) });
   const remoteByName = new Map(input.remote.map((item) => [item.name, item]));
-  const desiredNames = new Set(input.desired.map((exception) => exception.spec.name));
   const creates: PlanChange[] = [];
   const replaces: PlanChange[] = [];
   const deletes: PlanChange[] = [];
@@ -127,28 +153,27 @@ export function buildPlan(input: PlanInput, options: PlanOptions): Plan {
       creates.push({ action: 'create', name: spec.name, spec, source: location });
       continue;
     }
-    if (!isManaged(remote, manage)) {
-      conflicts.push({
-        name: spec.name,
-        uuid: remote.uuid,
-        source: location,
-        message: `${spec.name} already exists in CloudView (${remote.uuid}) and is not managed by cvex; run \`cvex import\` to adopt it (or claim it with a \`manage:\` glob in cvex.config.yaml), or rename the manifest exception`,
-      });
+    const owned = ownership.of(remote);
+    if (!owned.managed && !owned.takeOver) {
+      conflicts.push(conflictFor(spec.name, remote, owned, location, ownership.settings.owner));
       continue;
     }
-    const { marker } = readMarker(remote.explanation);
+    const marker = owned.kind === 'owned' || owned.kind === 'legacy' ? owned.marker : undefined;
     const detail = input.details.get(remote.uuid);
     const diffs: FieldDiff[] = detail ? compareDetailFields(spec, detail, timeZone) : compareListFields(spec, remote, timeZone);
-    const desiredFingerprint = fingerprintSpec(spec);
+    const desiredFingerprint = ownership.desiredFingerprint(spec.name) ?? '';
     const fingerprintMoved = marker !== undefined && marker.fingerprint !== desiredFingerprint;
     if (fingerprintMoved && diffs.length === 0) {
       // A field the API does not show back (region, policy, procedure, isAllConnector) changed.
       diffs.push({ field: 'fingerprint', before: marker.fingerprint, after: desiredFingerprint });
     }
-    // The remote moved while the repository did not: updatedOn says so, or the marker still vouches
-    // for exactly this spec yet the fields differ (an edit within the updatedOn tolerance).
-    const editedOutOfBand = marker !== undefined && (wasEditedOutOfBand(remote) || (!fingerprintMoved && diffs.length > 0));
-    if (editedOutOfBand || diffs.length > 0) {
+    const sampled = input.sampled?.has(remote.uuid) === true && diffs.length > 0;
+    // The remote moved while the repository did not: updatedOn says so, or something vouches for
+    // exactly this spec (the marker, or the import's record) yet the fields differ.
+    const vouched = marker !== undefined ? !fingerprintMoved : sampled;
+    const editedOutOfBand = (marker !== undefined && wasEditedOutOfBand(remote)) || (vouched && diffs.length > 0);
+    const takeOver = owned.takeOver && owned.owner !== undefined ? { from: owned.owner } : undefined;
+    if (editedOutOfBand || diffs.length > 0 || takeOver) {
       replaces.push({
         action: 'replace',
         name: spec.name,
@@ -158,28 +183,38 @@ export function buildPlan(input: PlanInput, options: PlanOptions): Plan {
         remote,
         cause: editedOutOfBand ? 'edited-out-of-band' : 'changed-in-repo',
         diffs,
+        ownership: owned.kind as Exclude<typeof owned.kind, 'unmanaged'>,
+        ...(takeOver ? { takeOver } : {}),
+        ...(sampled ? { sampled: true } : {}),
       });
     } else {
       unchanged += 1;
     }
   }
 
-  const unmanaged: UnmanagedException[] = [];
   for (const remote of input.remote) {
-    if (desiredNames.has(remote.name)) continue;
-    if (isManaged(remote, manage)) deletes.push({ action: 'delete', name: remote.name, uuid: remote.uuid, remote });
-    else unmanaged.push({ uuid: remote.uuid, name: remote.name, state: remote.state });
+    if (ownership.isDeclared(remote.name)) continue;
+    const owned = ownership.of(remote);
+    // Legacy markers are never deleted for being absent: another repository may still declare them.
+    if (owned.kind === 'owned' || owned.kind === 'adopted') deletes.push({ action: 'delete', name: remote.name, uuid: remote.uuid, remote, ownership: owned.kind });
   }
-  for (const remote of input.remote) {
-    if (desiredNames.has(remote.name) && !isManaged(remote, manage)) unmanaged.push({ uuid: remote.uuid, name: remote.name, state: remote.state });
-  }
+  const listings = ownershipListings(input.remote, ownership);
 
-  const remoteState = fingerprintRemote(input.remote, manage);
-  const safety = evaluateSafety(remoteState.managed, deletes.length, options);
+  const remoteState = fingerprintRemote(input.remote, ownership);
+  const takeOvers = replaces.filter((change) => change.action === 'replace' && change.takeOver).length;
+  // A take-over lifts the other owner's exemption like a delete: the thresholds count it.
+  const safety = evaluateSafety(remoteState.managed, deletes.length + takeOvers, options);
   if (safety.blocked) {
     warnings.push({
       code: 'safety.threshold',
-      message: `${deletes.length} deletes exceed the limit (${safety.exceedsMaxDeletes ? `max ${safety.maxDeletes}` : `more than ${safety.maxDeletePercent}% of ${safety.managed} managed`}); apply refuses without --force`,
+      message: `${deletes.length + takeOvers} removals exceed the limit (${safety.exceedsMaxDeletes ? `max ${safety.maxDeletes}` : `more than ${safety.maxDeletePercent}% of ${safety.managed} managed`}); apply refuses without --force`,
+    });
+  }
+  const adoptedDeletes = deletes.filter((change) => change.action === 'delete' && change.ownership === 'adopted').length;
+  if (adoptedDeletes > 0) {
+    warnings.push({
+      code: 'ownership.adopted-delete',
+      message: `${adoptedDeletes} of the deletes ${adoptedDeletes === 1 ? 'is an exception' : 'are exceptions'} adopted by name (no marker): another repository may claim ${adoptedDeletes === 1 ? 'it' : 'them'} too; apply refuses without --force`,
     });
   }
   warnings.push(...(input.tagWarnings ?? []));
@@ -190,15 +225,25 @@ export function buildPlan(input: PlanInput, options: PlanOptions): Plan {
     createdAt: options.now.toISOString(),
     target: { apiUrl: originOf(options.apiUrl), timeZone },
     commit: options.commit,
+    owner: ownership.settings.owner,
+    scope: options.scope ?? { kind: 'full' },
     manage: [...manage],
     changes,
     summary: { create: creates.length, delete: deletes.length, replace: replaces.length, unchanged },
-    unmanaged: unmanaged.sort(byName),
+    unmanaged: listings.unmanaged,
+    foreign: listings.foreign,
+    unverified: listings.unverified,
+    legacy: listings.legacy,
     conflicts: conflicts.sort(byName),
     warnings,
     safety,
     tags: [...(input.tags ?? [])],
-    remote: { fingerprint: remoteState.fingerprint, managed: remoteState.managed, total: input.remote.length },
+    remote: {
+      fingerprint: remoteState.fingerprint,
+      managed: remoteState.managed,
+      total: input.remote.length,
+      ...(input.sampled && input.sampled.size > 0 ? { sampled: input.sampled.size } : {}),
+    },
   };
 }
 

@@ -9,9 +9,16 @@ export interface FieldDiff {
   after: unknown;
 }
 
+/**
+ * Why the repository may change a remote exception (src/reconcile/ownership-index.ts): its own
+ * verified marker, adopted by a `manage:` name (no marker), the old marker without an owner, or a
+ * take-over of another owner's (or an unverified) marker that `takeOverFrom` asks for.
+ */
+export type ChangeOwnership = 'owned' | 'adopted' | 'legacy' | 'foreign' | 'unverified';
+
 export type PlanChange =
   | { action: 'create'; name: string; spec: ExceptionSpec; source: SourceLocation }
-  | { action: 'delete'; name: string; uuid: string; remote: RemoteException }
+  | { action: 'delete'; name: string; uuid: string; remote: RemoteException; ownership: ChangeOwnership }
   | {
       action: 'replace';
       name: string;
@@ -22,7 +29,34 @@ export type PlanChange =
       /** Why the remote differs: the repository changed, or someone edited it in the Qualys UI. */
       cause: 'changed-in-repo' | 'edited-out-of-band';
       diffs: FieldDiff[];
+      ownership: ChangeOwnership;
+      /** Re-stamps another owner's exception with ours (config `takeOverFrom`). */
+      takeOver?: { from: string };
+      /** The difference was found by reading the detail of a sampled exception (`--sample-details`). */
+      sampled?: boolean;
     };
+
+/** Which exceptions a plan covers: all, or those the given manifest files declare, or a diff's. */
+export type PlanScope =
+  | { kind: 'full' }
+  | { kind: 'paths'; paths: string[] }
+  | { kind: 'changed-since'; ref: string; base: string; names: string[] };
+
+/** Exceptions another repository's marker claims, by owner: never changed. */
+export interface ForeignOwner {
+  owner: string;
+  count: number;
+  /** Up to FOREIGN_NAMES_LISTED names, sorted. */
+  names: string[];
+}
+
+/** A remote exception carrying this repository's owner in a marker that does not verify: never changed. */
+export interface UnverifiedException {
+  uuid: string;
+  name: string;
+  state: string;
+  reason: string;
+}
 
 export type PlanAction = PlanChange['action'];
 
@@ -47,6 +81,8 @@ export interface PlanConflict {
   uuid: string;
   source: SourceLocation;
   message: string;
+  /** The owner whose marker the remote exception carries, when it names one. */
+  owner?: string;
 }
 
 export interface PlanWarning {
@@ -89,11 +125,21 @@ export interface Plan {
   target: { apiUrl: string; timeZone: string };
   /** Full git commit or 'local'; the create marker carries its first 12 characters. */
   commit: string;
+  /** The repository's owner slug: the marker of every exception it creates carries it. */
+  owner: string;
+  scope: PlanScope;
   /** Name globs that claimed exceptions when the plan was made: re-used to check staleness. */
   manage: string[];
   changes: PlanChange[];
   summary: PlanSummary;
+  /** Made in the UI: no marker, not claimed by `manage:`. */
   unmanaged: UnmanagedException[];
+  /** Claimed by another owner's marker, counted by owner. */
+  foreign: ForeignOwner[];
+  /** This owner's marker, not verifying; listed when no manifest declares the name (else a conflict). */
+  unverified: UnverifiedException[];
+  /** The old marker (no owner), not declared by this repository: never changed, never deleted. */
+  legacy: UnmanagedException[];
   conflicts: PlanConflict[];
   warnings: PlanWarning[];
   safety: PlanSafety;
@@ -103,5 +149,7 @@ export interface Plan {
     fingerprint: string;
     managed: number;
     total: number;
+    /** Details read for drift sampling (`--sample-details`). */
+    sampled?: number;
   };
 }

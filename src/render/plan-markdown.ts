@@ -36,14 +36,24 @@ function code(text: string): string {
 
 const ACTION_LABEL: Record<PlanChange['action'], string> = { create: '➕ create', replace: '🔁 replace', delete: '➖ delete' };
 
+function actionLabel(change: PlanChange): string {
+  return change.action === 'replace' && change.takeOver ? '🔁 take over' : ACTION_LABEL[change.action];
+}
+
 function details(change: PlanChange): string {
   switch (change.action) {
     case 'create':
       return `${escapeMarkdown(describeSpec(change.spec))} (${escapeMarkdown(`${change.source.file}:${change.source.line}`)})`;
     case 'delete':
-      return `no longer in the repository (${code(change.uuid)})`;
+      return `no longer in the repository (${code(change.uuid)})${change.ownership === 'adopted' ? '; adopted by name: another repository may claim it too (needs --force)' : ''}`;
     case 'replace': {
-      const cause = change.cause === 'edited-out-of-band' ? 'edited in the Qualys UI; put back as the repository says' : 'changed in the repository';
+      const cause = change.takeOver
+        ? `take over from ${escapeMarkdown(change.takeOver.from)}`
+        : change.sampled
+          ? 'found by the drift sample: the fields differ from what its marker vouches for; put back as the repository says'
+          : change.cause === 'edited-out-of-band'
+            ? 'edited in the Qualys UI; put back as the repository says'
+            : 'changed in the repository';
       const diffs = change.diffs.map((diff) => escapeMarkdown(describeDiff(diff)));
       return [cause, ...diffs].join('<br>');
     }
@@ -59,7 +69,7 @@ export function renderMarkdownPlan(plan: Plan): string {
   if (plan.changes.length > 0) {
     lines.push('| Action | Exception | Details |', '|---|---|---|');
     for (const change of plan.changes.slice(0, MAX_ROWS)) {
-      lines.push(`| ${ACTION_LABEL[change.action]} | ${escapeMarkdown(change.name)} | ${details(change)} |`);
+      lines.push(`| ${actionLabel(change)} | ${escapeMarkdown(change.name)} | ${details(change)} |`);
     }
     if (plan.changes.length > MAX_ROWS) lines.push(`| … | ${plan.changes.length - MAX_ROWS} more | see the full plan (\`--format json\`) |`);
     lines.push('');
@@ -81,6 +91,17 @@ export function renderMarkdownPlan(plan: Plan): string {
         `| ${escapeMarkdown(tag.cloudType)} | ${escapeMarkdown(tag.regex)} | ${escapeMarkdown(tag.tagNames.join(', '))} | ${tag.matchCount} | ${escapeMarkdown(tag.sampleResourceIds.join(', '))} |`,
       );
     }
+    lines.push('');
+  }
+  if ((plan.foreign ?? []).length > 0) {
+    const total = plan.foreign.reduce((sum, group) => sum + group.count, 0);
+    lines.push(`<details><summary>${total} exceptions of other owners (never changed by cvex)</summary>`, '');
+    for (const group of plan.foreign) lines.push(`- ${escapeMarkdown(group.owner)}: ${group.count} (${escapeMarkdown(group.names.join(', '))}${group.count > group.names.length ? ', …' : ''})`);
+    lines.push('', '</details>', '');
+  }
+  if ((plan.unverified ?? []).length > 0) {
+    lines.push(`**${plan.unverified.length} exceptions carry this repository's owner in a marker that does not verify** (never changed, never trusted):`, '');
+    for (const item of plan.unverified.slice(0, MAX_ROWS)) lines.push(`- ${escapeMarkdown(item.name)} (${code(item.uuid)}): ${escapeMarkdown(item.reason)}`);
     lines.push('');
   }
   if (plan.unmanaged.length > 0) {

@@ -76,6 +76,24 @@ export function renderTextPlan(plan: Plan, options: { color: boolean }): string 
     }
     lines.push('');
   }
+  for (const group of plan.foreign ?? []) {
+    const more = group.count > group.names.length ? `, … ${group.count - group.names.length} more` : '';
+    lines.push(paint('dim', `Owned by '${terminalSafe(group.owner)}' (another repository; never changed): ${group.count}`));
+    lines.push(paint('dim', `  ${group.names.slice(0, MAX_LISTED).map(terminalSafe).join(', ')}${group.names.length > MAX_LISTED ? ', …' : more}`));
+    lines.push('');
+  }
+  if ((plan.unverified ?? []).length > 0) {
+    lines.push(paint('yellow', `This repository's owner '${terminalSafe(plan.owner)}' in a marker that does not verify (never changed, never trusted): ${plan.unverified.length}`));
+    for (const item of plan.unverified.slice(0, MAX_LISTED)) lines.push(`  ${terminalSafe(item.name)}  ${terminalSafe(item.uuid)}: ${terminalSafe(item.reason)}`);
+    if (plan.unverified.length > MAX_LISTED) lines.push(`  … and ${plan.unverified.length - MAX_LISTED} more`);
+    lines.push('');
+  }
+  if ((plan.legacy ?? []).length > 0) {
+    lines.push(paint('dim', `Old cvex markers (no owner) this repository does not declare (never changed): ${plan.legacy.length}`));
+    for (const item of plan.legacy.slice(0, MAX_LISTED)) lines.push(paint('dim', `  ${terminalSafe(item.name)}  ${terminalSafe(item.uuid)}  ${terminalSafe(item.state)}`));
+    if (plan.legacy.length > MAX_LISTED) lines.push(paint('dim', `  … and ${plan.legacy.length - MAX_LISTED} more`));
+    lines.push('');
+  }
   if (plan.unmanaged.length > 0) {
     lines.push(paint('dim', `Unmanaged (not owned by the repository, never changed): ${plan.unmanaged.length}`));
     for (const item of plan.unmanaged.slice(0, MAX_LISTED)) lines.push(paint('dim', `  ${terminalSafe(item.name)}  ${terminalSafe(item.uuid)}  ${terminalSafe(item.state)}`));
@@ -91,14 +109,23 @@ function renderChange(change: PlanChange, paint: (colour: Colour, text: string) 
   switch (change.action) {
     case 'create':
       return [`  ${paint('green', '+')}  ${paint('bold', name)}  ${paint('dim', `${change.source.file}:${change.source.line}`)}`, `       ${terminalSafe(describeSpec(change.spec))}`];
-    case 'delete':
-      return [`  ${paint('red', '-')}  ${paint('bold', name)}  ${paint('dim', `${terminalSafe(change.uuid)} (no longer in the repository)`)}`];
+    case 'delete': {
+      const adopted = change.ownership === 'adopted' ? '; adopted by name: another repository may claim it too (needs --force)' : '';
+      return [`  ${paint('red', '-')}  ${paint('bold', name)}  ${paint('dim', `${terminalSafe(change.uuid)} (no longer in the repository${adopted})`)}`];
+    }
     case 'replace': {
-      const cause =
-        change.cause === 'edited-out-of-band'
+      if (change.takeOver) {
+        const lines = [`  ${paint('yellow', '-/+')} ${paint('bold', name)}  ${paint('dim', `${terminalSafe(change.uuid)}, take over from ${terminalSafe(change.takeOver.from)}`)}`];
+        for (const diff of change.diffs) lines.push(`       ${describeDiff(diff)}`);
+        return lines;
+      }
+      const cause = change.sampled
+        ? 'found by the drift sample: the fields differ from what its marker vouches for; put back as the repository says'
+        : change.cause === 'edited-out-of-band'
           ? `edited in the Qualys UI at ${terminalSafe(change.remote.updatedOn)}; put back as the repository says`
           : 'changed in the repository';
-      const lines = [`  ${paint('yellow', '-+')} ${paint('bold', name)}  ${paint('dim', `${terminalSafe(change.uuid)}, ${cause}`)}`];
+      const restamp = change.ownership === 'legacy' ? '; its old marker is re-stamped with this owner' : '';
+      const lines = [`  ${paint('yellow', '-+')} ${paint('bold', name)}  ${paint('dim', `${terminalSafe(change.uuid)}, ${cause}${restamp}`)}`];
       for (const diff of change.diffs) lines.push(`       ${describeDiff(diff)}`);
       if (change.diffs.length === 0) lines.push('       (the fields the API shows back match; the edit was to a field it does not show)');
       return lines;

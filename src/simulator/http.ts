@@ -15,6 +15,7 @@ export interface RouteContext {
   store: SimulatorStore;
   world: EvaluationWorld;
   maxPageSize: number;
+  maxExplanationLength?: number;
 }
 
 export interface Reply {

@@ -55,6 +55,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     rateLimit: checkRateLimit(options.rateLimit),
     quirks: { ...options.quirks },
     now: options.now ?? (() => new Date()),
+    maxExplanationLength: positiveInteger(options.maxExplanationLength, 'maxExplanationLength', undefined),
   });
   const port = await server.listen(options.port ?? 0);
   const settings = server.settings;

@@ -10,6 +10,9 @@ const ts = (ms: number): string => formatQualysTimestamp(new Date(ms));
 export function createException(ctx: RouteContext): Reply {
   if (ctx.body === undefined) throw badRequest('MISSING_FIELD', 'the request body is required');
   const spec = validateCreateBody(ctx.body, ctx.world);
+  if (ctx.maxExplanationLength !== undefined && spec.explanation.length > ctx.maxExplanationLength) {
+    throw badRequest('INVALID_VALUE', `explanation is ${spec.explanation.length} characters; at most ${ctx.maxExplanationLength} are accepted`);
+  }
   const [record] = ctx.store.create([spec], ctx.now.getTime(), ctx.user);
   return { status: 200, body: { uuid: record.uuid, exceptionName: record.spec.name, state: stateOf(record, ctx.now.getTime()) } };
 }

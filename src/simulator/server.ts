@@ -49,6 +49,7 @@ export interface ServerSettings {
   rateLimit?: { limit: number; windowSec: number };
   quirks: SimulatorQuirks;
   now: () => Date;
+  maxExplanationLength?: number;
 }
 
 export class SimulatorServer {
@@ -168,6 +169,7 @@ export class SimulatorServer {
         store: this.store,
         world: this.world,
         maxPageSize: this.settings.maxPageSize,
+        maxExplanationLength: this.settings.maxExplanationLength,
       });
     } catch (error) {
       reply = errorReply(error);

@@ -59,6 +59,8 @@ export interface SimulatorOptions {
   rateLimit?: { limit: number; windowSec: number };
   /** Quirks public scripts report, off by default, for client tolerance tests. */
   quirks?: SimulatorQuirks;
+  /** Longest explanation a create accepts (400 INVALID_VALUE past it). Default: no limit. */
+  maxExplanationLength?: number;
 }
 
 export interface SimulatorQuirks {

@@ -12,7 +12,7 @@ import { main } from '../../src/cli/main';
 import { loadAndValidate } from '../../src/manifest';
 import { daysBetween, localDateOf } from '../../src/model/dates';
 import { fingerprintSpec } from '../../src/reconcile/fingerprint';
-import { addMarker } from '../../src/reconcile/ownership';
+import { addMarker, stampMarker } from '../../src/reconcile/marker';
 import { startSimulator } from '../../src/simulator';
 import { DEFAULT_SIM_PASSWORD, DEFAULT_SIM_USER, type Simulator } from '../../src/simulator/types';
 import reportSchema from '../../schemas/report.schema.json';
@@ -90,7 +90,7 @@ beforeEach(async () => {
   const { manifests } = await loadAndValidate([], { cwd });
   expect(manifests.exceptions).toHaveLength(3);
   for (const { spec } of manifests.exceptions) {
-    await client.createException({ ...spec, explanation: addMarker(spec.explanation, { fingerprint: fingerprintSpec(spec), commit: 'abcdef012345' }) });
+    await client.createException({ ...spec, explanation: addMarker(spec.explanation, stampMarker(spec.name, fingerprintSpec(spec), { owner: 'local', commit: 'abcdef012345' })) });
   }
   sim.resetCounters();
 });

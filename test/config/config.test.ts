@@ -44,3 +44,26 @@ describe('config', () => {
     expect(() => parseConfig('platform: US1\napiUrl: https://qualysguard.qg2.apps.qualys.com\n', 'c.yaml')).toThrow(/c\.yaml:2:9: set either platform or apiUrl, not both/);
   });
 });
+
+describe('ownership keys', () => {
+  const key = 'ed25519:11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo';
+
+  it('reads owner, repository, markerKeys, takeOverFrom and maxExplanationLength', () => {
+    const config = parseConfig(
+      ['owner: platform-security', 'repository: acme/cloud-policies', `markerKeys: [${key}]`, 'takeOverFrom: [team-a]', 'maxExplanationLength: 2000'].join('\n'),
+      'c.yaml',
+    );
+    expect(config).toMatchObject({ owner: 'platform-security', repository: 'acme/cloud-policies', markerKeys: [key], takeOverFrom: ['team-a'], maxExplanationLength: 2000 });
+  });
+
+  it('points at a bad owner, repository or key', () => {
+    expect(() => parseConfig('owner: Platform_Security\n', 'c.yaml')).toThrow(/c\.yaml:1:8: \/owner must match pattern/);
+    expect(() => parseConfig(`owner: ${'a'.repeat(33)}\n`, 'c.yaml')).toThrow(/\/owner must match pattern/);
+    expect(() => parseConfig('repository: just-a-name\n', 'c.yaml')).toThrow(/\/repository must match pattern/);
+    expect(() => parseConfig('markerKeys: [ed25519:short]\n', 'c.yaml')).toThrow(/\/markerKeys\/0 must match pattern/);
+    // 43 characters whose last one leaves bits over: not 32 bytes exactly.
+    expect(() => parseConfig(`owner: a\nmarkerKeys:\n  - ${key.slice(0, -1)}_\n`, 'c.yaml')).toThrow(/c\.yaml:3:5: markerKeys\[0\] is not a 32-byte Ed25519 public key/);
+    expect(() => parseConfig('takeOverFrom: [Team A]\n', 'c.yaml')).toThrow(/takeOverFrom\/0 must match pattern/);
+    expect(() => parseConfig('maxExplanationLength: 10\n', 'c.yaml')).toThrow(/maxExplanationLength must be >= 200/);
+  });
+});

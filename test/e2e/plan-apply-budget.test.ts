@@ -44,7 +44,7 @@ describe('request budget', () => {
     world.sim.resetCounters();
     expect((await world.run(['apply', '--auto-approve'])).code).toBe(0);
     expect(exceptionRequests(world.sim).byRoute).toEqual({ 'exceptions.list': 3, 'exceptions.get': 3, 'exceptions.delete': 3, 'exceptions.create': 3 });
-  });
+  }, 60_000);
 
   it('a no-change plan over N imported (adopted) exceptions costs ceil(N / pageSize) list requests too', async () => {
     world = await startWorld({ maxPageSize: 100 });

@@ -36,8 +36,8 @@ describe('cvex plan / apply', () => {
     expect(applied.stdout).toContain('Apply complete: 2 succeeded, 0 failed.');
     const remote = world.sim.exceptions();
     expect(remote.map((item) => item.name).sort()).toEqual(['team-a-one', 'team-a-two']);
-    // The marker: fingerprint and a pointer back to the commit ('local' outside git).
-    expect(remote[0].explanation).toMatch(/\n\n\[cvex:[0-9a-f]{16} local\]$/);
+    // The marker: owner, fingerprint, a pointer back to the commit ('local' outside git), the signature.
+    expect(remote[0].explanation).toMatch(new RegExp(`\\n\\n\\[cvex:e2e [0-9a-f]{16} local ${world.key!.id}\\.[A-Za-z0-9_-]{86}\\]$`));
 
     const again = await world.run(['plan', '--detailed-exitcode']);
     expect(again.code).toBe(0);
@@ -50,7 +50,7 @@ describe('cvex plan / apply', () => {
     const result = await world.run(['apply', '--auto-approve', '--audit-log', 'audit.jsonl'], { env: { GITHUB_SHA: sha, GITHUB_ACTOR: 'octocat' } });
     expect(result.code).toBe(0);
     expect(world.sim.exceptions()[0].explanation).toContain('[cvex:');
-    expect(world.sim.exceptions()[0].explanation).toContain(' 0123456789ab]');
+    expect(world.sim.exceptions()[0].explanation).toMatch(/ 0123456789ab [0-9a-f]{8}\.[A-Za-z0-9_-]{86}\]$/);
     const records = (await readFile(path.join(world.dir, 'audit.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
     expect(records).toEqual([
       expect.objectContaining({ operation: 'create', name: 'team-a-one', uuidBefore: null, uuidAfter: world.sim.exceptions()[0].uuid, result: 'succeeded', commit: sha, actor: 'octocat' }),
@@ -151,18 +151,26 @@ describe('cvex plan / apply', () => {
     expect((await world.run(['plan', '--detailed-exitcode'])).code).toBe(0);
   });
 
-  it('applies a saved plan exactly, and refuses a stale one', async () => {
+  it('applies a saved plan when planning again gives exactly it, and refuses a stale one', async () => {
     await world.writeManifest('aws.yaml', [awsException('team-a-one'), awsException('team-a-two')]);
     expect((await world.run(['plan', '--out', 'plan.json'])).code).toBe(0);
     const saved = JSON.parse(await readFile(path.join(world.dir, 'plan.json'), 'utf8')) as Plan;
     expect(saved.version).toBe(1);
+    expect(saved.scope).toEqual({ kind: 'full' });
     expect(JSON.stringify(saved)).not.toContain('cvex-demo-password');
 
-    // The repository moves on after the plan: apply --plan still does exactly what was reviewed.
+    // The repository moves on after the plan: the file no longer matches the manifests, and is refused.
     await world.writeManifest('aws.yaml', [awsException('team-a-one')]);
+    const moved = await world.run(['apply', '--plan', 'plan.json']);
+    expect(moved.code).toBe(1);
+    expect(moved.stderr).toContain('the file would create "team-a-two"; a fresh plan does not');
+    expect(world.sim.exceptions()).toEqual([]);
+
+    await world.writeManifest('aws.yaml', [awsException('team-a-one'), awsException('team-a-two')]);
     const applied = await world.run(['apply', '--plan', 'plan.json']);
-    expect(applied.code).toBe(0);
+    expect(applied.code, applied.stderr).toBe(0);
     expect(world.sim.exceptions().map((item) => item.name).sort()).toEqual(['team-a-one', 'team-a-two']);
+    await world.writeManifest('aws.yaml', [awsException('team-a-one')]);
 
     // Plan the removal, then someone edits a managed exception in the UI: the plan is stale.
     await world.run(['plan', '--out', 'plan2.json']);
@@ -173,7 +181,8 @@ describe('cvex plan / apply', () => {
     const stale = await world.run(['apply', '--plan', 'plan2.json']);
     expect(stale.code).toBe(1);
     expect(stale.stderr).toContain('stale');
-    // The staleness check is one listing and nothing else.
+    // Planning again: one listing (the edit removed the marker: no detail to read), nothing written.
+    expect(stale.stderr).toContain('a fresh plan meets a conflict');
     expect(exceptionRequests(world.sim).byRoute).toEqual({ 'exceptions.list': 1 });
     expect(world.sim.exceptions()).toHaveLength(2);
   });

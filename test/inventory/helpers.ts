@@ -2,7 +2,7 @@
 import { type CloudViewClient, createCloudViewClient } from '../../src/api/client';
 import type { ExceptionSpec, ManifestException } from '../../src/model/exception';
 import { fingerprintSpec } from '../../src/reconcile/fingerprint';
-import { addMarker } from '../../src/reconcile/ownership';
+import { addMarker, stampMarker } from '../../src/reconcile/marker';
 import { startSimulator } from '../../src/simulator';
 import type { SeedFile } from '../../src/simulator/fixture';
 import { syntheticAccountId, syntheticBucketId, syntheticSeed } from '../../src/simulator/synthetic-seed';
@@ -64,7 +64,7 @@ export function manifest(specValue: ExceptionSpec, line = 1, file = 'policies/aw
 
 /** The spec as `cvex apply` sends it: the ownership marker at the end of the explanation. */
 export function managed(specValue: ExceptionSpec, commit = 'abcdef012345'): ExceptionSpec {
-  return { ...specValue, explanation: addMarker(specValue.explanation, { fingerprint: fingerprintSpec(specValue), commit }) };
+  return { ...specValue, explanation: addMarker(specValue.explanation, stampMarker(specValue.name, fingerprintSpec(specValue), { owner: 'local', commit })) };
 }
 
 /**

@@ -8,7 +8,8 @@ import { manifestVouchesFor, targetsOfDetail } from '../../src/inventory/report-
 import type { ExceptionTargets, ReportSubject } from '../../src/inventory/report-model';
 import type { ExceptionSpec } from '../../src/model/exception';
 import { fingerprintSpec } from '../../src/reconcile/fingerprint';
-import { addMarker } from '../../src/reconcile/ownership';
+import { addMarker, stampMarker } from '../../src/reconcile/marker';
+import { buildOwnershipIndex, DEFAULT_OWNERSHIP } from '../../src/reconcile/ownership-index';
 import { csvField, renderCsvReport } from '../../src/render/report-csv';
 import { renderJsonReport } from '../../src/render/report-json';
 import { renderMarkdownReport } from '../../src/render/report-markdown';
@@ -282,12 +283,15 @@ describe('targets of a managed exception', () => {
       accountIds: ['A'],
     };
     const item = (explanation: string, updatedOn = '2026-01-01T00:00:00Z'): RemoteException => ({ ...remote('n'), explanation, updatedOn });
-    const marked = addMarker('why', { fingerprint: fingerprintSpec(wanted), commit: 'abcdef012345' });
+    const marked = addMarker('why', stampMarker(wanted.name, fingerprintSpec(wanted), { owner: 'local', commit: 'abcdef012345' }));
     const manifestOf = (value: ExceptionSpec) => ({ spec: value, metadata: {}, location: { file: 'f', line: 1, column: 1 }, path: 'exceptions.0' });
-    expect(manifestVouchesFor(manifestOf(wanted), item(marked))).toBe(true);
-    expect(manifestVouchesFor(manifestOf({ ...wanted, controlIds: [1, 2] }), item(marked))).toBe(false);
-    expect(manifestVouchesFor(manifestOf(wanted), item('why'))).toBe(false);
-    expect(manifestVouchesFor(manifestOf(wanted), item(marked, '2026-02-01T00:00:00Z'))).toBe(false);
-    expect(manifestVouchesFor(undefined, item(marked))).toBe(false);
+    // Ownership as a plan decides it, from the manifest the report is given.
+    const vouches = (manifest: ReturnType<typeof manifestOf> | undefined, remoteItem: RemoteException) =>
+      manifestVouchesFor(manifest, remoteItem, buildOwnershipIndex({ remote: [remoteItem], desired: manifest ? [manifest] : [], settings: DEFAULT_OWNERSHIP }).of(remoteItem));
+    expect(vouches(manifestOf(wanted), item(marked))).toBe(true);
+    expect(vouches(manifestOf({ ...wanted, controlIds: [1, 2] }), item(marked))).toBe(false);
+    expect(vouches(manifestOf(wanted), item('why'))).toBe(false);
+    expect(vouches(manifestOf(wanted), item(marked, '2026-02-01T00:00:00Z'))).toBe(false);
+    expect(vouches(undefined, item(marked))).toBe(false);
   });
 });

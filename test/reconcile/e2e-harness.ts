@@ -1,5 +1,11 @@
 // Drives `main(['plan' | 'apply', ...])` in process against a real simulator over loopback, with
 // manifests in a temp dir and captured output. Nothing is stubbed: the real client talks HTTP.
+//
+// Each world is a repository set up as recommended: cvex.config.yaml names an owner and lists a
+// marker key, and CVEX_SIGNING_KEY holds its private half (`ownership: 'signed'`, the default).
+// `'unsigned'` has an owner but no keys (markers verified by fingerprint and history); `'none'`
+// writes no config (owner `local` on loopback). The temp dir is no git repository unless a test
+// makes it one. Two worlds can share one simulator (`sim:`): two repositories, one subscription.
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -7,6 +13,7 @@ import { stringify } from 'yaml';
 import type { CliIo } from '../../src/command-line/io';
 import { main } from '../../src/cli/main';
 import type { ExceptionSpec } from '../../src/model/exception';
+import { generateMarkerKey, type GeneratedMarkerKey } from '../../src/reconcile/marker-keys';
 import { DEFAULT_SIM_PASSWORD, DEFAULT_SIM_USER, startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator';
 
 export interface RunResult {
@@ -21,15 +28,39 @@ export interface World {
   run(argv: string[], options?: { prompt?: (question: string) => Promise<string>; env?: NodeJS.ProcessEnv; interrupted?: Promise<void> }): Promise<RunResult>;
   /** Writes policies/<file> with these exceptions (and applyTags rules). */
   writeManifest(file: string, exceptions: ExceptionSpec[], applyTags?: unknown[]): Promise<void>;
+  /** Writes cvex.config.yaml: the world's ownership keys (owner, markerKeys) unless `config` sets them, then `config`. */
   writeConfig(config: Record<string, unknown>): Promise<void>;
+  /** The world's owner slug and signing key (undefined with `ownership: 'none'` / `'unsigned'`). */
+  owner?: string;
+  key?: GeneratedMarkerKey;
   close(): Promise<void>;
 }
 
-export async function startWorld(options: SimulatorOptions = {}): Promise<World> {
-  const sim = await startSimulator(options);
+export type WorldOwnership = 'signed' | 'unsigned' | 'none';
+
+export interface WorldOptions extends SimulatorOptions {
+  /** Default 'signed'. */
+  ownership?: WorldOwnership;
+  /** Default 'e2e'. */
+  owner?: string;
+  /** Share this simulator (it is closed by whoever started it). */
+  sim?: Simulator;
+  /** A signing key to reuse (two worlds of one repository); default a fresh one. */
+  key?: GeneratedMarkerKey;
+}
+
+export async function startWorld(options: WorldOptions = {}): Promise<World> {
+  const { ownership = 'signed', owner = 'e2e', sim: shared, key: givenKey, ...simulatorOptions } = options;
+  const sim = shared ?? (await startSimulator(simulatorOptions));
   const dir = await mkdtemp(path.join(tmpdir(), 'cvex-e2e-'));
   await mkdir(path.join(dir, 'policies'), { recursive: true });
+  const key = ownership === 'signed' ? (givenKey ?? generateMarkerKey()) : undefined;
+  const baseConfig: Record<string, unknown> = ownership === 'none' ? {} : { owner, ...(key ? { markerKeys: [key.publicKey] } : {}) };
+  const writeConfig = (config: Record<string, unknown>) => writeFile(path.join(dir, 'cvex.config.yaml'), stringify({ ...baseConfig, ...config }), 'utf8');
+  if (ownership !== 'none') await writeConfig({});
   return {
+    ...(ownership !== 'none' ? { owner } : {}),
+    ...(key ? { key } : {}),
     sim,
     dir,
     async run(argv, runOptions = {}) {
@@ -43,6 +74,7 @@ export async function startWorld(options: SimulatorOptions = {}): Promise<World>
           QUALYS_USERNAME: DEFAULT_SIM_USER,
           QUALYS_PASSWORD: DEFAULT_SIM_PASSWORD,
           USER: 'e2e-tester',
+          ...(key ? { CVEX_SIGNING_KEY: key.privateKey } : {}),
           ...runOptions.env,
         },
         cwd: dir,
@@ -57,11 +89,9 @@ export async function startWorld(options: SimulatorOptions = {}): Promise<World>
       if (applyTags) document.applyTags = applyTags;
       await writeFile(path.join(dir, 'policies', file), stringify(document), 'utf8');
     },
-    async writeConfig(config) {
-      await writeFile(path.join(dir, 'cvex.config.yaml'), stringify(config), 'utf8');
-    },
+    writeConfig,
     async close() {
-      await sim.close();
+      if (!shared) await sim.close();
       await rm(dir, { recursive: true, force: true });
     },
   };

@@ -7,7 +7,7 @@ import type { ExceptionSpec } from '../../src/model/exception';
 import { mapWithConcurrency } from '../../src/reconcile/concurrency';
 import { createBodyOf, executePlan } from '../../src/reconcile/execute';
 import type { PlanChange } from '../../src/reconcile/types';
-import { remoteOf, spec } from './helpers';
+import { remoteOf, spec, TEST_SIGNER } from './helpers';
 
 type Failure = 'ambiguous-after-commit' | 'ambiguous-before-commit' | 'validation';
 
@@ -89,7 +89,7 @@ describe('executePlan', () => {
     const api = new MemoryApi();
     const old = remoteOf(spec({ name: 'r' }), { uuid: 'old' });
     api.store.set('old', old);
-    const replace: PlanChange = { action: 'replace', name: 'r', uuid: 'old', spec: spec({ name: 'r', endDate: '2027-12-31' }), source: { file: 'p.yaml', line: 1, column: 1 }, remote: old, cause: 'changed-in-repo', diffs: [] };
+    const replace: PlanChange = { action: 'replace', name: 'r', uuid: 'old', spec: spec({ name: 'r', endDate: '2027-12-31' }), source: { file: 'p.yaml', line: 1, column: 1 }, remote: old, cause: 'changed-in-repo', diffs: [], ownership: 'owned' };
     const ok = await executePlan(asApi(api), { changes: [replace], commit: 'local' }, { commit: 'local' });
     expect(ok.results[0]).toMatchObject({ operation: 'replace', result: 'succeeded', uuidBefore: 'old', uuidAfter: 'u-1' });
     expect(api.calls).toEqual(['delete old', 'create r']);
@@ -108,7 +108,7 @@ describe('executePlan', () => {
     const changes: PlanChange[] = Array.from({ length: 5 }, (_, index) => {
       const remote = remoteOf(spec({ name: `d${index}` }), { uuid: `d${index}` });
       api.store.set(remote.uuid, remote);
-      return { action: 'delete', name: remote.name, uuid: remote.uuid, remote };
+      return { action: 'delete', name: remote.name, uuid: remote.uuid, remote, ownership: 'owned' };
     });
     api.failNext = ['ambiguous-after-commit', 'ambiguous-before-commit'];
     const report = await executePlan(asApi(api), { changes, commit: 'local' }, { commit: 'local', deleteChunkSize: 2, concurrency: 1 });
@@ -117,8 +117,10 @@ describe('executePlan', () => {
     expect(report.results.filter((result) => result.result === 'failed').map((result) => result.name).sort()).toEqual(['d2', 'd3']);
   });
 
-  it('marks what it creates with the fingerprint and the short commit', () => {
-    expect(createBodyOf(spec(), '0123456789abcdef0123456789abcdef01234567').explanation).toMatch(/\n\n\[cvex:[0-9a-f]{16} 0123456789ab\]$/);
+  it('marks what it creates with the owner, the fingerprint and the short commit, signed with a key', () => {
+    expect(createBodyOf(spec(), '0123456789abcdef0123456789abcdef01234567').explanation).toMatch(/\n\n\[cvex:local [0-9a-f]{16} 0123456789ab\]$/);
+    const signed = createBodyOf(spec(), '0123456789abcdef0123456789abcdef01234567', { owner: 'team-a', signer: TEST_SIGNER }).explanation;
+    expect(signed).toMatch(new RegExp(`\\n\\n\\[cvex:team-a [0-9a-f]{16} 0123456789ab ${TEST_SIGNER.publicKey.id}\\.[A-Za-z0-9_-]{86}\\]$`));
   });
 });
 

@@ -4,7 +4,14 @@ import type { RemoteException, RemoteExceptionDetail } from '../../src/api/types
 import type { ExceptionSpec, ManifestException } from '../../src/model/exception';
 import { endOfLocalDay, startOfLocalDay } from '../../src/model/dates';
 import { fingerprintSpec } from '../../src/reconcile/fingerprint';
-import { addMarker } from '../../src/reconcile/ownership';
+import { addMarker, stampMarker } from '../../src/reconcile/marker';
+import { generateMarkerKey, parseMarkerPublicKey, parseSigningKey } from '../../src/reconcile/marker-keys';
+import { DEFAULT_OWNERSHIP, type OwnershipSettings } from '../../src/reconcile/ownership-index';
+
+/** The recommended setup: markers signed by a key the config lists. */
+export const TEST_KEY = generateMarkerKey();
+export const TEST_SIGNER = parseSigningKey(TEST_KEY.privateKey);
+export const SIGNED_OWNERSHIP: OwnershipSettings = { ...DEFAULT_OWNERSHIP, markerKeys: [parseMarkerPublicKey(TEST_KEY.publicKey)] };
 
 export function spec(overrides: Partial<ExceptionSpec> = {}): ExceptionSpec {
   return {
@@ -28,7 +35,17 @@ export function manifest(specValue: ExceptionSpec, line = 1): ManifestException 
 let counter = 0;
 export function remoteOf(
   specValue: ExceptionSpec,
-  options: { timeZone?: string; marker?: boolean; uuid?: string; createdOn?: string; updatedOn?: string } = {},
+  options: {
+    timeZone?: string;
+    marker?: boolean;
+    uuid?: string;
+    createdOn?: string;
+    updatedOn?: string;
+    owner?: string;
+    /** Default: signed with TEST_KEY. */
+    signed?: boolean;
+    sign?: (message: string) => { keyId: string; value: string };
+  } = {},
 ): RemoteException {
   const timeZone = options.timeZone ?? 'UTC';
   counter += 1;
@@ -37,7 +54,9 @@ export function remoteOf(
     uuid: options.uuid ?? `uuid-${counter}`,
     name: specValue.name,
     explanation:
-      options.marker === false ? specValue.explanation : addMarker(specValue.explanation, { fingerprint: fingerprintSpec(specValue), commit: 'abcdef012345' }),
+      options.marker === false
+        ? specValue.explanation
+        : addMarker(specValue.explanation, stampMarker(specValue.name, fingerprintSpec(specValue), { owner: options.owner ?? 'local', commit: 'abcdef012345', sign: options.sign ?? (options.signed === false ? undefined : TEST_SIGNER.sign) })),
     exceptionReason: specValue.exceptionReason,
     exceptionScope: specValue.exceptionScope,
     state: 'ACTIVE',

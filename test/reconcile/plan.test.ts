@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { compareListFields, wasEditedOutOfBand } from '../../src/reconcile/compare';
+import type { RemoteException } from '../../src/api/types';
+import type { ManifestException } from '../../src/model/exception';
+import { buildOwnershipIndex } from '../../src/reconcile/ownership-index';
 import { buildPlan, evaluateSafety, selectDetailsNeeded, type PlanOptions } from '../../src/reconcile/plan';
-import { detailOf, manifest, remoteOf, spec } from './helpers';
+import { detailOf, manifest, remoteOf, SIGNED_OWNERSHIP, spec } from './helpers';
+
+/** The plan's own classification (owner `local`, signed markers), as buildPlan makes it. */
+function detailsNeeded(desired: ManifestException[], remote: RemoteException[], manage: string[] = []): string[] {
+  return selectDetailsNeeded(desired, remote, buildOwnershipIndex({ remote, desired, settings: { ...SIGNED_OWNERSHIP, manage } }));
+}
 
 function options(overrides: Partial<PlanOptions> = {}): PlanOptions {
   return {
@@ -12,6 +20,7 @@ function options(overrides: Partial<PlanOptions> = {}): PlanOptions {
     apiUrl: 'https://user:secret@qualysguard.qualys.com/cloudview-api',
     maxDeletes: 10,
     maxDeletePercent: 25,
+    ownership: SIGNED_OWNERSHIP,
     ...overrides,
   };
 }
@@ -54,14 +63,14 @@ describe('buildPlan', () => {
 
   it('needs no detail for an unchanged managed exception', () => {
     const keep = spec();
-    expect(selectDetailsNeeded([manifest(keep)], [remoteOf(keep)], [])).toEqual([]);
+    expect(detailsNeeded([manifest(keep)], [remoteOf(keep)])).toEqual([]);
   });
 
   it('replaces a repository edit with field diffs from the detail', () => {
     const before = spec();
     const after = spec({ controlIds: [50036], endDate: '2027-12-31' });
     const remote = remoteOf(before);
-    expect(selectDetailsNeeded([manifest(after)], [remote], [])).toEqual([remote.uuid]);
+    expect(detailsNeeded([manifest(after)], [remote])).toEqual([remote.uuid]);
     const plan = buildPlan({ desired: [manifest(after)], remote: [remote], details: new Map([[remote.uuid, detailOf(before, remote)]]) }, options());
     expect(plan.changes).toHaveLength(1);
     const change = plan.changes[0];
@@ -87,7 +96,7 @@ describe('buildPlan', () => {
     const wanted = spec();
     const remote = remoteOf(wanted, { updatedOn: '2026-03-01T08:00:00.000Z' });
     remote.endsAt = '2028-01-01T23:59:59.000Z';
-    expect(selectDetailsNeeded([manifest(wanted)], [remote], [])).toEqual([remote.uuid]);
+    expect(detailsNeeded([manifest(wanted)], [remote])).toEqual([remote.uuid]);
     const plan = buildPlan({ desired: [manifest(wanted)], remote: [remote], details: new Map([[remote.uuid, detailOf(wanted, remote)]]) }, options());
     const change = plan.changes[0];
     expect(change.action === 'replace' && change.cause).toBe('edited-out-of-band');
@@ -115,7 +124,7 @@ describe('buildPlan', () => {
   it('claims by glob and compares markerless exceptions through their detail', () => {
     const wanted = spec({ name: 'team-a-1' });
     const remote = remoteOf(wanted, { marker: false });
-    expect(selectDetailsNeeded([manifest(wanted)], [remote], ['team-a-*'])).toEqual([remote.uuid]);
+    expect(detailsNeeded([manifest(wanted)], [remote], ['team-a-*'])).toEqual([remote.uuid]);
     const plan = buildPlan({ desired: [manifest(wanted)], remote: [remote], details: new Map([[remote.uuid, detailOf(wanted, remote)]]) }, options({ manage: ['team-a-*'] }));
     expect(plan.summary).toEqual({ create: 0, delete: 0, replace: 0, unchanged: 1 });
     expect(plan.conflicts).toEqual([]);

@@ -6,7 +6,7 @@ import { parsePlan, PlanFileError } from '../../src/reconcile/plan-file';
 import { renderJsonPlan } from '../../src/render/plan-json';
 import { escapeMarkdown, renderMarkdownPlan } from '../../src/render/plan-markdown';
 import { renderTextPlan, terminalSafe } from '../../src/render/plan-text';
-import { detailOf, manifest, remoteOf, spec } from './helpers';
+import { detailOf, manifest, remoteOf, SIGNED_OWNERSHIP, spec } from './helpers';
 
 const options: PlanOptions = {
   timeZone: 'UTC',
@@ -16,6 +16,7 @@ const options: PlanOptions = {
   apiUrl: 'https://qualysguard.qualys.com/cloudview-api',
   maxDeletes: 10,
   maxDeletePercent: 25,
+  ownership: SIGNED_OWNERSHIP,
 };
 
 function samplePlan() {
@@ -79,5 +80,57 @@ describe('plan renderers', () => {
     const escaped = escapeMarkdown('cost $\\Huge{FREE}$ or $`x`$');
     expect(escaped).not.toMatch(/(^|[^\\])\$/);
     expect(escaped).toContain('\\$');
+  });
+});
+
+describe('plan renderers: ownership', () => {
+  function ownershipPlan() {
+    const taken = spec({ name: 'taken-over' });
+    const takenRemote = remoteOf(taken, { owner: 'team-b' });
+    const adopted = remoteOf(spec({ name: 'adopted-gone' }), { marker: false });
+    const legacy = { ...remoteOf(spec({ name: 'legacy-elsewhere' }), { marker: false }), explanation: 'x\n\n[cvex:0123456789abcdef local]' };
+    const unverified = remoteOf(spec({ name: 'typed-in-ui' }), { signed: false });
+    const foreign = remoteOf(spec({ name: 'theirs' }), { owner: 'team-c' });
+    return buildPlan(
+      {
+        desired: [manifest({ ...taken, endDate: '2027-12-31' })],
+        remote: [takenRemote, adopted, legacy, unverified, foreign],
+        details: new Map([[takenRemote.uuid, detailOf(taken, takenRemote)]]),
+      },
+      { ...options, manage: ['adopted-*'], ownership: { ...SIGNED_OWNERSHIP, takeOverFrom: ['team-b'] } },
+    );
+  }
+
+  it('text: -/+ take over, adopted deletes, other owners, unverified and legacy listings', () => {
+    const plan = ownershipPlan();
+    expect(plan.changes.map((change) => `${change.action}:${change.name}:${change.action === 'create' ? '' : change.ownership}`)).toEqual([
+      'replace:taken-over:foreign',
+      'delete:adopted-gone:adopted',
+    ]);
+    const text = renderTextPlan(plan, { color: false });
+    expect(text).toContain('  -/+ taken-over  ');
+    expect(text).toContain('take over from team-b');
+    expect(text).toContain('adopted by name: another repository may claim it too (needs --force)');
+    expect(text).toContain("Owned by 'team-b' (another repository; never changed): 1");
+    expect(text).toContain("Owned by 'team-c' (another repository; never changed): 1");
+    expect(text).toContain("This repository's owner 'local' in a marker that does not verify (never changed, never trusted): 1");
+    expect(text).toContain('typed-in-ui');
+    expect(text).toContain('Old cvex markers (no owner) this repository does not declare (never changed): 1');
+    expect(plan.warnings.map((warning) => warning.code)).toContain('ownership.adopted-delete');
+    expect(plan.safety.deletes).toBe(2);
+  });
+
+  it('json and markdown: valid against the schema, every listing rendered', () => {
+    const plan = ownershipPlan();
+    const validate = new Ajv({ strict: false }).compile(planSchema);
+    expect(validate(JSON.parse(renderJsonPlan(plan))), JSON.stringify(validate.errors)).toBe(true);
+    expect(plan.foreign).toEqual([
+      { owner: 'team-b', count: 1, names: ['taken-over'] },
+      { owner: 'team-c', count: 1, names: ['theirs'] },
+    ]);
+    const markdown = renderMarkdownPlan(plan);
+    expect(markdown).toContain('| 🔁 take over | taken-over | take over from team-b');
+    expect(markdown).toContain('2 exceptions of other owners (never changed by cvex)');
+    expect(markdown).toContain("exceptions carry this repository's owner in a marker that does not verify");
   });
 });
