@@ -65,7 +65,12 @@ async function loadSavedPlan(file: string, context: ReconcileContext, client: Cl
     return undefined;
   }
   // One listing (ceil(N / pageSize) requests) proves the managed exceptions did not move.
-  const remote = await listRemoteExceptions(client);
+  const listing = await listRemoteExceptions(client);
+  if (!listing.consistent) {
+    io.stderr.write(`cvex apply: the exceptions list changed while it was read, twice (${listing.problem}), so ${file} cannot be proven current. Run \`cvex plan\` again when the account is quiet.\n`);
+    return undefined;
+  }
+  const remote = listing.items;
   const remoteState = fingerprintRemote(remote, plan.manage);
   if (remoteState.fingerprint !== plan.remote.fingerprint) {
     io.stderr.write(`cvex apply: ${file} is stale: the managed exceptions in CloudView changed since it was planned (${plan.createdAt}). Run \`cvex plan\` again.\n`);

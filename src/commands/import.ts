@@ -1,7 +1,7 @@
 // `cvex import [--out DIR]`: write the account's exceptions as manifests (one file per cloud,
 // sorted, stable) and adopt them, so a team can start GitOps on a live account.
 // Cost: ceil(N / pageSize) list requests plus one detail GET per exception imported: the list
-// carries no cloud type, controls or targets (../shared/cloudview-api.md).
+// carries no cloud type, controls or targets.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { createCloudViewClient } from '../api/client';
@@ -10,9 +10,10 @@ import type { CliIo } from '../cli/io';
 import { TARGET_HELP } from '../cli/target';
 import { DEFAULT_CONFIG_FILE } from '../config';
 import { addManagedNames } from '../import/adopt';
+import { resolveDetailClouds } from '../import/resolve-cloud';
 import { buildImportedFiles, mergeIntoExistingFile } from '../import/to-manifests';
 import { loadAndValidate, MANIFEST_SCHEMA_PATH } from '../manifest';
-import { CLOUD_TYPES } from '../model/exception';
+import { CLOUD_TYPES, type CloudType } from '../model/exception';
 import { DEFAULT_MANIFEST_GLOBS } from '../manifest/load-files';
 import { minimatch } from 'minimatch';
 import { mapWithConcurrency } from '../reconcile/concurrency';
@@ -55,11 +56,15 @@ function readByPlan(relative: string, patterns: readonly string[]): boolean {
   });
 }
 
-/** Names the repository's manifests define in files other than the imported-<cloud>.yaml ones import writes. */
-async function namesDefinedOutside(outDir: string, context: Awaited<ReturnType<typeof resolveContext>>, io: CliIo): Promise<Set<string>> {
+/**
+ * Names the repository's manifests define in files other than the imported-<cloud>.yaml ones import
+ * writes, and the cloud of every manifest by name (for a detail that names none).
+ */
+async function namesDefinedOutside(outDir: string, context: Awaited<ReturnType<typeof resolveContext>>, io: CliIo): Promise<{ outside: Set<string>; cloudByName: Map<string, CloudType> }> {
   const ours = new Set(CLOUD_TYPES.map((cloud) => path.resolve(outDir, `imported-${cloud.toLowerCase()}.yaml`)));
   const { manifests } = await loadAndValidate(context.config.manifests ?? [], { cwd: io.cwd, timeZone: context.timeZone });
-  return new Set(manifests.exceptions.filter((exception) => !ours.has(path.resolve(io.cwd, exception.location.file))).map((exception) => exception.spec.name));
+  const cloudByName = new Map(manifests.exceptions.map((exception) => [exception.spec.name, exception.spec.cloudType]));
+  return { outside: new Set(manifests.exceptions.filter((exception) => !ours.has(path.resolve(io.cwd, exception.location.file))).map((exception) => exception.spec.name)), cloudByName };
 }
 
 async function readOptional(file: string): Promise<string> {
@@ -82,13 +87,18 @@ export async function importCommand(argv: string[], io: CliIo): Promise<number> 
   const outDir = path.resolve(io.cwd, values.out ?? 'policies');
   const client = createCloudViewClient(context.target.client);
   try {
-    const remote = await listRemoteExceptions(client);
+    const listing = await listRemoteExceptions(client);
+    // A listing that moved may have missed exceptions: say so, import what it saw.
+    if (!listing.consistent) io.stderr.write(`cvex import: the exceptions list changed while it was read, twice (${listing.problem}); some exceptions may be missing: import again when the account is quiet\n`);
+    const remote = listing.items;
     const wanted = values.all ? remote : remote.filter((item) => !isManaged(item, context.manage));
-    const details = await mapWithConcurrency(wanted, context.target.client.concurrency ?? 2, (item) => client.getException(item.uuid));
+    const fetched = await mapWithConcurrency(wanted, context.target.client.concurrency ?? 2, (item) => client.getException(item.uuid));
     const schemaPath = path.relative(outDir, MANIFEST_SCHEMA_PATH).split(path.sep).join('/');
     // A name another manifest already defines (the conflict plan reports, which import resolves) is
     // adopted but not written again: two definitions would fail validation; the repository's wins.
-    const definedElsewhere = await namesDefinedOutside(outDir, context, io);
+    const { outside: definedElsewhere, cloudByName } = await namesDefinedOutside(outDir, context, io);
+    // A detail that names no cloud: the manifest of that name, else provider-filtered listings; never a default.
+    const { details } = await resolveDetailClouds(client, fetched, cloudByName);
     const { files, skipped } = buildImportedFiles(
       details.filter((detail) => !definedElsewhere.has(detail.name)),
       context.timeZone,

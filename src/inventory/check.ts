@@ -1,4 +1,4 @@
-// Plan-time checks of manifests against what the account really has (issue 6): accounts are connectors
+// Plan-time checks of manifests against what the account really has: accounts are connectors
 // of that cloud and not in ERROR, controls exist, RESOURCE entries name resources the account evaluates
 // for those controls. Warnings by default, errors with `strict`. Findings sit at the exception's location.
 //
@@ -15,6 +15,7 @@ import { InventoryCache, type ResourceQuery } from './cache';
 
 export const INVENTORY_RULES = {
   unknownAccount: 'inventory.unknown-account',
+  accountsUnchecked: 'inventory.accounts-unchecked',
   connectorError: 'inventory.connector-error',
   unknownControl: 'inventory.unknown-control',
   unknownResource: 'inventory.unknown-resource',
@@ -59,12 +60,22 @@ export async function checkInventory(
     ),
   );
 
-  // 1. Accounts.
+  // 1. Accounts. Connector items may carry no account id: then an account not found is not proven
+  // unknown. It is assumed known, and one warning per cloud (never an error, even strict) says so.
+  const blindClouds = new Set(clouds.filter((cloud) => connectorsByCloud.get(cloud)!.has('')));
   const knownAccounts = new Map<CloudType, Set<string>>(clouds.map((cloud) => [cloud, new Set<string>()]));
   for (const manifest of manifests) {
     const cloud = manifest.spec.cloudType;
     for (const accountId of accountsOf(manifest)) {
       const connector = connectorsByCloud.get(cloud)?.get(accountId);
+      if (!connector && blindClouds.has(cloud)) {
+        knownAccounts.get(cloud)!.add(accountId);
+        if (!findings.some((finding) => finding.rule === INVENTORY_RULES.accountsUnchecked && finding.message.startsWith(`${cloud} `))) {
+          report(manifest, INVENTORY_RULES.accountsUnchecked, `${cloud} accounts cannot be checked: the connectors listing gives no account ids`, accountField(manifest, accountId));
+          findings[findings.length - 1].severity = 'warning';
+        }
+        continue;
+      }
       if (!connector) {
         report(manifest, INVENTORY_RULES.unknownAccount, `${cloud} account ${accountId} is not a connector of this subscription`, accountField(manifest, accountId));
         continue;
@@ -83,7 +94,7 @@ export async function checkInventory(
     clouds.map(async (cloud) => {
       let accounts = [...knownAccounts.get(cloud)!].sort();
       if (accounts.length === 0) {
-        const connectors = [...connectorsByCloud.get(cloud)!.values()];
+        const connectors = [...connectorsByCloud.get(cloud)!.values()].filter((c) => c.accountId !== '');
         const healthy = connectors.filter((c) => c.state.toUpperCase() !== 'ERROR');
         accounts = (healthy.length > 0 ? healthy : connectors).slice(0, PROBE_ACCOUNTS).map((c) => c.accountId);
       }

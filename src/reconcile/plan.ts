@@ -103,6 +103,8 @@ export interface PlanInput {
   details: ReadonlyMap<string, RemoteExceptionDetail>;
   tags?: readonly TagPreview[];
   tagWarnings?: readonly PlanWarning[];
+  /** How the remote listing went (remote.ts); absent: a consistent one. */
+  listing?: { consistent: boolean; uncertain?: readonly string[]; problem?: string };
 }
 
 export function buildPlan(input: PlanInput, options: PlanOptions): Plan {
@@ -116,6 +118,7 @@ export function buildPlan(input: PlanInput, options: PlanOptions): Plan {
   const warnings: PlanWarning[] = [];
   let unchanged = 0;
   const today = localDateOf(options.now, timeZone);
+  const listingMoved = input.listing !== undefined && !input.listing.consistent;
 
   for (const wanted of input.desired) {
     const { spec, location } = wanted;
@@ -124,7 +127,8 @@ export function buildPlan(input: PlanInput, options: PlanOptions): Plan {
     }
     const remote = remoteByName.get(spec.name);
     if (!remote) {
-      creates.push({ action: 'create', name: spec.name, spec, source: location });
+      // From a listing that moved, "absent" is not proven: the exception may have slid past the pages read.
+      creates.push({ action: 'create', name: spec.name, spec, source: location, ...(listingMoved ? { unconfirmed: true as const } : {}) });
       continue;
     }
     if (!isManaged(remote, manage)) {
@@ -175,7 +179,18 @@ export function buildPlan(input: PlanInput, options: PlanOptions): Plan {
   }
 
   const remoteState = fingerprintRemote(input.remote, manage);
-  const safety = evaluateSafety(remoteState.managed, deletes.length, options);
+  let managedForGuards = remoteState.managed;
+  if (listingMoved) {
+    // A partial listing never plans a delete; the guards count only what both reads saw.
+    const uncertain = new Set(input.listing?.uncertain ?? []);
+    managedForGuards -= input.remote.filter((item) => uncertain.has(item.uuid) && isManaged(item, manage)).length;
+    warnings.push({
+      code: 'listing.inconsistent',
+      message: `the exceptions list changed while it was read, twice (${input.listing?.problem ?? 'its count moved'}): ${deletes.length} delete${deletes.length === 1 ? '' : 's'} withheld, ${creates.length} create${creates.length === 1 ? '' : 's'} unconfirmed (the name may exist already); plan again when the account is quiet`,
+    });
+    deletes.length = 0;
+  }
+  const safety = evaluateSafety(managedForGuards, deletes.length, options);
   if (safety.blocked) {
     warnings.push({
       code: 'safety.threshold',

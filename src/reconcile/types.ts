@@ -10,7 +10,14 @@ export interface FieldDiff {
 }
 
 export type PlanChange =
-  | { action: 'create'; name: string; spec: ExceptionSpec; source: SourceLocation }
+  | {
+      action: 'create';
+      name: string;
+      spec: ExceptionSpec;
+      source: SourceLocation;
+      /** The remote listing moved while read (warning `listing.inconsistent`): the name may exist already. */
+      unconfirmed?: true;
+    }
   | { action: 'delete'; name: string; uuid: string; remote: RemoteException }
   | {
       action: 'replace';
