@@ -76,8 +76,10 @@ export function controlSummaries(ctx: RouteContext): Reply {
     if (!/^\d+$/.test(term.value)) throw badRequest('INVALID_FILTER', `cid must be an integer; got ${JSON.stringify(term.value)}`);
     return Number(term.value);
   });
-  // The documentation's samples send no pageSize here and get pages of 300.
-  const paging = parsePaging(ctx, { defaultPageSize: 300, cap: ctx.maxPageSize });
+  // The documentation's samples send no pageSize here and get pages of 300. A summary served as a
+  // bare array or object (quirk summaryShape) has no envelope to page with: it is the whole answer.
+  const unpaged = ctx.quirks.summaryShape !== undefined && ctx.quirks.summaryShape !== 'page';
+  const paging = unpaged ? { pageNo: 0, pageSize: Number.MAX_SAFE_INTEGER } : parsePaging(ctx, { defaultPageSize: 300, cap: ctx.maxPageSize });
   const resultOf = resultsNow(cloud, ctx.store, ctx.now.getTime());
   const byControl = new Map<number, { passed: number; failed: number; excepted: number; evaluation: Evaluation }>();
   for (const evaluation of ctx.world.evaluationsOfAccount(cloud, accountId)) {
