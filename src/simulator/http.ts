@@ -188,7 +188,7 @@ export function formatJavaDate(instant: Date): string {
 
 /**
  * The server is Java (inferred): a resource id "matches" as `String.matches` does, the whole id.
- * `\"` and `\/` (the reference's escaping advice) are identity escapes in both dialects.
+ * `\"` and `\/` (the documentation's escaping advice) are identity escapes in both dialects.
  */
 export function compileJavaRegex(source: unknown, key = 'regex'): RegExp {
   if (typeof source !== 'string' || source === '') throw badRequest('MISSING_FIELD', `${key} is required`);

@@ -1,5 +1,5 @@
 // startSimulator: a stateful CloudView on 127.0.0.1 for tests, the demo and benchmarks.
-// See docs/simulator.md for the routes, the knobs and the decisions made where the reference says unknown.
+// See docs/simulator.md for the routes, the knobs and the decisions made where the documentation says nothing.
 import { formatQualysTimestamp, isValidTimeZone } from '../model/dates';
 import type { ExceptionSpec } from '../model/exception';
 import { dialectQuirks } from './dialects';

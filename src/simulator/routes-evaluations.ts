@@ -39,7 +39,7 @@ export function listEvaluationsByRegex(ctx: RouteContext): Reply {
     region: evaluation.resource.region,
     cid: evaluation.control.id,
     controlName: evaluation.control.name,
-    // The reference names only subscriptionId; the simulator fills it with the account of any cloud.
+    // The documentation names only subscriptionId; the simulator fills it with the account of any cloud.
     subscriptionId: evaluation.resource.accountId,
     resourceGroupName: evaluation.resource.resourceGroupName ?? null,
   }));
