@@ -80,6 +80,9 @@ describe('a plan from a listing that never held still', () => {
       ['create', 'team-a-new', true],
     ]);
     expect(plan.safety.managed).toBe(4);
+    const Ajv = (await import('ajv')).default;
+    const validate = new Ajv({ strict: false }).compile((await import('../../schemas/plan.schema.json')).default);
+    expect(validate(plan), JSON.stringify(validate.errors)).toBe(true);
 
     const applied = await world.run(['apply', '--auto-approve', '--skip-inventory']);
     // The unconfirmed create of a name that exists meets the server's uniqueness; the exception found
