@@ -44,9 +44,9 @@ export async function checkInventory(
   const cache = options.cache ?? new InventoryCache();
   const severity = options.strict ? 'error' : 'warning';
   const findings: Finding[] = [];
-  const report = (manifest: ManifestException, rule: string, message: string, field: 'accountIds' | 'resources' | 'controlIds'): void => {
+  const report = (manifest: ManifestException, rule: string, message: string, field: 'accountIds' | 'resources' | 'controlIds', level: Finding['severity'] = severity): void => {
     const { file, line, column } = locationOfField(manifest, field);
-    findings.push({ severity, rule, message, file, line, column, path: `${manifest.path}.${field}` });
+    findings.push({ severity: level, rule, message, file, line, column, path: `${manifest.path}.${field}` });
   };
   const accountField = (manifest: ManifestException, accountId: string) => (manifest.spec.accountIds?.includes(accountId) ? 'accountIds' : 'resources');
 
@@ -63,6 +63,7 @@ export async function checkInventory(
   // 1. Accounts. Connector items may carry no account id: then an account not found is not proven
   // unknown. It is assumed known, and one warning per cloud (never an error, even strict) says so.
   const blindClouds = new Set(clouds.filter((cloud) => connectorsByCloud.get(cloud)!.has('')));
+  const blindReported = new Set<CloudType>();
   const knownAccounts = new Map<CloudType, Set<string>>(clouds.map((cloud) => [cloud, new Set<string>()]));
   for (const manifest of manifests) {
     const cloud = manifest.spec.cloudType;
@@ -70,9 +71,9 @@ export async function checkInventory(
       const connector = connectorsByCloud.get(cloud)?.get(accountId);
       if (!connector && blindClouds.has(cloud)) {
         knownAccounts.get(cloud)!.add(accountId);
-        if (!findings.some((finding) => finding.rule === INVENTORY_RULES.accountsUnchecked && finding.message.startsWith(`${cloud} `))) {
-          report(manifest, INVENTORY_RULES.accountsUnchecked, `${cloud} accounts cannot be checked: the connectors listing gives no account ids`, accountField(manifest, accountId));
-          findings[findings.length - 1].severity = 'warning';
+        if (!blindReported.has(cloud)) {
+          blindReported.add(cloud);
+          report(manifest, INVENTORY_RULES.accountsUnchecked, `${cloud} accounts cannot be checked: the connectors listing gives no account ids`, accountField(manifest, accountId), 'warning');
         }
         continue;
       }
