@@ -159,8 +159,8 @@ export async function* paginate<T>(options: PaginateOptions<T>): AsyncGenerator<
         base = 1;
         continue;
       }
-      // An empty page 0 from a server that holds items: it counts from 1 and this is its first page.
-      if (pageZero === undefined) base = 1;
+      // An empty page 0 and items on page 1: the server counts from 1 and this is its first page.
+      if (pageZero === undefined && fingerprint !== undefined) base = 1;
     }
     const earlier = fingerprint === undefined ? undefined : seenPages.get(fingerprint);
     if (earlier !== undefined) {
@@ -181,8 +181,8 @@ export async function* paginate<T>(options: PaginateOptions<T>): AsyncGenerator<
     options.onPage?.({ pageNo, items: content.length, serverPageSize: size, totalElements, totalPages });
     raw += content.length;
     const index = pageNo - base;
-    // Page 0 of a v1 list may be a 1-based server's page 1: its end says nothing until page 1 is read.
-    const done = isLastPage(page, index, content.length, size, raw) && !(detecting && content.length === 0 && (totalElements ?? 0) > 0);
+    // An empty page 0 of a v1 list may be a 1-based server's nothing-before-page-1: only page 1 can tell.
+    const done = isLastPage(page, index, content.length, size, raw) && !(detecting && content.length === 0);
     if (!done && !detecting && maxTotal !== undefined) {
       const perPage = Math.max(1, size ?? content.length);
       const allowed = Math.ceil(maxTotal / perPage) + PAGINATION_LIMITS.pagesPastTotal;

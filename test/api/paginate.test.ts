@@ -108,11 +108,17 @@ describe('paginate', () => {
     expect(reports[0]).toMatchObject({ pageBase: 0 });
   });
 
-  it('treats a 1-based server that answers page 0 empty as starting at 1', async () => {
-    const pages = (pageNo: number) => (pageNo === 0 ? page([], { totalElements: 3, size: 2 }) : minimal(3, 2, 1)(pageNo));
-    const { iterable, reports } = run(pages, { pageBase: 'detect' });
-    expect(await collect(iterable)).toEqual([0, 1, 2]);
-    expect(reports[0].pageBase).toBe(1);
+  it('treats a 1-based server that answers page 0 empty as starting at 1, totals or not', async () => {
+    const withTotals = (pageNo: number) => (pageNo === 0 ? page([], { totalElements: 3, size: 2 }) : minimal(3, 2, 1)(pageNo));
+    const counted = run(withTotals, { pageBase: 'detect' });
+    expect(await collect(counted.iterable)).toEqual([0, 1, 2]);
+    expect(counted.reports[0].pageBase).toBe(1);
+    const bare = run((pageNo: number) => (pageNo === 0 ? { content: [], numberOfElements: 0, size: 2, number: 0 } : minimal(3, 2, 1)(pageNo)), { pageBase: 'detect' });
+    expect(await collect(bare.iterable)).toEqual([0, 1, 2]);
+    // An empty v1 list costs one more request to be sure: page 1 is empty too.
+    const empty = run(() => ({ content: [], numberOfElements: 0, size: 2, number: 0 }), { pageBase: 'detect' });
+    expect(await collect(empty.iterable)).toEqual([]);
+    expect(empty.asked).toEqual([0, 1]);
   });
 
   it('minimal envelope: a page short of the size the server reports ends it, never the size asked', async () => {
