@@ -1,22 +1,18 @@
 // CloudViewApi over HTTP. One loop (`call`) sends, counts, asks retry.ts what to do and turns a final
-// failure into one of the named errors; the endpoint methods only build requests and map bodies (wire.ts).
+// failure into one of the named errors (failures.ts); the endpoint methods only build requests and map
+// bodies (wire.ts). Every answer is read up to its route's cap (limits.ts), every list paged under every
+// reading the documentation allows (paginate.ts).
 import { setMaxListeners } from 'node:events';
 import type { CloudType, ExceptionSpec } from '../model/exception';
-import {
-  AmbiguousWriteError,
-  ApiError,
-  AuthError,
-  NetworkError,
-  RateLimitError,
-  ResponseShapeError,
-  type RouteName,
-  parseErrorBody,
-  redactSecrets,
-} from './errors';
+import { ConnectorAccounts } from './connector-accounts';
+import { ApiError, NetworkError, ResponseShapeError, type RouteName } from './errors';
+import { embeddedErrorStatus, failureError, type FailureReason, tooLargeError } from './failures';
 import { HttpTransport, type HttpOptions, type HttpRequest, type HttpResult } from './http';
-import { type PageInfo, paginate } from './paginate';
+import { type BodyLimits, bodyLimitsOf, type ListRoute, pageSizeFor } from './limits';
+import { type ListingReport, type PageBase, type PageInfo, paginate } from './paginate';
 import { normaliseApiUrl } from './platforms';
-import { DEFAULT_RETRY_POLICY, type RetryClock, type RetryPolicy, decideRetry, header, isRateLimitResponse, readLimitHints, systemClock } from './retry';
+import { credentialSecrets, redactQuoted, redactSecrets, type Secrets } from './redact';
+import { DEFAULT_RETRY_POLICY, type RetryClock, type RetryPolicy, decideRetry, isRateLimitResponse, readLimitHints, systemClock } from './retry';
 import type {
   ApplyTagsResult,
   CloudViewApi,
@@ -35,12 +31,18 @@ import * as wire from './wire';
 export interface CloudViewClientOptions extends Omit<HttpOptions, 'baseUrl'> {
   /** The platform origin (`https://qualysguard.qualys.com`) or a URL ending in `/cloudview-api`. */
   baseUrl: string;
-  /** Page size the client asks for; the server may serve fewer (it caps, 100 by default). Default 100. */
+  /**
+   * Page size asked on every list (the server may serve fewer). Default per route (limits.ts): 100, 300
+   * for the per-account summary, 2,000 for the regex evaluation list; always lowered so a page's
+   * expected body stays under half its route's body cap.
+   */
   pageSize?: number;
+  /** Largest body read per route, in bytes (limits.ts DEFAULT_BODY_LIMITS); past it the call fails. */
+  maxBodyBytes?: Partial<Record<RouteName, number>>;
   retry?: Partial<RetryPolicy>;
   /** Injectable time (tests run retries in milliseconds). */
   clock?: Partial<RetryClock>;
-  /** Absolute cap on pages per listing. */
+  /** Pages per listing at most when the server gives no totals (paginate.ts PAGINATION_LIMITS). */
   maxPages?: number;
   /** Called once per page received (benchmarks report the page size the server used). */
   onPage?: (route: RouteName, info: PageInfo) => void;
@@ -48,10 +50,6 @@ export interface CloudViewClientOptions extends Omit<HttpOptions, 'baseUrl'> {
 
 /** The longest delay a Node timer holds (2^31 - 1 ms). */
 const MAX_TIMER_MS = 2_147_483_647;
-
-export const CLIENT_DEFAULTS = {
-  pageSize: 100,
-} as const satisfies Partial<CloudViewClientOptions>;
 
 export interface ClientCounters {
   /** HTTP requests sent, retries included. */
@@ -91,27 +89,14 @@ interface CallOptions {
 
 type OkResponse = Extract<HttpResult, { type: 'response' }>;
 
-const REQUEST_ID_HEADERS = ['x-request-id', 'x-qualys-request-id', 'x-correlation-id', 'x-amzn-requestid'];
-
-/**
- * Public Qualys scripts treat a JSON body carrying `errorCode` (Qualys) or Spring's `{status, error}` as an
- * error even under a 2xx (../shared/cloudview-api.md, "Limits and errors"): a delete must not read as done,
- * nor a list as a shape error that hides the server's message. The status is Spring's when it gives one.
- */
-function embeddedErrorStatus(result: OkResponse): number | undefined {
-  if (!result.text.includes('"error')) return undefined;
-  let body: unknown;
-  try {
-    body = JSON.parse(result.text);
-  } catch {
-    return undefined;
-  }
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) return undefined;
-  const record = body as Record<string, unknown>;
-  if (typeof record.status === 'number' && record.status >= 400 && record.status < 600 && typeof record.error === 'string') return record.status;
-  if ((typeof record.errorCode === 'string' && record.errorCode !== '') || typeof record.errorCode === 'number') return result.status;
-  return undefined;
-}
+/** How each list is paged: the v1 lists' page base is open (paginate.ts); items are de-duplicated by key. */
+const LISTS = {
+  'exceptions.list': { pageBase: 0, keyOf: (item: RemoteException) => item.uuid },
+  'evaluations.list': { pageBase: 0, keyOf: (item: Evaluation) => item.uuid || undefined },
+  'evaluations.summary': { pageBase: 'detect', keyOf: (item: ControlSummary) => String(item.controlId) },
+  'evaluations.resources': { pageBase: 'detect', keyOf: (item: ControlResourceResult) => `${item.resourceId}\u0000${item.region}` },
+  'connectors.list': { pageBase: 'detect', keyOf: (item: Connector) => item.connectorId || undefined },
+} satisfies Record<ListRoute, { pageBase: PageBase; keyOf: (item: never) => string | undefined }>;
 
 export function createCloudViewClient(options: CloudViewClientOptions): CloudViewClient {
   return new HttpCloudViewClient(options);
@@ -122,8 +107,10 @@ class HttpCloudViewClient implements CloudViewClient {
   private readonly transport: HttpTransport;
   private readonly policy: RetryPolicy;
   private readonly clock: RetryClock;
-  private readonly secrets: string[];
-  private readonly pageSize: number;
+  private readonly secrets: Secrets;
+  private readonly pageSize?: number;
+  private readonly bodyLimits: BodyLimits;
+  private readonly connectorAccounts = new ConnectorAccounts((cloudType) => this.listConnectors(cloudType));
   private readonly maxPages?: number;
   private readonly onPage?: CloudViewClientOptions['onPage'];
   private stats: ClientCounters = { total: 0, byRoute: {}, retries: 0, rateLimited: 0 };
@@ -137,18 +124,18 @@ class HttpCloudViewClient implements CloudViewClient {
     this.baseUrl = normaliseApiUrl(options.baseUrl);
     this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.clock = { ...systemClock, ...options.clock };
-    this.pageSize = options.pageSize ?? CLIENT_DEFAULTS.pageSize;
+    this.pageSize = options.pageSize;
+    this.bodyLimits = bodyLimitsOf(options.maxBodyBytes);
     // Node fires a longer timer after 1 ms (TimeoutOverflowWarning): every request would "time out".
     if (options.timeoutMs !== undefined && !(options.timeoutMs > 0 && options.timeoutMs <= MAX_TIMER_MS)) {
       throw new RangeError(`timeoutMs must be > 0 and at most ${MAX_TIMER_MS}`);
     }
-    if (!Number.isInteger(this.pageSize) || this.pageSize < 1) throw new RangeError('pageSize must be a positive integer');
+    if (this.pageSize !== undefined && (!Number.isInteger(this.pageSize) || this.pageSize < 1)) throw new RangeError('pageSize must be a positive integer');
     this.maxPages = options.maxPages;
     this.onPage = options.onPage;
     // Every call sleeping out a backoff or a rate-limit wait listens on it.
     setMaxListeners(0, this.closing.signal);
-    const token = Buffer.from(`${options.username}:${options.password}`, 'utf8').toString('base64');
-    this.secrets = [options.password, token, encodeURIComponent(options.password)];
+    this.secrets = credentialSecrets(options.username, options.password);
     const { username, password, concurrency, timeoutMs, ca, clientName } = options;
     this.transport = new HttpTransport({ baseUrl: this.baseUrl, username, password, concurrency, timeoutMs, ca, clientName });
   }
@@ -181,13 +168,15 @@ class HttpCloudViewClient implements CloudViewClient {
       method: 'GET',
       path: '/rest/v1/exceptions/list',
       query: { filter: options.filter, pageNo, pageSize, sort: options.sort },
-    }), options.pageSize);
+    }), options);
   }
 
   getException(uuid: string): Promise<RemoteExceptionDetail> {
     return this.scrubbed(async () => {
       const response = await this.call('exceptions.get', { method: 'GET', path: `/rest/v1/exceptions/${encodeURIComponent(uuid)}` }, { idempotent: true });
-      return wire.toRemoteExceptionDetail(wire.parseJsonBody('exceptions.get', response.text, response.status));
+      const { detail, connectorRefs } = wire.readExceptionDetail(wire.parseJsonBody('exceptions.get', response.text, response.status));
+      if (connectorRefs.length > 0) detail.accountIds.push(...(await this.connectorAccounts.resolve(detail.name, connectorRefs, detail.cloudType)));
+      return detail;
     });
   }
 
@@ -263,7 +252,7 @@ class HttpCloudViewClient implements CloudViewClient {
       path: `/rest/v1/${wire.cloudPathSegment(cloudType)}/evaluations/list/resources`,
       query: { filter: options.filter, pageNo, pageSize, sort: options.sort },
       body: { regex },
-    }), options.pageSize);
+    }), options);
   }
 
   applyTags(cloudType: CloudType, tagNames: readonly string[], regex: string): Promise<ApplyTagsResult> {
@@ -288,7 +277,7 @@ class HttpCloudViewClient implements CloudViewClient {
         path: `/rest/v1/${wire.cloudPathSegment(cloudType)}/evaluations/${encodeURIComponent(accountId)}`,
         query: { filter, pageNo, pageSize },
       }),
-      undefined,
+      {},
       true,
     );
     for await (const summary of iterable) summaries.push(summary);
@@ -300,7 +289,7 @@ class HttpCloudViewClient implements CloudViewClient {
       method: 'GET',
       path: `/rest/v1/${wire.cloudPathSegment(cloudType)}/evaluations/${encodeURIComponent(accountId)}/resources/${controlId}`,
       query: { filter: options.filter, pageNo, pageSize, sort: options.sort },
-    }), options.pageSize);
+    }), options);
   }
 
   listConnectors(cloudType: CloudType, options: ListOptions = {}): AsyncIterable<Connector> {
@@ -308,27 +297,32 @@ class HttpCloudViewClient implements CloudViewClient {
       method: 'GET',
       path: `/rest/v1/${wire.cloudPathSegment(cloudType)}/connectors`,
       query: { filter: options.filter, pageNo, pageSize, sort: options.sort },
-    }), options.pageSize);
+    }), options);
   }
 
   // ---- plumbing ----------------------------------------------------------------------------------
 
   private pages<T>(
-    route: RouteName,
+    route: ListRoute,
     mapItem: (item: unknown) => T,
     build: (pageNo: number, pageSize: number) => HttpRequest,
-    pageSize = this.pageSize,
+    options: Pick<ListOptions, 'pageSize' | 'onListing'>,
     allowBareItem = false,
   ): AsyncIterable<T> {
     const client = this;
+    const pageSize = pageSizeFor(route, this.bodyLimits, options.pageSize ?? this.pageSize);
+    const list = LISTS[route] as { pageBase: PageBase; keyOf: (item: T) => string | undefined };
     const iterate = () =>
       paginate<T>({
         route,
         mapItem,
         allowBareItem,
+        pageBase: list.pageBase,
+        keyOf: list.keyOf,
         maxPages: this.maxPages,
         lookahead: this.transport.concurrency - 1,
         onPage: this.onPage ? (info) => this.onPage?.(route, info) : undefined,
+        onDone: options.onListing,
         fetchPage: async (pageNo) => {
           const response = await this.call(route, build(pageNo, pageSize), { idempotent: true });
           return wire.parseJsonBody(route, response.text, response.status);
@@ -353,11 +347,15 @@ class HttpCloudViewClient implements CloudViewClient {
     }
   }
 
-  /** Last line of defence: no message or stack leaving the client carries a credential, whatever the server echoed. */
+  /**
+   * Last line of defence: no message or stack leaving the client carries a credential, whatever the
+   * server echoed. Quoted values (shape errors quote what the server sent) lose even a short password.
+   */
   private redact(error: unknown): unknown {
     if (error instanceof Error) {
-      error.message = redactSecrets(error.message, this.secrets);
-      if (error.stack) error.stack = redactSecrets(error.stack, this.secrets);
+      const clean = (text: string) => redactSecrets(redactQuoted(text, this.secrets), this.secrets);
+      error.message = clean(error.message);
+      if (error.stack) error.stack = clean(error.stack);
     }
     return error;
   }
@@ -374,7 +372,8 @@ class HttpCloudViewClient implements CloudViewClient {
       this.stats.total += 1;
       this.stats.byRoute[route] = (this.stats.byRoute[route] ?? 0) + 1;
       // Calls that were already queued for a slot when a 409/429 set the pause wait it out there too.
-      const result = await this.transport.send(request, () => this.pauseUntilAllowed());
+      const maxBodyBytes = this.bodyLimits[route];
+      const result = await this.transport.send({ ...request, maxBodyBytes }, () => this.pauseUntilAllowed());
 
       if (result.type === 'response') this.noteLimits(result);
       const decision = decideRetry(
@@ -382,6 +381,7 @@ class HttpCloudViewClient implements CloudViewClient {
         { attempt, idempotent: options.idempotent, policy: this.policy, nowMs: this.clock.now(), random: this.clock.random },
       );
       if (decision.action === 'done' && result.type === 'response') {
+        if (result.truncated) throw tooLargeError(this.failureContext(route, request, options, attempt), result, maxBodyBytes, !options.idempotent);
         const embedded = embeddedErrorStatus(result);
         if (embedded === undefined) return result;
         throw this.toError(route, request, { ...result, status: embedded, statusText: '' }, 'final', options, attempt);
@@ -417,67 +417,12 @@ class HttpCloudViewClient implements CloudViewClient {
     }
   }
 
-  private toError(
-    route: RouteName,
-    request: HttpRequest,
-    result: HttpResult,
-    reason: 'final' | 'exhausted' | 'ambiguous' | 'rate-limit',
-    options: CallOptions,
-    attempts: number,
-  ): ApiError {
+  private failureContext(route: RouteName, request: HttpRequest, options: CallOptions, attempts: number) {
     const where = `${request.method} ${this.transport.pathOf({ ...request, query: undefined })}`;
-    const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
-    const clean = (text: string) => redactSecrets(text, this.secrets);
-    const action = options.action ?? route;
-    const checkHint = route === 'exceptions.create' ? 'look it up by name before trying again' : 'check by uuid before trying again';
+    return { route, where, action: options.action, attempts, secrets: this.secrets, nowMs: this.clock.now() };
+  }
 
-    if (result.type === 'network') {
-      const what = {
-        reset: 'connection reset',
-        timeout: 'timed out',
-        refused: 'could not connect',
-        tls: 'TLS verification failed (use --ca-file for a private CA)',
-        other: 'network failure',
-      }[result.kind];
-      if (reason === 'ambiguous') {
-        return new AmbiguousWriteError(clean(`${action} may have happened: ${what} after the request was sent (${where}: ${result.detail}); ${checkHint}`), {
-          route,
-          status: 0,
-        });
-      }
-      return new NetworkError(clean(`${where}: ${what}${tries} (${result.detail})`), { route, status: 0, kind: result.kind });
-    }
-
-    const body = parseErrorBody(result.status, result.statusText, result.text);
-    // errorCode and request id are server text too: cleaned like the message, they become error properties.
-    const parsed = { message: body.message, errorCode: body.errorCode === undefined ? undefined : clean(body.errorCode) };
-    const rawRequestId = REQUEST_ID_HEADERS.map((name) => header(result.headers, name)).find((value) => value !== undefined);
-    const requestId = rawRequestId === undefined ? undefined : clean(rawRequestId);
-    const suffix = `${parsed.errorCode ? ` [${parsed.errorCode}]` : ''}${requestId ? ` (request id ${requestId})` : ''}`;
-    const details = { route, status: result.status, errorCode: parsed.errorCode, requestId };
-    const statusPart = `HTTP ${result.status}`;
-    const message = parsed.message.startsWith(statusPart) ? parsed.message : `${statusPart}: ${parsed.message}`;
-
-    if (result.status === 401 || result.status === 403) {
-      return new AuthError(
-        clean(`${where}: ${message}${suffix}; check QUALYS_USERNAME / QUALYS_PASSWORD and that the user may call the CloudView API`),
-        details,
-      );
-    }
-    if (reason === 'rate-limit') {
-      const hints = readLimitHints(result.headers, this.clock.now());
-      const waitText = hints.waitMs !== undefined ? `; the server asks to wait ${Math.ceil(hints.waitMs / 1000)} s` : '';
-      const error = new RateLimitError(clean(`${where}: rate or concurrency limit (${message})${tries}${waitText}${suffix}`), details);
-      error.retryAfterMs = hints.waitMs;
-      return error;
-    }
-    if (reason === 'ambiguous') {
-      return new AmbiguousWriteError(clean(`${action} may have happened: the server answered ${message}${suffix} after receiving it; ${checkHint}`), details);
-    }
-    if (result.status >= 300 && result.status < 400) {
-      const location = header(result.headers, 'location');
-      return new ApiError(clean(`${where}: HTTP ${result.status} redirect${location ? ` to ${location}` : ''}; check --platform / --api-url`), details);
-    }
-    return new ApiError(clean(`${where}: ${message}${tries}${suffix}`), details);
+  private toError(route: RouteName, request: HttpRequest, result: HttpResult, reason: FailureReason, options: CallOptions, attempts: number): ApiError {
+    return failureError(this.failureContext(route, request, options, attempts), result, reason);
   }
 }

@@ -1,5 +1,5 @@
 // The few named failures of the CloudView client. Every message is one line, built from what the
-// server said, and never carries credentials: the client passes its secrets to `redactSecrets`.
+// server said, and never carries credentials: the client passes its secrets to `redactSecrets` (redact.ts).
 
 import type { RouteId } from './routes';
 
@@ -123,12 +123,5 @@ export function parseErrorBody(status: number, statusText: string, body: string)
   return { message: words === '' ? fallback : `${fallback}: ${words}` };
 }
 
-/** Replaces every occurrence of each secret (and its Basic-auth token) with `***`. */
-export function redactSecrets(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) {
-    if (secret.length < 3) continue;
-    out = out.split(secret).join('***');
-  }
-  return out.replace(/(Basic|Bearer)\s+[A-Za-z0-9+/=._-]{6,}/gi, '$1 ***');
-}
+/** Credentials out of messages; see redact.ts for the forms covered. */
+export { redactSecrets } from './redact';

@@ -34,10 +34,13 @@ export interface HttpRequest {
   query?: Record<string, string | number | undefined>;
   /** Sent as JSON. */
   body?: unknown;
+  /** Stop reading the answer's body past this many bytes (limits.ts); `truncated` then says so. Default: no cap. */
+  maxBodyBytes?: number;
 }
 
 export type HttpResult =
-  | { type: 'response'; status: number; statusText: string; headers: HeaderBag; text: string }
+  /** `truncated`: the body went past `maxBodyBytes`; `text` holds its first `maxBodyBytes` and the rest was never read. */
+  | { type: 'response'; status: number; statusText: string; headers: HeaderBag; text: string; truncated?: boolean }
   | { type: 'network'; kind: NetworkFailure; detail: string };
 
 const STATUS_TEXT: Record<number, string> = {
@@ -179,13 +182,14 @@ export class HttpTransport {
         body,
         signal: controller.signal,
       });
-      const text = await response.body.text();
+      const { text, truncated } = await readCapped(response.body, response.headers as HeaderBag, request.maxBodyBytes ?? Number.POSITIVE_INFINITY);
       return {
         type: 'response',
         status: response.statusCode,
         statusText: STATUS_TEXT[response.statusCode] ?? '',
         headers: response.headers as HeaderBag,
         text,
+        ...(truncated ? { truncated } : {}),
       };
     } catch (error) {
       if (error instanceof TimeoutFired || controller.signal.aborted) {
@@ -203,6 +207,32 @@ export class HttpTransport {
     // destroy, not close: a hung request must not keep the process alive.
     await this.pool.destroy();
   }
+}
+
+/**
+ * Reads a body chunk by chunk up to `limit` bytes, so an endless or padded body never sits whole in
+ * memory. Past the limit (or when Content-Length already says so) reading stops and the stream is
+ * destroyed, which ends the connection.
+ */
+async function readCapped(body: AsyncIterable<unknown> & { destroy(): unknown }, headers: HeaderBag, limit: number): Promise<{ text: string; truncated: boolean }> {
+  const announced = Number(Array.isArray(headers['content-length']) ? headers['content-length'][0] : headers['content-length']);
+  if (Number.isFinite(announced) && announced > limit) {
+    body.destroy();
+    return { text: '', truncated: true };
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    const bytes = chunk as Buffer;
+    if (size + bytes.length > limit) {
+      chunks.push(bytes.subarray(0, limit - size));
+      body.destroy();
+      return { text: Buffer.concat(chunks).toString('utf8'), truncated: true };
+    }
+    chunks.push(bytes);
+    size += bytes.length;
+  }
+  return { text: Buffer.concat(chunks).toString('utf8'), truncated: false };
 }
 
 class TimeoutFired extends Error {

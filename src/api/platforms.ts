@@ -1,5 +1,5 @@
-// Qualys platforms and the CloudView base URL. Hosts from ../shared/cloudview-api.md ("Servers and auth");
-// US4, UK1 and AU1 come from Qualys's own public scripts. Any other host works through --api-url.
+// Qualys platforms and the CloudView base URL. Hosts from the platform table of Qualys's CloudView
+// release notes; US4, UK1 and AU1 come from Qualys's own public scripts. Any other host works through --api-url.
 import { isIP } from 'node:net';
 
 export const PLATFORMS = {

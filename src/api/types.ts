@@ -1,6 +1,9 @@
 // What the rest of the program sees of CloudView. The wire shapes (create vs list vs detail
 // field names) are mapped to these in exactly one module: src/api/wire.ts.
 import type { CloudType, ExceptionResource, ExceptionSpec } from '../model/exception';
+import type { ListingReport } from './paginate';
+
+export type { ListingReport };
 
 /** An exception as the list endpoint returns it (no cloud type, controls or targets there). */
 export interface RemoteException {
@@ -26,13 +29,20 @@ export interface RemoteException {
 
 /** An exception as the detail endpoint returns it. */
 export interface RemoteExceptionDetail extends RemoteException {
-  /** Wire `provider`. */
-  cloudType: CloudType;
+  /**
+   * Wire `provider`, at the top of the detail or inside `exceptionSummary`. Undefined when the server
+   * names no cloud: take it from the manifest of the same name, or from a listing filtered by
+   * `exception.provider:<CLOUD>` (src/import/resolve-cloud.ts); never assume one.
+   */
+  cloudType?: CloudType;
   /** Wire `exceptionSummary.controls[].id`, a string on the wire. */
   controlIds: number[];
   /** Wire `exceptionSummary.resources[]` with `account` → `accountId`. The detail carries no region. */
   resources: ExceptionResource[];
-  /** Wire `exceptionSummary.connectors[]`, read as account ids. */
+  /**
+   * Wire `exceptionSummary.connectors[]`, read as account ids (`accountId`, `account` or the per-cloud
+   * key; a connector given as `{uuid, name}` only is looked up in the connectors listing by the client).
+   */
   accountIds: string[];
   resourceTagNames: string[];
   connectorTagNames: string[];
@@ -106,11 +116,16 @@ export interface ListOptions {
   filter?: string;
   sort?: string;
   pageSize?: number;
+  /**
+   * Called once when the listing completes: pages read, duplicates dropped, and whether the list held
+   * still while it was read (`consistent`). Not called when the consumer stops early or it fails.
+   */
+  onListing?(report: ListingReport): void;
 }
 
 /**
- * The remote, as an interface: src/api/client.ts implements it over HTTP. Iterators page lazily
- * (0-based pageNo, stop on `last`, bounded by `totalPages`).
+ * The remote, as an interface: src/api/client.ts implements it over HTTP. Iterators page lazily, under
+ * every reading of the paging the documentation allows (src/api/paginate.ts), each item once.
  */
 export interface CloudViewApi {
   listExceptions(options?: ListOptions): AsyncIterable<RemoteException>;

@@ -1,7 +1,8 @@
 // The ONLY place CloudView's wire field names appear. Create, list and detail name the same things
-// differently (../shared/cloudview-api.md): explanation/description, exceptionReason/reason,
-// startDate/startingDate, exceptionScope/scope, cloudType/provider, accountId/account. Every reader
-// checks the shape it relies on and throws ResponseShapeError naming the field, never `undefined` later.
+// differently: explanation/description, exceptionReason/reason, startDate/startingDate,
+// exceptionScope/scope, cloudType/provider, accountId/account. Every reader checks the shape it relies
+// on and throws ResponseShapeError naming the field, never `undefined` later. Where the documentation
+// allows several readings (docs/api-client.md, "Readings of the documentation"), every one is accepted.
 import type { CloudType, ExceptionResource, ExceptionSpec } from '../model/exception';
 import { CLOUD_TYPES } from '../model/exception';
 import { parseQualysTimestamp } from '../model/dates';
@@ -176,23 +177,42 @@ export function toRemoteException(item: unknown): RemoteException {
   return { ...commonException(r, { start: 'startingDate', end: 'endingDate' }), exceptionScope: r.string('scope') };
 }
 
-/** Detail `connectors[]`: objects `{uuid, name, accountId}` (or the per-cloud key), or plain strings. */
-function connectorAccountId(item: unknown, index: number, route: RouteName): string {
-  if (typeof item === 'string') return item;
-  const r = Reader.of(item, route, `exception.exceptionSummary.connectors[${index}]`);
-  return r.firstString(['accountId', 'awsAccountId', 'subscriptionId', 'projectId']);
+/** A detail connector given as `{uuid, name}` only: its account id must be looked up in the connectors listing. */
+export interface ConnectorRef {
+  uuid: string;
+  name: string;
 }
 
-/** `GET /rest/v1/exceptions/{uuid}`. */
-export function toRemoteExceptionDetail(body: unknown): RemoteExceptionDetail {
+const CONNECTOR_ACCOUNT_KEYS = ['accountId', 'account', 'awsAccountId', 'subscriptionId', 'projectId'] as const;
+
+/** Detail `connectors[]`: plain strings, or objects carrying the account under any of CONNECTOR_ACCOUNT_KEYS, or `{uuid, name}` only. */
+function connectorAccountId(item: unknown, index: number, route: RouteName): string | ConnectorRef {
+  if (typeof item === 'string') return item;
+  const r = Reader.of(item, route, `exception.exceptionSummary.connectors[${index}]`);
+  if (CONNECTOR_ACCOUNT_KEYS.some((key) => r.has(key))) return r.firstString(CONNECTOR_ACCOUNT_KEYS);
+  if (r.has('uuid')) return { uuid: r.string('uuid'), name: r.optString('name') };
+  return r.fail(CONNECTOR_ACCOUNT_KEYS.join('|'), 'an account id, or the connector uuid');
+}
+
+export interface ReadDetail {
+  detail: RemoteExceptionDetail;
+  /** Connectors named without their account id, for the caller to resolve into `detail.accountIds`. */
+  connectorRefs: ConnectorRef[];
+}
+
+/**
+ * `GET /rest/v1/exceptions/{uuid}`. The cloud is `provider`, at the top (the documentation's sample) or
+ * inside `exceptionSummary`; when neither says, `cloudType` stays undefined: never a guessed default.
+ */
+export function readExceptionDetail(body: unknown): ReadDetail {
   const route: RouteName = 'exceptions.get';
   const r = Reader.of(body, route, 'exception');
   const summary = r.object('exceptionSummary');
   const base = commonException(r, { start: 'startDate', end: 'endDate' });
+  const connectors = summary.array('connectors').map((item, index) => connectorAccountId(item, index, route));
   const detail: RemoteExceptionDetail = {
     ...base,
     exceptionScope: summary.has('exceptionScope') ? summary.string('exceptionScope') : r.string('scope'),
-    cloudType: r.cloudType('provider'),
     controlIds: summary.array('controls').map((control, index) => Reader.of(control, route, `exception.exceptionSummary.controls[${index}]`).integer('id')),
     resources: summary.array('resources').map((resource, index): ExceptionResource => {
       const item = Reader.of(resource, route, `exception.exceptionSummary.resources[${index}]`);
@@ -200,11 +220,22 @@ export function toRemoteExceptionDetail(body: unknown): RemoteExceptionDetail {
       if (item.has('region')) mapped.region = item.string('region');
       return mapped;
     }),
-    accountIds: summary.array('connectors').map((item, index) => connectorAccountId(item, index, route)),
+    accountIds: connectors.filter((item): item is string => typeof item === 'string'),
     resourceTagNames: summary.strings('resourceTagNames'),
     connectorTagNames: summary.strings('connectorTagNames'),
   };
+  if (r.has('provider')) detail.cloudType = r.cloudType('provider');
+  else if (summary.has('provider')) detail.cloudType = summary.cloudType('provider');
   if (r.has('referenceDocLink')) detail.referenceDocLink = r.string('referenceDocLink');
+  return { detail, connectorRefs: connectors.filter((item): item is ConnectorRef => typeof item !== 'string') };
+}
+
+/** The detail when every connector names its account (readExceptionDetail otherwise, and resolve the refs). */
+export function toRemoteExceptionDetail(body: unknown): RemoteExceptionDetail {
+  const { detail, connectorRefs } = readExceptionDetail(body);
+  if (connectorRefs.length > 0) {
+    throw shapeError('exceptions.get', `exception.exceptionSummary.connectors names connector ${connectorRefs[0].uuid} without its account id`);
+  }
   return detail;
 }
 

@@ -72,6 +72,11 @@ async function planFromSavedFile(file: string, context: ReconcileContext, io: Cl
   // The same drift sample (the day's slice) as the file read, so its sampled replaces are found again.
   const run = await runPlan(saved.scope.kind === 'paths' ? saved.scope.paths : [], { ...context, sampleDetails: saved.remote.sampled ?? 0 }, io);
   if (!run.plan) return { run };
+  const moved = run.plan.warnings.find((warning) => warning.code === 'listing.inconsistent');
+  if (moved) {
+    io.stderr.write(`cvex apply: ${oneLine(moved.message)}; so ${file} cannot be proven current. Run \`cvex plan\` again when the account is quiet.\n`);
+    return { run };
+  }
   const differences = compareSavedPlan(saved, run.plan);
   if (differences.length > 0) {
     const listed = differences.slice(0, DIFFERENCES_LISTED).map((difference) => `  - ${oneLine(difference)}\n`).join('');

@@ -15,9 +15,10 @@ import { detectRepository, isLoopbackTarget, ownerFromRepository } from '../comm
 import { CREDENTIALS_EPILOG, TARGET_FLAGS } from '../command-line/target';
 import { DEFAULT_CONFIG_FILE } from '../config';
 import { adoptIntoConfig } from '../import/adopt';
+import { resolveDetailClouds } from '../import/resolve-cloud';
 import { buildImportedFiles, mergeIntoExistingFile } from '../import/to-manifests';
 import { loadAndValidate, MANIFEST_SCHEMA_PATH } from '../manifest';
-import { CLOUD_TYPES } from '../model/exception';
+import { CLOUD_TYPES, type CloudType } from '../model/exception';
 import { DEFAULT_MANIFEST_GLOBS } from '../manifest/load-files';
 import { minimatch } from 'minimatch';
 import { mapWithConcurrency } from '../reconcile/concurrency';
@@ -142,19 +143,25 @@ export async function importCommand(argv: string[], io: CliIo): Promise<number> 
   closeOnInterrupt(io, client);
   try {
     const { manifests } = await loadAndValidate(context.config.manifests ?? [], { cwd: io.cwd, timeZone: context.timeZone });
-    const remote = await listRemoteExceptions(client);
+    const listing = await listRemoteExceptions(client);
+    // A listing that moved may have missed exceptions: say so, import what it saw.
+    if (!listing.consistent) io.stderr.write(`cvex import: the exceptions list changed while it was read, twice (${listing.problem}); some exceptions may be missing: import again when the account is quiet\n`);
+    const remote = listing.items;
     const ownership = await classifyRemote(remote, manifests.exceptions, {
       manage: context.manage,
       ownership: context.ownership,
       history: { cwd: io.cwd, manifestGlobs: context.config.manifests },
     });
     const selection = selectImports(remote, ownership, takeOver, values.all === true);
-    const details = await mapWithConcurrency(selection.wanted, context.target.client.concurrency ?? 2, (item) => client.getException(item.uuid));
+    const fetched = await mapWithConcurrency(selection.wanted, context.target.client.concurrency ?? 2, (item) => client.getException(item.uuid));
     const schemaPath = path.relative(outDir, MANIFEST_SCHEMA_PATH).split(path.sep).join('/');
     // A name another manifest already defines (the conflict plan reports, which import resolves) is
     // adopted but not written again: two definitions would fail validation; the repository's wins.
     const ours = new Set(CLOUD_TYPES.map((cloud) => path.resolve(outDir, `imported-${cloud.toLowerCase()}.yaml`)));
     const definedElsewhere = new Set(manifests.exceptions.filter((exception) => !ours.has(path.resolve(io.cwd, exception.location.file))).map((exception) => exception.spec.name));
+    // A detail that names no cloud: the manifest of that name, else provider-filtered listings; never a default.
+    const cloudByName = new Map<string, CloudType>(manifests.exceptions.map((exception) => [exception.spec.name, exception.spec.cloudType]));
+    const { details } = await resolveDetailClouds(client, fetched, cloudByName);
     const { files, skipped } = buildImportedFiles(
       details.filter((detail) => !definedElsewhere.has(detail.name)),
       context.timeZone,

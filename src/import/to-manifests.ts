@@ -26,11 +26,12 @@ export type ExplanationCleaner = (description: string) => string;
 
 /**
  * Maps a detail to a create-API spec. The detail carries no region, no information security
- * policy or procedure and no `isAllConnector` (../shared/cloudview-api.md), so those are derived
+ * policy or procedure and no `isAllConnector`, so those are derived
  * (isAllConnector: a QUALYSTAG exception with neither accounts nor connector tags) or left out.
  */
 export function specFromDetail(detail: RemoteExceptionDetail, timeZone: string, cleanExplanation: ExplanationCleaner): ExceptionSpec {
   const scope = detail.exceptionScope as ExceptionSpec['exceptionScope'];
+  if (detail.cloudType === undefined) throw new TypeError(`${detail.name}: ${UNKNOWN_CLOUD}`);
   const spec: ExceptionSpec = {
     name: detail.name,
     cloudType: detail.cloudType,
@@ -59,8 +60,11 @@ export function specFromDetail(detail: RemoteExceptionDetail, timeZone: string, 
   return spec;
 }
 
+const UNKNOWN_CLOUD = 'its cloud is unknown: the API names none (no provider in the detail) and neither a manifest of that name nor an exception.provider listing found it';
+
 /** Why a detail cannot be written as a valid manifest, or undefined when it can. */
 export function unimportableReason(detail: RemoteExceptionDetail): string | undefined {
+  if (detail.cloudType === undefined) return UNKNOWN_CLOUD;
   if (!(CLOUD_TYPES as readonly string[]).includes(detail.cloudType)) return `unknown cloud type '${detail.cloudType}'`;
   if (!(EXCEPTION_SCOPES as readonly string[]).includes(detail.exceptionScope)) return `unknown scope '${detail.exceptionScope}'`;
   if (!(EXCEPTION_REASONS as readonly string[]).includes(detail.exceptionReason)) return `unknown reason '${detail.exceptionReason}'`;

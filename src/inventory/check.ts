@@ -1,4 +1,4 @@
-// Plan-time checks of manifests against what the account really has (issue 6): accounts are connectors
+// Plan-time checks of manifests against what the account really has: accounts are connectors
 // of that cloud and not in ERROR, controls exist, RESOURCE entries name resources the account evaluates
 // for those controls. Warnings by default, errors with `strict`. Findings sit at the exception's location.
 //
@@ -15,6 +15,7 @@ import { InventoryCache, type ResourceQuery } from './cache';
 
 export const INVENTORY_RULES = {
   unknownAccount: 'inventory.unknown-account',
+  accountsUnchecked: 'inventory.accounts-unchecked',
   connectorError: 'inventory.connector-error',
   unknownControl: 'inventory.unknown-control',
   unknownResource: 'inventory.unknown-resource',
@@ -43,9 +44,9 @@ export async function checkInventory(
   const cache = options.cache ?? new InventoryCache();
   const severity = options.strict ? 'error' : 'warning';
   const findings: Finding[] = [];
-  const report = (manifest: ManifestException, rule: string, message: string, field: 'accountIds' | 'resources' | 'controlIds'): void => {
+  const report = (manifest: ManifestException, rule: string, message: string, field: 'accountIds' | 'resources' | 'controlIds', level: Finding['severity'] = severity): void => {
     const { file, line, column } = locationOfField(manifest, field);
-    findings.push({ severity, rule, message, file, line, column, path: `${manifest.path}.${field}` });
+    findings.push({ severity: level, rule, message, file, line, column, path: `${manifest.path}.${field}` });
   };
   const accountField = (manifest: ManifestException, accountId: string) => (manifest.spec.accountIds?.includes(accountId) ? 'accountIds' : 'resources');
 
@@ -59,12 +60,23 @@ export async function checkInventory(
     ),
   );
 
-  // 1. Accounts.
+  // 1. Accounts. Connector items may carry no account id: then an account not found is not proven
+  // unknown. It is assumed known, and one warning per cloud (never an error, even strict) says so.
+  const blindClouds = new Set(clouds.filter((cloud) => connectorsByCloud.get(cloud)!.has('')));
+  const blindReported = new Set<CloudType>();
   const knownAccounts = new Map<CloudType, Set<string>>(clouds.map((cloud) => [cloud, new Set<string>()]));
   for (const manifest of manifests) {
     const cloud = manifest.spec.cloudType;
     for (const accountId of accountsOf(manifest)) {
       const connector = connectorsByCloud.get(cloud)?.get(accountId);
+      if (!connector && blindClouds.has(cloud)) {
+        knownAccounts.get(cloud)!.add(accountId);
+        if (!blindReported.has(cloud)) {
+          blindReported.add(cloud);
+          report(manifest, INVENTORY_RULES.accountsUnchecked, `${cloud} accounts cannot be checked: the connectors listing gives no account ids`, accountField(manifest, accountId), 'warning');
+        }
+        continue;
+      }
       if (!connector) {
         report(manifest, INVENTORY_RULES.unknownAccount, `${cloud} account ${accountId} is not a connector of this subscription`, accountField(manifest, accountId));
         continue;
@@ -83,7 +95,7 @@ export async function checkInventory(
     clouds.map(async (cloud) => {
       let accounts = [...knownAccounts.get(cloud)!].sort();
       if (accounts.length === 0) {
-        const connectors = [...connectorsByCloud.get(cloud)!.values()];
+        const connectors = [...connectorsByCloud.get(cloud)!.values()].filter((c) => c.accountId !== '');
         const healthy = connectors.filter((c) => c.state.toUpperCase() !== 'ERROR');
         accounts = (healthy.length > 0 ? healthy : connectors).slice(0, PROBE_ACCOUNTS).map((c) => c.accountId);
       }

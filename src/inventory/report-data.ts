@@ -48,14 +48,16 @@ function targetsOfManifest(manifest: ManifestException): ExceptionTargets {
   };
 }
 
-export function targetsOfDetail(detail: RemoteExceptionDetail): ExceptionTargets {
+/** Undefined when the detail names no cloud and no `cloudType` (the manifest's of that name) is given. */
+export function targetsOfDetail(detail: RemoteExceptionDetail, cloudType = detail.cloudType): ExceptionTargets | undefined {
+  if (cloudType === undefined) return undefined;
   const raw = (detail as unknown as Record<string, unknown>).isAllConnector;
   // The detail does not always say; a QUALYSTAG exception with neither accounts nor connector tags
   // can only be valid with isAllConnector (the create API requires one of the three).
   const isAllConnector =
     raw === undefined || raw === null ? detail.accountIds.length === 0 && detail.connectorTagNames.length === 0 : String(raw).toLowerCase() === 'true';
   return {
-    cloudType: detail.cloudType,
+    cloudType,
     exceptionScope: detail.exceptionScope,
     controlIds: [...detail.controlIds],
     resources: [...detail.resources],
@@ -113,8 +115,10 @@ export async function gatherCoverageReport(api: CloudViewApi, options: GatherRep
     progress(`reading ${detailsNeeded.length} exception detail${detailsNeeded.length === 1 ? '' : 's'}`);
     await Promise.all(
       detailsNeeded.map(async (subject) => {
-        subject.targets = targetsOfDetail(await api.getException(subject.remote.uuid));
-        subject.targetsFrom = 'detail';
+        const detail = await api.getException(subject.remote.uuid);
+        // A detail that names no cloud takes the manifest's of the same name; without one its targets stay unknown.
+        subject.targets = targetsOfDetail(detail, detail.cloudType ?? manifestByName.get(subject.remote.name)?.spec.cloudType);
+        if (subject.targets) subject.targetsFrom = 'detail';
       }),
     );
   }

@@ -53,7 +53,8 @@ function optionalText(value: unknown): string {
  */
 export function compareDetailFields(desired: ExceptionSpec, detail: RemoteExceptionDetail, timeZone: string): FieldDiff[] {
   const diffs = compareListFields(desired, detail, timeZone);
-  pushIfDifferent(diffs, 'cloudType', String(detail.cloudType).toUpperCase(), desired.cloudType);
+  // A detail that names no cloud: the manifest of the same name says which it is.
+  if (detail.cloudType !== undefined) pushIfDifferent(diffs, 'cloudType', String(detail.cloudType).toUpperCase(), desired.cloudType);
   pushIfDifferent(
     diffs,
     'controlIds',

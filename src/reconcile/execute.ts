@@ -209,7 +209,10 @@ export async function executePlan(api: ExecuteApi, plan: Pick<Plan, 'changes' | 
     let lookupError: unknown;
     if (failedChunks.some(({ error }) => mayHaveHappened(error))) {
       try {
-        remaining = new Set((await listRemoteExceptions(api)).map((item) => item.uuid));
+        // A listing that moved proves nothing gone: the uuid may have slid past the pages read.
+        const listing = await listRemoteExceptions(api);
+        if (listing.consistent) remaining = new Set(listing.items.map((item) => item.uuid));
+        else lookupError = new Error(`the exceptions list changed while it was read (${listing.problem})`);
       } catch (error) {
         lookupError = error;
       }

@@ -9,6 +9,7 @@ import { compareDetailFields, compareListFields, wasEditedOutOfBand } from './co
 import { fingerprintSpec } from './fingerprint';
 import { buildOwnershipIndex, DEFAULT_OWNERSHIP, type OwnershipIndex, type OwnershipSettings } from './ownership-index';
 import { conflictFor, ownershipListings } from './plan-ownership';
+import { plural } from '../render/plural';
 import type { FieldDiff, Plan, PlanChange, PlanConflict, PlanSafety, PlanScope, PlanWarning, TagPreview } from './types';
 
 export const PLAN_VERSION = 1;
@@ -129,6 +130,8 @@ export interface PlanInput {
   sampled?: ReadonlySet<string>;
   tags?: readonly TagPreview[];
   tagWarnings?: readonly PlanWarning[];
+  /** How the remote listing went (remote.ts); absent: a consistent one. */
+  listing?: { consistent: boolean; uncertain?: readonly string[]; problem?: string };
 }
 
 export function buildPlan(input: PlanInput, options: PlanOptions): Plan {
@@ -142,6 +145,7 @@ export function buildPlan(input: PlanInput, options: PlanOptions): Plan {
   const warnings: PlanWarning[] = [];
   let unchanged = 0;
   const today = localDateOf(options.now, timeZone);
+  const listingMoved = input.listing !== undefined && !input.listing.consistent;
 
   for (const wanted of input.desired) {
     const { spec, location } = wanted;
@@ -150,7 +154,8 @@ export function buildPlan(input: PlanInput, options: PlanOptions): Plan {
     }
     const remote = remoteByName.get(spec.name);
     if (!remote) {
-      creates.push({ action: 'create', name: spec.name, spec, source: location });
+      // From a listing that moved, "absent" is not proven: the exception may have slid past the pages read.
+      creates.push({ action: 'create', name: spec.name, spec, source: location, ...(listingMoved ? { unconfirmed: true as const } : {}) });
       continue;
     }
     const owned = ownership.of(remote);
@@ -201,9 +206,20 @@ export function buildPlan(input: PlanInput, options: PlanOptions): Plan {
   const listings = ownershipListings(input.remote, ownership);
 
   const remoteState = fingerprintRemote(input.remote, ownership);
+  let managedForGuards = remoteState.managed;
+  if (listingMoved) {
+    // A partial listing never plans a delete; the guards count only what both reads saw.
+    const uncertain = new Set(input.listing?.uncertain ?? []);
+    managedForGuards -= input.remote.filter((item) => uncertain.has(item.uuid) && ownership.of(item).managed).length;
+    warnings.push({
+      code: 'listing.inconsistent',
+      message: `the exceptions list changed while it was read, twice (${input.listing?.problem ?? 'its count moved'}): ${plural(deletes.length, 'delete')} withheld, ${plural(creates.length, 'create')} unconfirmed (the name may exist already); plan again when the account is quiet`,
+    });
+    deletes.length = 0;
+  }
   const takeOvers = replaces.filter((change) => change.action === 'replace' && change.takeOver).length;
   // A take-over lifts the other owner's exemption like a delete: the thresholds count it.
-  const safety = evaluateSafety(remoteState.managed, deletes.length + takeOvers, options);
+  const safety = evaluateSafety(managedForGuards, deletes.length + takeOvers, options);
   if (safety.blocked) {
     warnings.push({
       code: 'safety.threshold',

@@ -7,7 +7,7 @@ import type { PlanWarning, TagPreview } from './types';
 
 export const TAG_PREVIEW_LIMITS = {
   sample: 5,
-  /** Counting stops here (10 pages at 100): a preview must not spend the hourly request budget. */
+  /** Counting stops here (one page of the regex list, which the client asks 2,000 at a time): a preview must not spend the hourly request budget. */
   maxCounted: 1_000,
 } as const satisfies Record<string, number>;
 

@@ -17,7 +17,14 @@ export interface FieldDiff {
 export type ChangeOwnership = 'owned' | 'adopted' | 'legacy' | 'foreign' | 'unverified';
 
 export type PlanChange =
-  | { action: 'create'; name: string; spec: ExceptionSpec; source: SourceLocation }
+  | {
+      action: 'create';
+      name: string;
+      spec: ExceptionSpec;
+      source: SourceLocation;
+      /** The remote listing moved while read (warning `listing.inconsistent`): the name may exist already. */
+      unconfirmed?: true;
+    }
   | { action: 'delete'; name: string; uuid: string; remote: RemoteException; ownership: ChangeOwnership }
   | {
       action: 'replace';

@@ -2,6 +2,7 @@
 // paging parameters, Qualys filter syntax, Java-style dates and regexes.
 import type { EvaluationWorld } from './evaluations';
 import type { SimulatorStore } from './store';
+import type { RouteId, SimulatorQuirks } from './types';
 
 /** What a route handler gets: the parsed request and the simulator's state. */
 export interface RouteContext {
@@ -15,7 +16,15 @@ export interface RouteContext {
   store: SimulatorStore;
   world: EvaluationWorld;
   maxPageSize: number;
+  routeId: RouteId;
+  quirks: SimulatorQuirks;
+  /** Longest explanation a create accepts; undefined: no limit. */
   maxExplanationLength?: number;
+  /**
+   * The exceptions list moves under this request (quirk `shiftingList`): -1 the first item has vanished,
+   * +1 an item appeared before it. 0 or undefined: the list as stored.
+   */
+  listShift?: number;
 }
 
 export interface Reply {
@@ -64,6 +73,9 @@ export interface Paging {
 /** Spring's default when the client sends no pageSize. */
 export const DEFAULT_PAGE_SIZE = 20;
 
+/** The v1 lists, whose page base the documentation leaves open (quirk `v1OneBasedPages`). */
+export const V1_LIST_ROUTES: readonly RouteId[] = ['connectors.list', 'evaluations.summary', 'evaluations.resources'];
+
 function integerParam(query: URLSearchParams, key: string, fallback: number, min: number): number {
   const raw = query.get(key);
   if (raw === null || raw === '') return fallback;
@@ -73,21 +85,35 @@ function integerParam(query: URLSearchParams, key: string, fallback: number, min
   return Number(raw);
 }
 
-export function parsePaging(query: URLSearchParams, maxPageSize: number): Paging {
-  const pageNo = integerParam(query, 'pageNo', 0, 0);
-  const pageSize = integerParam(query, 'pageSize', DEFAULT_PAGE_SIZE, 1);
-  // The cap applies before offsets are computed: page n starts at n * cappedSize.
-  return { pageNo, pageSize: Math.min(pageSize, maxPageSize) };
+export interface PagingRules {
+  /** The route's own default page size when none is asked; served uncapped. Default 20. */
+  defaultPageSize?: number;
+  /** The cap on an asked pageSize; undefined: none (the regex evaluation list honours large pages). */
+  cap?: number;
 }
 
-/** A Spring Data page over `items` (already filtered and sorted). */
-export function springPage<T, R>(items: readonly T[], paging: Paging, sorted: boolean, map: (item: T) => R) {
+/** `pageNo` / `pageSize` of the request; a 1-based v1 list reads `pageNo=0` as its first page too. */
+export function parsePaging(ctx: Pick<RouteContext, 'query' | 'routeId' | 'quirks'>, rules: PagingRules): Paging {
+  const asked = integerParam(ctx.query, 'pageNo', 0, 0);
+  const oneBased = ctx.quirks.v1OneBasedPages === true && V1_LIST_ROUTES.includes(ctx.routeId);
+  const pageNo = oneBased ? Math.max(asked, 1) - 1 : asked;
+  const askedSize = integerParam(ctx.query, 'pageSize', 0, 1);
+  // The cap applies before offsets are computed: page n starts at n * cappedSize.
+  const pageSize = askedSize === 0 ? (rules.defaultPageSize ?? DEFAULT_PAGE_SIZE) : Math.min(askedSize, rules.cap ?? askedSize);
+  return { pageNo, pageSize };
+}
+
+/**
+ * A Spring Data page over `items` (already filtered and sorted). The envelope says `sorted: false`
+ * even when a `sort` was applied, as the documentation's sorted sample shows.
+ */
+export function springPage<T, R>(items: readonly T[], paging: Paging, map: (item: T) => R) {
   const { pageNo, pageSize } = paging;
   const offset = pageNo * pageSize;
   const content = items.slice(offset, offset + pageSize).map(map);
   const totalElements = items.length;
   const totalPages = Math.ceil(totalElements / pageSize);
-  const sort = { sorted, empty: !sorted, unsorted: !sorted };
+  const sort = { sorted: false, empty: true, unsorted: true };
   return {
     content,
     pageable: { sort, pageSize, pageNumber: pageNo, offset, paged: true, unpaged: false },
@@ -110,14 +136,16 @@ export interface FilterTerm {
 
 /**
  * Qualys query syntax as the wire contract fixes it: `token:value`, several joined by ` and `,
- * values optionally double-quoted (`\"` inside quotes is a quote).
+ * values optionally double-quoted (`\"` inside quotes is a quote). With `equalsToo`, `token=value`
+ * as well: the connectors sample writes `state=SUCCESS` where the evaluation sample writes `cid:67`.
  */
-export function parseFilter(text: string | null, allowedTokens: readonly string[]): FilterTerm[] {
+export function parseFilter(text: string | null, allowedTokens: readonly string[], options: { equalsToo?: boolean } = {}): FilterTerm[] {
   if (text === null || text.trim() === '') return [];
   const terms: FilterTerm[] = [];
   let rest = text.trim();
   while (rest.length > 0) {
-    const colon = rest.indexOf(':');
+    const separator = options.equalsToo ? /[:=]/.exec(rest) : /:/.exec(rest);
+    const colon = separator ? separator.index : -1;
     if (colon <= 0) throw badRequest('INVALID_FILTER', `filter must be token:value; got ${JSON.stringify(text)}`);
     const token = rest.slice(0, colon).trim();
     rest = rest.slice(colon + 1);
@@ -160,7 +188,7 @@ export function formatJavaDate(instant: Date): string {
 
 /**
  * The server is Java (inferred): a resource id "matches" as `String.matches` does, the whole id.
- * `\"` and `\/` (the reference's escaping advice) are identity escapes in both dialects.
+ * `\"` and `\/` (the documentation's escaping advice) are identity escapes in both dialects.
  */
 export function compileJavaRegex(source: unknown, key = 'regex'): RegExp {
   if (typeof source !== 'string' || source === '') throw badRequest('MISSING_FIELD', `${key} is required`);

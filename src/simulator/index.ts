@@ -1,7 +1,8 @@
 // startSimulator: a stateful CloudView on 127.0.0.1 for tests, the demo and benchmarks.
-// See docs/simulator.md for the routes, the knobs and the decisions made where the reference says unknown.
+// See docs/simulator.md for the routes, the knobs and the decisions made where the documentation says nothing.
 import { formatQualysTimestamp, isValidTimeZone } from '../model/dates';
 import type { ExceptionSpec } from '../model/exception';
+import { dialectQuirks } from './dialects';
 import { EvaluationWorld } from './evaluations';
 import { FaultTable } from './faults';
 import { createRandom } from './random';
@@ -14,6 +15,7 @@ import { SimulatorValidationError, validateCreateBody, validateUiEdit } from './
 export { DEFAULT_SIM_PASSWORD, DEFAULT_SIM_USER } from './types';
 export type { FaultKind, FaultRule, RequestCounters, RouteId, Simulator, SimulatorLimits, SimulatorOptions, SimulatorQuirks, UiEdit } from './types';
 export { SimulatorValidationError } from './validate';
+export { DIALECT_NAMES, DIALECTS, dialectQuirks, isDialectName, type DialectName } from './dialects';
 
 /** The user the simulator records for changes made "in the Qualys UI". */
 export const UI_USER = 'qualys-ui-user';
@@ -53,9 +55,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     maxPageSize: positiveInteger(options.maxPageSize, 'maxPageSize', 100)!,
     concurrencyLimit: positiveInteger(options.concurrencyLimit, 'concurrencyLimit', undefined),
     rateLimit: checkRateLimit(options.rateLimit),
-    quirks: { ...options.quirks },
-    now: options.now ?? (() => new Date()),
+    quirks: { ...dialectQuirks(options.dialect ?? 'documented'), ...structuredClone(options.quirks ?? {}) },
     maxExplanationLength: positiveInteger(options.maxExplanationLength, 'maxExplanationLength', undefined),
+    now: options.now ?? (() => new Date()),
   });
   const port = await server.listen(options.port ?? 0);
   const settings = server.settings;
@@ -89,10 +91,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         settings.concurrencyLimit = limits.concurrencyLimit === null ? undefined : positiveInteger(limits.concurrencyLimit, 'concurrencyLimit', undefined);
       }
       if (limits.rateLimit !== undefined) settings.rateLimit = limits.rateLimit === null ? undefined : checkRateLimit(limits.rateLimit);
+      if (limits.maxExplanationLength !== undefined) {
+        settings.maxExplanationLength = limits.maxExplanationLength === null ? undefined : positiveInteger(limits.maxExplanationLength, 'maxExplanationLength', undefined);
+      }
     },
-    setQuirks: (quirks) => {
-      settings.quirks = { ...quirks };
-    },
+    setQuirks: (quirks) => server.setQuirks(quirks),
+    quirks: () => structuredClone(settings.quirks),
     createExceptionAsUi: (spec) => store.create([validate(spec)], nowMs(), UI_USER)[0].uuid,
     seedExceptions: (specs) => store.create(specs.map(validate), nowMs(), user).map((record) => record.uuid),
     editExceptionAsUi: (uuid, edit) => {

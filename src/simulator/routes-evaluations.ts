@@ -1,7 +1,7 @@
 // /rest/v1/{cloud}/evaluations/* and /rest/v1/{cloud}/connectors.
 import { formatQualysTimestamp } from '../model/dates';
 import type { CloudType } from '../model/exception';
-import { type Evaluation, resultsNow } from './evaluations';
+import { derivedUuid, type Evaluation, resultsNow } from './evaluations';
 import { badRequest, compileJavaRegex, formatJavaDate, HttpError, parseFilter, parsePaging, type Reply, type RouteContext, springError, springPage } from './http';
 import type { SeedConnector } from './fixture';
 
@@ -22,11 +22,12 @@ function matchingEvaluations(ctx: RouteContext, cloud: CloudType, regex: RegExp)
 export function listEvaluationsByRegex(ctx: RouteContext): Reply {
   const cloud = cloudOfPath(ctx.params[0]);
   const regex = compileJavaRegex(bodyObject(ctx).regex);
-  const paging = parsePaging(ctx.query, ctx.maxPageSize);
+  // Not capped: the documentation's sample asks pageSize=100000 and gets it.
+  const paging = parsePaging(ctx, {});
   const resultOf = resultsNow(cloud, ctx.store, ctx.now.getTime());
   const evaluatedOn = formatQualysTimestamp(new Date(ctx.world.seed.evaluatedOn));
   const items = matchingEvaluations(ctx, cloud, regex);
-  const body = springPage(items, paging, false, (evaluation) => ({
+  const body = springPage(items, paging, (evaluation) => ({
     uuid: evaluation.uuid,
     resourceId: evaluation.resource.resourceId,
     evaluatedOn,
@@ -38,7 +39,7 @@ export function listEvaluationsByRegex(ctx: RouteContext): Reply {
     region: evaluation.resource.region,
     cid: evaluation.control.id,
     controlName: evaluation.control.name,
-    // The reference names only subscriptionId; the simulator fills it with the account of any cloud.
+    // The documentation names only subscriptionId; the simulator fills it with the account of any cloud.
     subscriptionId: evaluation.resource.accountId,
     resourceGroupName: evaluation.resource.resourceGroupName ?? null,
   }));
@@ -70,12 +71,15 @@ export function controlSummaries(ctx: RouteContext): Reply {
   const cloud = cloudOfPath(ctx.params[0]);
   const accountId = ctx.params[1];
   requireAccount(ctx, cloud, accountId);
-  const terms = parseFilter(ctx.query.get('filter'), ['cid']);
+  const terms = parseFilter(ctx.query.get('filter'), ['cid'], { equalsToo: true });
   const wanted = terms.map((term) => {
     if (!/^\d+$/.test(term.value)) throw badRequest('INVALID_FILTER', `cid must be an integer; got ${JSON.stringify(term.value)}`);
     return Number(term.value);
   });
-  const paging = parsePaging(ctx.query, ctx.maxPageSize);
+  // The documentation's samples send no pageSize here and get pages of 300. A summary served as a
+  // bare array or object (quirk summaryShape) has no envelope to page with: it is the whole answer.
+  const unpaged = ctx.quirks.summaryShape !== undefined && ctx.quirks.summaryShape !== 'page';
+  const paging = unpaged ? { pageNo: 0, pageSize: Number.MAX_SAFE_INTEGER } : parsePaging(ctx, { defaultPageSize: 300, cap: ctx.maxPageSize });
   const resultOf = resultsNow(cloud, ctx.store, ctx.now.getTime());
   const byControl = new Map<number, { passed: number; failed: number; excepted: number; evaluation: Evaluation }>();
   for (const evaluation of ctx.world.evaluationsOfAccount(cloud, accountId)) {
@@ -89,7 +93,7 @@ export function controlSummaries(ctx: RouteContext): Reply {
     byControl.set(id, counts);
   }
   const summaries = [...byControl.entries()].sort(([a], [b]) => a - b).map(([, counts]) => counts);
-  const body = springPage(summaries, paging, false, ({ passed, failed, excepted, evaluation }) => ({
+  const body = springPage(summaries, paging, ({ passed, failed, excepted, evaluation }) => ({
     controlName: evaluation.control.name,
     policyNames: evaluation.control.policyNames,
     criticality: evaluation.control.criticality,
@@ -110,19 +114,37 @@ export function controlResources(ctx: RouteContext): Reply {
   const controlId = Number(ctx.params[2]);
   requireAccount(ctx, cloud, accountId);
   if (!ctx.world.hasControl(cloud, controlId)) throw new HttpError(springError(404, `No ${cloud} control ${controlId}`, ctx.path, ctx.now));
-  const paging = parsePaging(ctx.query, ctx.maxPageSize);
+  const paging = parsePaging(ctx, { cap: ctx.maxPageSize });
   const resultOf = resultsNow(cloud, ctx.store, ctx.now.getTime());
   const evaluatedOn = formatQualysTimestamp(new Date(ctx.world.seed.evaluatedOn));
   const firstEvaluated = formatQualysTimestamp(new Date(ctx.world.seed.firstEvaluatedOn));
   const items = ctx.world.evaluationsOfAccount(cloud, accountId).filter((evaluation) => evaluation.control.id === controlId);
-  const body = springPage(items, paging, false, (evaluation) => {
+  const body = springPage(items, paging, (evaluation) => {
     const result = resultOf(evaluation);
+    const evidences = [{ settingName: evaluation.control.settingName, actualValue: evaluation.baseResult === 'PASS' ? 'true' : 'false' }];
+    // The documentation's samples differ per cloud: AWS items carry region, connectorId and evaluation
+    // dates; Azure items no region and no connectorId, and evaluation dates that are all null; GCP items
+    // a region but neither connectorId nor evaluation dates.
+    if (cloud === 'AZURE') {
+      return {
+        resourceId: evaluation.resource.resourceId,
+        subscriptionId: accountId,
+        evaluatedOn,
+        evidences,
+        resourceType: evaluation.resource.resourceType,
+        result,
+        evaluationDates: { firstEvaluated: null, lastEvaluated: null, dateReopen: null, dateFixed: null },
+      };
+    }
+    if (cloud === 'GCP') {
+      return { resourceId: evaluation.resource.resourceId, region: evaluation.resource.region, projectId: accountId, evaluatedOn, evidences, resourceType: evaluation.resource.resourceType, result };
+    }
     return {
       resourceId: evaluation.resource.resourceId,
       region: evaluation.resource.region,
       [ACCOUNT_KEY[cloud]]: accountId,
       evaluatedOn,
-      evidences: [{ settingName: evaluation.control.settingName, actualValue: evaluation.baseResult === 'PASS' ? 'true' : 'false' }],
+      evidences,
       resourceType: evaluation.resource.resourceType,
       connectorId: evaluation.connector.uuid,
       result,
@@ -136,12 +158,12 @@ const CONNECTOR_SORTS = ['lastSyncedOn:asc', 'lastSyncedOn:desc'];
 
 export function listConnectors(ctx: RouteContext): Reply {
   const cloud = cloudOfPath(ctx.params[0]);
-  const terms = parseFilter(ctx.query.get('filter'), ['name', 'description', 'state', 'connector.uuid']);
+  const terms = parseFilter(ctx.query.get('filter'), ['name', 'description', 'state', 'connector.uuid'], { equalsToo: true });
   const sort = ctx.query.get('sort');
   if (sort !== null && sort !== '' && !CONNECTOR_SORTS.includes(sort)) {
     throw badRequest('INVALID_SORT', `sort must be one of ${CONNECTOR_SORTS.join(', ')}; got ${JSON.stringify(sort)}`);
   }
-  const paging = parsePaging(ctx.query, ctx.maxPageSize);
+  const paging = parsePaging(ctx, { cap: ctx.maxPageSize });
   let connectors = ctx.world.connectors(cloud).filter((connector) =>
     terms.every(({ token, value }) => {
       if (token === 'name') return connector.name === value;
@@ -154,19 +176,16 @@ export function listConnectors(ctx: RouteContext): Reply {
     const direction = sort.endsWith(':desc') ? -1 : 1;
     connectors = [...connectors].sort((a, b) => (Date.parse(a.lastSyncedOn) - Date.parse(b.lastSyncedOn)) * direction);
   }
-  const body = springPage(connectors, paging, Boolean(sort), (connector) => connectorItem(ctx, cloud, connector));
+  const body = springPage(connectors, paging, (connector) => connectorItem(ctx, cloud, connector));
   return { status: 200, body };
 }
 
+/** The documentation's connector item, key order included; per-cloud fields as its three samples show. */
 function connectorItem(ctx: RouteContext, cloud: CloudType, connector: SeedConnector) {
   const lastSynced = new Date(connector.lastSyncedOn);
-  const accountFields =
-    cloud === 'AWS'
-      ? { awsAccountId: connector.accountId }
-      : cloud === 'AZURE'
-        ? { subscriptionId: connector.accountId, directoryId: connector.directoryId ?? null, applicationId: connector.applicationId ?? null }
-        : { projectId: connector.accountId };
-  return {
+  const pollingFrequency = { hours: Math.floor(connector.pollingFrequency / 60), minutes: connector.pollingFrequency % 60 };
+  const withAccount = !ctx.quirks.connectorsWithoutAccountIds;
+  const common = {
     name: connector.name,
     connectorId: connector.uuid,
     description: connector.description,
@@ -174,9 +193,36 @@ function connectorItem(ctx: RouteContext, cloud: CloudType, connector: SeedConne
     state: connector.state,
     totalAssets: ctx.world.totalAssets(cloud, connector.accountId),
     lastSyncedOn: formatJavaDate(lastSynced),
-    nextSyncedOn: formatJavaDate(new Date(lastSynced.getTime() + connector.pollingFrequency * 60_000)),
-    groups: connector.groups,
-    pollingFrequency: connector.pollingFrequency,
-    ...accountFields,
+    nextSyncedOn: formatJavaDate(new Date(lastSynced.getTime() + (pollingFrequency.hours * 60 + pollingFrequency.minutes) * 60_000)),
   };
+  const groups = connector.groups.map((name) => ({ name, uuid: derivedUuid(`connector-group:${name}`) }));
+  if (cloud === 'AWS') {
+    return {
+      ...common,
+      remediationEnabled: false,
+      isGovCloud: false,
+      isChinaRegion: false,
+      ...(withAccount ? { awsAccountId: connector.accountId } : {}),
+      groups,
+      pollingFrequency,
+      error: connector.state === 'ERROR' ? 'Unable to assume the role: check its trust policy' : '',
+      ...(withAccount ? { baseAccountId: connector.accountId } : {}),
+      externalId: String(parseInt(connector.uuid.replace(/-/g, '').slice(0, 10), 16)).padStart(13, '0').slice(-13),
+      ...(withAccount ? { arn: `arn:aws:iam::${connector.accountId}:role/QualysCloudViewRole` } : {}),
+      isPortalConnector: false,
+    };
+  }
+  if (cloud === 'AZURE') {
+    return {
+      ...common,
+      remediationEnabled: false,
+      isGovCloud: false,
+      applicationId: connector.applicationId ?? null,
+      ...(withAccount ? { subscriptionId: connector.accountId } : {}),
+      groups,
+      pollingFrequency,
+      directoryId: connector.directoryId ?? null,
+    };
+  }
+  return { ...common, ...(withAccount ? { projectId: connector.accountId } : {}), groups, pollingFrequency };
 }

@@ -10,8 +10,10 @@ const ts = (ms: number): string => formatQualysTimestamp(new Date(ms));
 export function createException(ctx: RouteContext): Reply {
   if (ctx.body === undefined) throw badRequest('MISSING_FIELD', 'the request body is required');
   const spec = validateCreateBody(ctx.body, ctx.world);
-  if (ctx.maxExplanationLength !== undefined && spec.explanation.length > ctx.maxExplanationLength) {
-    throw badRequest('INVALID_VALUE', `explanation is ${spec.explanation.length} characters; at most ${ctx.maxExplanationLength} are accepted`);
+  // Length as Java's String.length() counts it: UTF-16 code units, as JavaScript's does.
+  const limit = ctx.maxExplanationLength;
+  if (limit !== undefined && spec.explanation.length > limit) {
+    throw badRequest('INVALID_VALUE', `explanation is ${spec.explanation.length} characters long; at most ${limit} are allowed`);
   }
   const [record] = ctx.store.create([spec], ctx.now.getTime(), ctx.user);
   return { status: 200, body: { uuid: record.uuid, exceptionName: record.spec.name, state: stateOf(record, ctx.now.getTime()) } };
@@ -69,8 +71,14 @@ function predicateOf(token: string, value: string): Predicate {
   }
 }
 
-function listItem(record: StoredException, nowMs: number) {
+/** The documentation's samples show `""` for both; quirk `namedUsers` names the user instead. */
+function usersOf(record: StoredException, quirks: RouteContext['quirks']): { createdBy: string; updatedBy: string } {
+  return quirks.namedUsers ? { createdBy: record.createdBy, updatedBy: record.updatedBy } : { createdBy: '', updatedBy: '' };
+}
+
+function listItem(record: StoredException, nowMs: number, quirks: RouteContext['quirks']) {
   const { spec } = record;
+  const users = usersOf(record, quirks);
   return {
     uuid: record.uuid,
     name: spec.name,
@@ -79,8 +87,8 @@ function listItem(record: StoredException, nowMs: number) {
     state: stateOf(record, nowMs),
     startingDate: ts(record.startsAtMs),
     endingDate: ts(record.endsAtMs),
-    createdBy: record.createdBy,
-    updatedBy: record.updatedBy,
+    createdBy: users.createdBy,
+    updatedBy: users.updatedBy,
     createdOn: ts(record.createdOnMs),
     updatedOn: ts(record.updatedOnMs),
     scope: spec.exceptionScope,
@@ -94,7 +102,7 @@ export function listExceptions(ctx: RouteContext): Reply {
   }
   const sort = sortParam ? (sortParam as SortKey) : undefined;
   const terms = parseFilter(ctx.query.get('filter'), LIST_FILTER_TOKENS);
-  const paging = parsePaging(ctx.query, ctx.maxPageSize);
+  const paging = parsePaging(ctx, { cap: ctx.maxPageSize });
   const nowMs = ctx.now.getTime();
   let items = ctx.store.sorted(sort);
   if (terms.length > 0) {
@@ -104,7 +112,10 @@ export function listExceptions(ctx: RouteContext): Reply {
     const clockFree = terms.every((term) => term.token !== 'exception.status');
     items = clockFree ? ctx.store.cachedView(JSON.stringify([sort ?? '', terms]), filter) : filter();
   }
-  return { status: 200, body: springPage(items, paging, sort !== undefined, (record) => listItem(record, nowMs)) };
+  // Quirk shiftingList: the list moved since the previous page was served.
+  if (ctx.listShift && ctx.listShift < 0) items = items.slice(1);
+  else if (ctx.listShift && ctx.listShift > 0 && items.length > 0) items = [items[0], ...items];
+  return { status: 200, body: springPage(items, paging, (record) => listItem(record, nowMs, ctx.quirks)) };
 }
 
 export function getException(ctx: RouteContext): Reply {
@@ -113,44 +124,50 @@ export function getException(ctx: RouteContext): Reply {
   const { spec } = record;
   const cloud = spec.cloudType;
   const nowMs = ctx.now.getTime();
-  const body = {
+  const { detailProvider = 'top', detailConnectors = 'accountId' } = ctx.quirks;
+  const summary: Record<string, unknown> = {
+    exceptionScope: spec.exceptionScope,
+    resourceTagNames: spec.resourceTagNames ?? [],
+    connectorTagNames: spec.connectorTagNames ?? [],
+    connectors: (spec.accountIds ?? []).map((accountId) => {
+      const connector = ctx.world.connectorOf(cloud, accountId);
+      const item: Record<string, unknown> = { uuid: connector?.uuid ?? null, name: connector?.name ?? null };
+      if (detailConnectors === 'accountId') item.accountId = accountId;
+      else if (detailConnectors === 'account') item.account = accountId;
+      return item;
+    }),
+    resources: (spec.resources ?? []).map((resource) => {
+      const seeded = ctx.world.resource(cloud, resource.accountId, resource.resourceId);
+      return {
+        serviceType: seeded?.serviceType ?? null,
+        resourceType: seeded?.resourceType ?? null,
+        resourceId: resource.resourceId,
+        account: resource.accountId,
+        uuid: seeded?.uuid ?? derivedUuid(`${cloud}:${resource.accountId}:${resource.resourceId}`),
+      };
+    }),
+    controls: spec.controlIds.map((id) => {
+      const control = ctx.world.control(cloud, id);
+      return { criticality: control?.criticality ?? null, name: control?.name ?? null, id: String(id) };
+    }),
+  };
+  if (detailProvider === 'summary') summary.provider = cloud;
+  const body: Record<string, unknown> = {
     uuid: record.uuid,
     name: spec.name,
     description: spec.explanation,
     reason: spec.exceptionReason,
     startDate: ts(record.startsAtMs),
     endDate: ts(record.endsAtMs),
-    createdBy: record.createdBy,
-    updatedBy: record.updatedBy,
-    referenceDocLink: null,
+    ...usersOf(record, ctx.quirks),
+    referenceDocLink: '',
     createdOn: ts(record.createdOnMs),
     updatedOn: ts(record.updatedOnMs),
     state: stateOf(record, nowMs),
-    provider: cloud,
-    exceptionSummary: {
-      exceptionScope: spec.exceptionScope,
-      resourceTagNames: spec.resourceTagNames ?? [],
-      connectorTagNames: spec.connectorTagNames ?? [],
-      connectors: (spec.accountIds ?? []).map((accountId) => {
-        const connector = ctx.world.connectorOf(cloud, accountId);
-        return { uuid: connector?.uuid ?? null, name: connector?.name ?? null, accountId };
-      }),
-      resources: (spec.resources ?? []).map((resource) => {
-        const seeded = ctx.world.resource(cloud, resource.accountId, resource.resourceId);
-        return {
-          serviceType: seeded?.serviceType ?? null,
-          resourceType: seeded?.resourceType ?? null,
-          resourceId: resource.resourceId,
-          account: resource.accountId,
-          uuid: seeded?.uuid ?? derivedUuid(`${cloud}:${resource.accountId}:${resource.resourceId}`),
-        };
-      }),
-      controls: spec.controlIds.map((id) => {
-        const control = ctx.world.control(cloud, id);
-        return { criticality: control?.criticality ?? null, name: control?.name ?? null, id: String(id) };
-      }),
-    },
+    exceptionSummary: summary,
   };
+  // The documentation's sample ends with `provider`, after the summary.
+  if (detailProvider === 'top') body.provider = cloud;
   return { status: 200, body };
 }
 

@@ -5,6 +5,7 @@ import type { Socket } from 'node:net';
 import type { EvaluationWorld } from './evaluations';
 import { type FaultTable, type FiredFault } from './faults';
 import { HttpError, qualysError, type Reply, type RouteContext, springError } from './http';
+import { applyEnvelopeQuirks, brokenPage, DEFAULT_OVERSIZED_BYTES, hugeBodyChunks, pageBaseOf } from './quirks';
 import * as exceptions from './routes-exceptions';
 import * as evaluations from './routes-evaluations';
 import type { SimulatorStore } from './store';
@@ -48,8 +49,8 @@ export interface ServerSettings {
   concurrencyLimit?: number;
   rateLimit?: { limit: number; windowSec: number };
   quirks: SimulatorQuirks;
-  now: () => Date;
   maxExplanationLength?: number;
+  now: () => Date;
 }
 
 export class SimulatorServer {
@@ -60,6 +61,8 @@ export class SimulatorServer {
   private inFlight = 0;
   private requestSeq = 0;
   private rateWindow = { startMs: 0, used: 0 };
+  /** Exceptions listings begun (a request for pageNo=0), for the shiftingList quirk's `-once` modes. */
+  private listingsBegun = 0;
   private closed = false;
 
   constructor(
@@ -112,6 +115,11 @@ export class SimulatorServer {
     this.counters = { total: 0, byRoute: {} };
   }
 
+  setQuirks(quirks: SimulatorQuirks): void {
+    this.settings.quirks = structuredClone(quirks);
+    this.listingsBegun = 0;
+  }
+
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
@@ -159,25 +167,66 @@ export class SimulatorServer {
     let reply: Reply;
     try {
       const body = await readJsonBody(req);
-      reply = route.handle({
-        params,
-        query: url.searchParams,
-        body,
-        path,
-        now,
-        user: this.settings.user,
-        store: this.store,
-        world: this.world,
-        maxPageSize: this.settings.maxPageSize,
-        maxExplanationLength: this.settings.maxExplanationLength,
-      });
+      const quirks = this.settings.quirks;
+      const answer = (pageNo?: number): Reply => {
+        const query = new URLSearchParams(url.searchParams);
+        if (pageNo !== undefined) query.set('pageNo', String(pageNo));
+        return route.handle({
+          params,
+          query,
+          body,
+          path,
+          now,
+          user: this.settings.user,
+          store: this.store,
+          world: this.world,
+          maxPageSize: this.settings.maxPageSize,
+          routeId: route.id,
+          quirks,
+          maxExplanationLength: this.settings.maxExplanationLength,
+          listShift: this.listShiftOf(route.id, url),
+        });
+      };
+      const broken = quirks.brokenPaging?.[route.id];
+      reply = broken ? brokenPage(broken, pageBaseOf(quirks, route.id), Number(url.searchParams.get('pageNo')) || 0, answer) : answer();
     } catch (error) {
       reply = errorReply(error);
     }
     if (fault?.kind === 'commit-then-500') return this.send(res, springError(500, 'Internal Server Error', path, now));
     if (fault?.kind === 'commit-then-reset') return void req.socket.destroy();
     if (fault?.kind === 'commit-then-hang') return;
-    this.send(res, reply.status === 200 ? applyQuirks(this.settings.quirks, route.id, reply, url) : reply);
+    if (reply.status !== 200) return this.send(res, reply);
+    reply = applyEnvelopeQuirks(this.settings.quirks, route.id, reply, url);
+    const huge = this.settings.quirks.hugeBody?.[route.id];
+    if (huge) return this.stream(res, hugeBodyChunks(huge, reply.body, this.settings.quirks.oversizedBytes ?? DEFAULT_OVERSIZED_BYTES));
+    this.send(res, reply);
+  }
+
+  /** Quirk shiftingList: how the exceptions list moved under this request (see RouteContext.listShift). */
+  private listShiftOf(routeId: RouteId, url: URL): number {
+    const mode = this.settings.quirks.shiftingList;
+    if (routeId !== 'exceptions.list' || !mode) return 0;
+    if ((Number(url.searchParams.get('pageNo')) || 0) === 0) {
+      this.listingsBegun += 1;
+      return 0;
+    }
+    if (mode.endsWith('-once') && this.listingsBegun > 1) return 0;
+    return mode.startsWith('grow') ? 1 : -1;
+  }
+
+  /** A 200 body sent in chunks as the socket drains, until `next` has no more (or the client hangs up). */
+  private stream(res: ServerResponse, next: (index: number) => string | undefined): void {
+    if (res.destroyed || res.headersSent) return;
+    res.writeHead(200, { 'Content-Type': 'application/json;charset=UTF-8' });
+    let index = 0;
+    const pump = (): void => {
+      while (!res.destroyed && !this.closed) {
+        const chunk = next(index++);
+        if (chunk === undefined) return void res.end();
+        if (!res.write(chunk)) return void res.once('drain', pump);
+      }
+    };
+    pump();
   }
 
   /** Rejections pay the latency too (they cross the same network), without holding a concurrency slot. */
@@ -258,26 +307,6 @@ export class SimulatorServer {
     res.writeHead(reply.status, { 'Content-Type': 'application/json;charset=UTF-8', 'Content-Length': Buffer.byteLength(text) });
     res.end(text);
   }
-}
-
-const PAGED_ROUTES: RouteId[] = ['exceptions.list', 'evaluations.list', 'evaluations.summary', 'evaluations.resources', 'connectors.list'];
-
-function applyQuirks(quirks: SimulatorQuirks, routeId: RouteId, reply: Reply, url: URL): Reply {
-  if (!PAGED_ROUTES.includes(routeId)) return reply;
-  const page = reply.body as { content: unknown[] } & Record<string, unknown>;
-  if (routeId === 'evaluations.summary' && quirks.summaryShape && quirks.summaryShape !== 'page') {
-    if (quirks.summaryShape === 'array') return { ...reply, body: page.content };
-    if (page.content.length === 1) return { ...reply, body: page.content[0] };
-    return { ...reply, body: page.content };
-  }
-  let body: Record<string, unknown> = page;
-  if (quirks.singleObjectContent && page.content.length === 1) body = { ...body, content: page.content[0] };
-  if (quirks.warningKey) {
-    const unfiltered = new URL(url.href);
-    unfiltered.searchParams.delete('filter');
-    body = { ...body, warning: `More results may be available at ${unfiltered.pathname}${unfiltered.search}` };
-  }
-  return { ...reply, body };
 }
 
 type RouteMatch = { kind: 'route'; route: Route; params: string[] } | { kind: 'method'; allow: string } | { kind: 'none' };

@@ -1,6 +1,7 @@
 // The simulator's programmatic face, used by tests, benchmarks, `cvex simulate` and `npm start`.
 import type { RouteId } from '../api/routes';
 import type { ExceptionSpec } from '../model/exception';
+import type { DialectName } from './dialects';
 import type { SeedFile } from './fixture';
 
 /** Stable route ids, shared with the client: request counters and fault rules are keyed by them. */
@@ -51,18 +52,28 @@ export interface SimulatorOptions {
   randomSeed?: number;
   /** Added to every response, in ms. Default 0. */
   latencyMs?: number;
-  /** Largest page the server will serve whatever the client asks. Default 100 (inferred; tolerate any). */
+  /**
+   * Largest page the server will serve whatever the client asks. Default 100 (inferred; tolerate any).
+   * The regex evaluation list is not capped (the documentation's sample asks 100,000), and a route's own
+   * default (20; 300 for the per-account summary) applies uncapped when no `pageSize` is sent.
+   */
   maxPageSize?: number;
   /** Requests in flight past this answer 429 with X-Concurrency-Limit-* headers. Default: unlimited. */
   concurrencyLimit?: number;
   /** Calls per window past which the server answers 409 with X-RateLimit-* headers. Default: unlimited. */
   rateLimit?: { limit: number; windowSec: number };
-  /** Quirks public scripts report, off by default, for client tolerance tests. */
+  /** Readings and hostile answers, off by default, for client tolerance tests. Merged over the dialect's. */
   quirks?: SimulatorQuirks;
-  /** Longest explanation a create accepts (400 INVALID_VALUE past it). Default: no limit. */
+  /** A named set of quirks (dialects.ts): `documented` (default), `v1-one-based`, `scripts`, ... */
+  dialect?: DialectName;
+  /** Longest `explanation` the create endpoint accepts (400 INVALID_VALUE past it). Default: no limit. */
   maxExplanationLength?: number;
 }
 
+/**
+ * Readings of the API the documentation leaves open, and hostile answers, each off by default (the
+ * default simulator follows the documentation). `dialect` names common sets of them (dialects.ts).
+ */
 export interface SimulatorQuirks {
   /** A page holding exactly one item carries it as `content: {...}` instead of `content: [{...}]`. */
   singleObjectContent?: boolean;
@@ -70,6 +81,40 @@ export interface SimulatorQuirks {
   warningKey?: boolean;
   /** Shape of the per-account control summary: a Spring page (default), a bare array, or a single object when one control matches. */
   summaryShape?: 'page' | 'array' | 'object';
+  /**
+   * The v1 lists (connectors, per-account summary, per-control resources) count pages from 1: `pageNo=0`
+   * is answered as page 1, and `number` reads `pageNo - 1` (the connectors sample sends `pageNo=1` and
+   * gets `"number": 0`).
+   */
+  v1OneBasedPages?: boolean;
+  /** v1 pages carry only `content`, `numberOfElements`, `size` and `number`, as the v1 samples show. */
+  minimalV1Envelope?: boolean;
+  /** Where the exception detail names its cloud: top-level `provider` (default), inside `exceptionSummary`, or nowhere. */
+  detailProvider?: 'top' | 'summary' | 'none';
+  /** The detail's `exceptionSummary.connectors[]` items: `{uuid, name, accountId}` (default), `{uuid, name, account}`, or `{uuid, name}` only. */
+  detailConnectors?: 'accountId' | 'account' | 'uuid-name';
+  /** Connector items carry no `awsAccountId` / `subscriptionId` / `projectId`. */
+  connectorsWithoutAccountIds?: boolean;
+  /**
+   * Paging that never ends on these routes: `repeat` serves the first two pages A, B, A, B, … and
+   * `endless` ever-new items (fresh ids), both with `last: false`; `endless` keeps the real
+   * `totalElements`, `endless-bare` sends no totals at all.
+   */
+  brokenPaging?: Partial<Record<RouteId, 'repeat' | 'endless' | 'endless-bare'>>;
+  /** Bodies on these routes: `oversized` pads the real answer to `oversizedBytes`; `endless` never ends (until the client hangs up). */
+  hugeBody?: Partial<Record<RouteId, 'oversized' | 'endless'>>;
+  /** Size of an `oversized` body. Default 64 MiB. */
+  oversizedBytes?: number;
+  /**
+   * The exceptions list changes while it is paged. `shrink-once` / `shrink-always`: from page 1 on, the
+   * first exception has vanished (deleted in the UI between two pages), so one item slides onto an
+   * earlier page and is never served, and `totalElements` drops by one; `grow-once`: one exception
+   * appears before the offset, so the last item of page 0 comes again at the top of page 1.
+   * `-once` plays it during the first listing only (a listing starts with `pageNo=0`).
+   */
+  shiftingList?: 'shrink-once' | 'shrink-always' | 'grow-once';
+  /** `createdBy` / `updatedBy` name the user (the documentation's samples show `""`). */
+  namedUsers?: boolean;
 }
 
 export const DEFAULT_SIM_USER = 'cvex-demo';
@@ -117,12 +162,16 @@ export interface Simulator {
   deleteExceptionAsUi(uuid: string): void;
   /** Change limits while running (undefined leaves a knob as it is; null removes a limit). */
   setLimits(limits: SimulatorLimits): void;
-  /** Replace the quirks while running. */
+  /** Replace the quirks while running (a dialect's quirks included: pass `dialectQuirks(name)` to keep them). */
   setQuirks(quirks: SimulatorQuirks): void;
+  /** The quirks in force. */
+  quirks(): SimulatorQuirks;
 }
 
 export interface SimulatorLimits {
   maxPageSize?: number;
+  /** `null` lifts the limit. */
+  maxExplanationLength?: number | null;
   concurrencyLimit?: number | null;
   rateLimit?: { limit: number; windowSec: number } | null;
 }

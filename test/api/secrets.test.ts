@@ -12,10 +12,22 @@ import type { ExceptionSpec } from '../../src/model/exception';
 import { DEFAULT_SIM_USER, startSimulator } from '../../src/simulator';
 import { type TestServer, fakeClock, json, serve } from './helpers';
 
-const PASSWORD = 'Pw-ZEBRA-9f3c!secret';
+const PASSWORD = 'Pw-ZEBRA-9f3c!secret&<x>';
 const USER = 'leak-test-user';
 const TOKEN = Buffer.from(`${USER}:${PASSWORD}`).toString('base64');
-const FORBIDDEN = [PASSWORD, TOKEN, encodeURIComponent(PASSWORD)];
+const entities = (text: string) => [...text].map((char) => `&#${char.codePointAt(0)};`).join('');
+const htmlEscaped = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const base64 = (text: string) => Buffer.from(text).toString('base64');
+/** Every form the hostile server echoes; none may come out of the client. */
+const formsOf = (password: string, user = USER) => [
+  password,
+  base64(`${user}:${password}`),
+  encodeURIComponent(password),
+  base64(password),
+  entities(password),
+  htmlEscaped(password),
+];
+const FORBIDDEN = formsOf(PASSWORD);
 
 const spec: ExceptionSpec = {
   name: 'x', cloudType: 'AWS', exceptionScope: 'CONNECTOR', explanation: 'x', exceptionReason: 'Other',
@@ -61,7 +73,8 @@ async function hostile(): Promise<TestServer> {
   const server = await serve((req, res, hit) => {
     const auth = String(hit.headers.authorization ?? '');
     const decoded = Buffer.from(auth.replace(/^Basic /, ''), 'base64').toString('utf8');
-    const echo = `you sent Authorization: ${auth} (${decoded}) ${encodeURIComponent(decoded)}`;
+    const password = decoded.slice(decoded.indexOf(':') + 1);
+    const echo = `you sent Authorization: ${auth} (${decoded}) ${encodeURIComponent(decoded)} ${base64(password)} ${entities(password)} ${htmlEscaped(password)}`;
     const url = hit.url;
     if (url.includes('/reset')) return req.socket.destroy();
     if (url.includes('/hang')) return undefined;
@@ -110,6 +123,27 @@ describe('the password never leaks', () => {
     const outcomes = await Promise.allSettled(failures);
     expect(outcomes.every((outcome) => outcome.status === 'rejected')).toBe(true);
     for (const outcome of outcomes) expectCleanError((outcome as PromiseRejectedResult).reason);
+  });
+
+  it('a password of one or two characters, from the server text of every failure', async () => {
+    for (const password of ['Z', 'Zx']) {
+      const server = await hostile();
+      const client = createCloudViewClient({ baseUrl: server.url, username: USER, password, timeoutMs: 5_000, clock: fakeClock(), retry: { maxAttempts: 1 } });
+      open.push(client);
+      const outcomes = await Promise.allSettled([client.getException('s500'), client.getException('s400'), client.getException('html'), client.createException(spec)]);
+      for (const outcome of outcomes) {
+        const error = (outcome as PromiseRejectedResult).reason as Error & { errorCode?: string; requestId?: string };
+        // The server's own words (after "you sent") hold no form of the password, nor the token.
+        const echoed = error.message.slice(error.message.indexOf('you sent'));
+        expect(error.message).toContain('you sent');
+        for (const form of formsOf(password)) {
+          expect(echoed).not.toContain(form);
+          expect(error.errorCode ?? '').not.toContain(form);
+        }
+        expect(error.message).not.toContain(base64(`${USER}:${password}`));
+        expect(String(error.requestId ?? '')).not.toContain(base64(`${USER}:${password}`));
+      }
+    }
   });
 
   it('from an auth failure against the simulator', async () => {

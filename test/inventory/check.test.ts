@@ -178,3 +178,28 @@ describe('the per-run cache', () => {
     expect(world.sim.counters().byRoute).toEqual({ 'connectors.list': 1, 'evaluations.summary': 2, 'evaluations.list': 1 });
   });
 });
+
+describe('connector items without account ids', () => {
+  it('report once per cloud that accounts cannot be checked, never call them unknown, and stay warnings when strict', async () => {
+    const blind = await startWorld({ dialect: 'connectors-without-accounts' });
+    try {
+      const manifests = [
+        manifest(spec(), 3),
+        manifest(spec({ name: 'conn', exceptionScope: 'CONNECTOR', resources: undefined, accountIds: [AWS_PROD, AWS_STAGING], controlIds: [67] }), 9),
+        manifest(spec({ name: 'az', cloudType: 'AZURE', exceptionScope: 'CONNECTOR', resources: undefined, accountIds: [AZ_PROD], controlIds: [50036] }), 15),
+        // A typo in a control is still found: the accounts named are read as if they were known.
+        manifest(spec({ name: 'typo', controlIds: [1, 9999] }), 21),
+      ];
+      const findings = await checkInventory(manifests, blind.client, { strict: true });
+      expect(findings.map((f) => [f.rule, f.severity, f.line])).toEqual([
+        [INVENTORY_RULES.accountsUnchecked, 'warning', 3],
+        [INVENTORY_RULES.accountsUnchecked, 'warning', 15],
+        [INVENTORY_RULES.unknownControl, 'error', 21],
+      ]);
+      expect(findings[0].message).toBe('AWS accounts cannot be checked: the connectors listing gives no account ids');
+      expect(findings[1].message).toMatch(/^AZURE accounts cannot be checked/);
+    } finally {
+      await blind.close();
+    }
+  });
+});

@@ -265,9 +265,9 @@ describe('targets of a managed exception', () => {
   };
 
   it('infers isAllConnector when the detail does not say and names neither accounts nor connector tags', () => {
-    expect(targetsOfDetail({ ...base, accountIds: [], connectorTagNames: [] }).isAllConnector).toBe(true);
-    expect(targetsOfDetail({ ...base, accountIds: ['A'], connectorTagNames: [] }).isAllConnector).toBe(false);
-    expect(targetsOfDetail({ ...base, accountIds: [], connectorTagNames: [], isAllConnector: 'False' } as never).isAllConnector).toBe(false);
+    expect(targetsOfDetail({ ...base, accountIds: [], connectorTagNames: [] })?.isAllConnector).toBe(true);
+    expect(targetsOfDetail({ ...base, accountIds: ['A'], connectorTagNames: [] })?.isAllConnector).toBe(false);
+    expect(targetsOfDetail({ ...base, accountIds: [], connectorTagNames: [], isAllConnector: 'False' } as never)?.isAllConnector).toBe(false);
   });
 
   it('lets the manifest stand in only when the marker fingerprint matches and nobody edited it', () => {

@@ -212,9 +212,8 @@ describe('loadAndValidate', () => {
     const text = `# *not an alias\n${CONNECTOR('wide').trimEnd()}\n    metadata:\n${keys}      k7: again\n`;
     expect(text.length).toBeLessThan(1024 * 1024);
     const root = tempTree({ 'policies/wide.yaml': text });
-    const started = performance.now();
+    // The test's time limit is the check: the quadratic reading took over 30 s.
     const result = await loadAndValidate([], { cwd: root, now: NOW });
-    expect(performance.now() - started).toBeLessThan(5_000);
     expect(result.findings.map((f) => [f.rule, f.path, f.line])).toEqual([['yaml.duplicate-key', 'exceptions.0.metadata.k7', 13 + 60_000]]);
   }, 20_000);
 });

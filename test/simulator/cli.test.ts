@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/command-line/io';
 import { main } from '../../src/cli/main';
 import { simulateCommand } from '../../src/commands/simulate';
-import { basicAuth, wire } from './helpers';
+import { basicAuth, createBody, wire } from './helpers';
 
 const root = resolve(__dirname, '../..');
 
@@ -75,15 +75,31 @@ describe('cvex simulate', () => {
     [['--latency', '3000000000']],
     [['--max-page-size', '0']],
     [['--user', '']],
+    [['--dialect', 'klingon']],
+    [['--max-explanation-length', '0']],
     [['extra']],
   ])('throws UsageError for %j', async (argv) => {
     const { io } = memoryIo(Promise.resolve());
     await expect(simulateCommand(argv, io)).rejects.toBeInstanceOf(UsageError);
   });
 
+  it('plays a dialect and an explanation limit given as flags', async () => {
+    let interrupt!: () => void;
+    const { io, out } = memoryIo(new Promise<void>((done) => (interrupt = done)));
+    const running = simulateCommand(['--dialect', 'v1-minimal', '--max-explanation-length', '10'], io);
+    await expect.poll(() => out.length).toBeGreaterThan(1);
+    expect(out.join('')).toContain('; dialect v1-minimal');
+    const api = wire(out[0].trim().slice('listening '.length));
+    expect(Object.keys((await api.get('aws/connectors')).body).sort()).toEqual(['content', 'number', 'numberOfElements', 'size']);
+    expect((await api.post('exceptions/create', createBody({ explanation: 'eleven char' }))).body.errorCode).toBe('INVALID_VALUE');
+    interrupt();
+    expect(await running).toBe(0);
+  });
+
   it('prints help', async () => {
     const { io, out } = memoryIo(Promise.resolve());
     expect(await main(['simulate', '--help'], io)).toBe(0);
     expect(out.join('')).toContain('--max-page-size');
+    expect(out.join('')).toMatch(/--dialect NAME[\s\S]*documented, v1-one-based/);
   });
 });

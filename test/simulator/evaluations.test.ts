@@ -195,6 +195,21 @@ describe('per-account summaries and per-control resources', () => {
     });
   });
 
+  it('pages the summary by 300 when no pageSize is sent, and names services with upper-case tokens', async () => {
+    const page = (await shared.api.get(`azure/evaluations/${AZ_PROD}`)).body;
+    expect(page).toMatchObject({ size: 300, number: 0 });
+    expect(page.content.map((s: Item) => s.service)).toContain('STORAGE_ACCOUNT');
+    const evaluations = (await shared.api.post('aws/evaluations/list/resources?pageSize=1000', { regex: '.*' })).body.content;
+    expect(new Set(evaluations.map((e: Item) => e.serviceType))).toEqual(new Set(['S3', 'EC2', 'IAM', 'SSM', 'RDS', 'LAMBDA']));
+  });
+
+  it('serves the regex evaluation list in pages as large as asked', async () => {
+    const page = (await shared.api.post('aws/evaluations/list/resources?pageNo=0&pageSize=100000', { regex: '.*' })).body;
+    expect(page).toMatchObject({ size: 100000, totalPages: 1, last: true });
+    expect(page.content.length).toBe(page.totalElements);
+    expect(page.totalElements).toBeGreaterThan(20);
+  });
+
   it('answers 404 for an unknown account and 400 for a bad filter', async () => {
     expect((await shared.api.get('aws/evaluations/000000000000')).status).toBe(404);
     expect((await shared.api.get('aws/evaluations/123456789012?filter=cid:abc')).status).toBe(400);
@@ -214,8 +229,19 @@ describe('per-account summaries and per-control resources', () => {
       result: 'FAIL',
       evaluationDates: { firstEvaluated: '2026-01-05T06:00:00+0000', lastEvaluated: '2026-11-22T06:00:00+0000', dateReopen: null, dateFixed: null },
     });
-    expect((await shared.api.get(`azure/evaluations/${AZ_PROD}/resources/50036`)).body.content[0]).toHaveProperty('subscriptionId', AZ_PROD);
-    expect((await shared.api.get('gcp/evaluations/acme-prod-1234/resources/52001')).body.content[0]).toHaveProperty('projectId', 'acme-prod-1234');
+    // Azure and GCP items lack fields AWS items carry, as the documentation's samples show.
+    expect((await shared.api.get(`azure/evaluations/${AZ_PROD}/resources/50036`)).body.content[0]).toEqual({
+      resourceId: expect.any(String),
+      subscriptionId: AZ_PROD,
+      evaluatedOn: '2026-11-22T06:00:00+0000',
+      evidences: [expect.objectContaining({ settingName: expect.any(String) })],
+      resourceType: 'STORAGE_ACCOUNT',
+      result: expect.any(String),
+      evaluationDates: { firstEvaluated: null, lastEvaluated: null, dateReopen: null, dateFixed: null },
+    });
+    const gcp = (await shared.api.get('gcp/evaluations/acme-prod-1234/resources/52001')).body.content[0];
+    expect(Object.keys(gcp).sort()).toEqual(['evaluatedOn', 'evidences', 'projectId', 'region', 'resourceId', 'resourceType', 'result']);
+    expect(gcp).toHaveProperty('projectId', 'acme-prod-1234');
     expect((await shared.api.get(`aws/evaluations/${AWS_PROD}/resources/52001`)).status).toBe(404);
     expect((await shared.api.get(`aws/evaluations/${AWS_PROD}/resources/abc`)).status).toBe(400);
   });
@@ -233,14 +259,40 @@ describe('connectors', () => {
       state: 'SUCCESS',
       totalAssets: 11,
       lastSyncedOn: 'Sun Nov 22 07:21:36 UTC 2026',
+      // Derived from the polling frequency (4 hours).
       nextSyncedOn: 'Sun Nov 22 11:21:36 UTC 2026',
-      groups: ['Production'],
-      pollingFrequency: 240,
+      remediationEnabled: false,
+      isGovCloud: false,
+      isChinaRegion: false,
       awsAccountId: AWS_PROD,
+      groups: [{ name: 'Production', uuid: expect.stringMatching(/^[0-9a-f-]{36}$/) }],
+      pollingFrequency: { hours: 4, minutes: 0 },
+      error: '',
+      baseAccountId: AWS_PROD,
+      externalId: expect.stringMatching(/^\d{13}$/),
+      arn: `arn:aws:iam::${AWS_PROD}:role/QualysCloudViewRole`,
+      isPortalConnector: false,
     });
+    // The documentation's key order, as its sample prints it.
+    expect(Object.keys(aws.body.content[0]).slice(0, 8)).toEqual(['name', 'connectorId', 'description', 'provider', 'state', 'totalAssets', 'lastSyncedOn', 'nextSyncedOn']);
+    expect(aws.body.content[2]).toMatchObject({ state: 'ERROR', error: expect.stringMatching(/./), pollingFrequency: { hours: 24, minutes: 0 }, nextSyncedOn: 'Sat Oct 31 11:45:09 UTC 2026' });
     const azure = (await shared.api.get('azure/connectors')).body.content[0];
-    expect(azure).toMatchObject({ subscriptionId: AZ_PROD, directoryId: expect.any(String), applicationId: expect.any(String) });
-    expect((await shared.api.get('gcp/connectors')).body.content[0]).toMatchObject({ projectId: 'acme-prod-1234' });
+    expect(azure).toEqual({
+      name: 'azure-prod', connectorId: expect.any(String), description: expect.any(String), provider: 'AZURE', state: 'SUCCESS', totalAssets: expect.any(Number),
+      lastSyncedOn: expect.any(String), nextSyncedOn: expect.any(String), remediationEnabled: false, isGovCloud: false,
+      applicationId: expect.any(String), subscriptionId: AZ_PROD, groups: [{ name: 'Production', uuid: expect.any(String) }],
+      pollingFrequency: { hours: 4, minutes: 0 }, directoryId: expect.any(String),
+    });
+    const gcp = (await shared.api.get('gcp/connectors')).body.content[0];
+    expect(Object.keys(gcp).sort()).toEqual(['connectorId', 'description', 'groups', 'lastSyncedOn', 'name', 'nextSyncedOn', 'pollingFrequency', 'projectId', 'provider', 'state', 'totalAssets']);
+    expect(gcp).toMatchObject({ projectId: 'acme-prod-1234' });
+  });
+
+  it('takes the state filter in both written forms, state=SUCCESS and state:SUCCESS', async () => {
+    const names = async (filter: string) => (await shared.api.get(`aws/connectors?filter=${encodeURIComponent(filter)}`)).body.content.map((c: Item) => c.name);
+    expect(await names('state=SUCCESS')).toEqual(['aws-prod', 'aws-staging']);
+    expect(await names('state:SUCCESS')).toEqual(['aws-prod', 'aws-staging']);
+    expect(await names('state=ERROR and name=aws-sandbox')).toEqual(['aws-sandbox']);
   });
 
   it('filters by state and name, sorts by lastSyncedOn, pages', async () => {

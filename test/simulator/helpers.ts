@@ -119,6 +119,7 @@ export function useSharedSimulator(startIso: string): { clock: ReturnType<typeof
     const uuids = sim!.exceptions().map((e) => e.uuid);
     if (uuids.length > 0) expect((await api!.del('exceptions/delete', uuids)).status).toBe(204);
     sim!.clearFaults();
+    sim!.setQuirks({});
   });
   return {
     clock,
