@@ -7,7 +7,12 @@ import { localDateOf } from '../model/dates';
 import { compareDetailFields, compareListFields, wasEditedOutOfBand } from './compare';
 import { fingerprintSpec } from './fingerprint';
 import { isManaged, readMarker } from './ownership';
-import type { FieldDiff, Plan, PlanChange, PlanConflict, PlanSafety, PlanWarning, TagPreview, UnmanagedException } from './types';
+import { evaluateSafety, safetyWarning } from './safety';
+import { FULL_SCOPE, mayDelete } from './scope';
+import type { FieldDiff, Plan, PlanChange, PlanConflict, PlanScope, PlanWarning, TagPreview, UnmanagedException } from './types';
+import { checkZoneStamps, describeWrongZone, offsetsSeen, TimeZoneError, type ZoneMessageContext } from './zone-check';
+
+export { evaluateSafety, SAFETY_DEFAULTS } from './safety';
 
 export const PLAN_VERSION = 1;
 
@@ -22,14 +27,13 @@ export interface PlanOptions {
   apiUrl: string;
   maxDeletes: number;
   maxDeletePercent: number;
+  /** What the plan covers (default full): a narrowed plan deletes nothing outside it. */
+  scope?: PlanScope;
+  /** The subscription's zone really changed: re-create what carries the old zone's stamps instead of stopping. */
+  timeZoneChanged?: boolean;
+  /** Where the time zone came from and which command asks, for the wrong-zone message. */
+  zoneContext?: ZoneMessageContext;
 }
-
-export const SAFETY_DEFAULTS = {
-  maxDeletes: 10,
-  maxDeletePercent: 25,
-  /** Below this many managed exceptions a single delete would already be a big percentage. */
-  percentAppliesFrom: 10,
-} satisfies Record<string, number>;
 
 /**
  * The remote exceptions whose detail the plan needs (one GET each). Everything else is decided
@@ -77,21 +81,6 @@ export function fingerprintRemote(remote: readonly RemoteException[], manage: re
   return { fingerprint: createHash('sha256').update(lines.join('\n')).digest('hex'), managed: lines.length };
 }
 
-export function evaluateSafety(managed: number, deletes: number, limits: { maxDeletes: number; maxDeletePercent: number }): PlanSafety {
-  const exceedsMaxDeletes = deletes > limits.maxDeletes;
-  const exceedsPercent = managed >= SAFETY_DEFAULTS.percentAppliesFrom && (deletes * 100) / managed > limits.maxDeletePercent;
-  return {
-    managed,
-    deletes,
-    maxDeletes: limits.maxDeletes,
-    maxDeletePercent: limits.maxDeletePercent,
-    percentAppliesFrom: SAFETY_DEFAULTS.percentAppliesFrom,
-    exceedsMaxDeletes,
-    exceedsPercent,
-    blocked: exceedsMaxDeletes || exceedsPercent,
-  };
-}
-
 function byName<T extends { name: string }>(a: T, b: T): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
@@ -107,6 +96,13 @@ export interface PlanInput {
 
 export function buildPlan(input: PlanInput, options: PlanOptions): Plan {
   const { timeZone, manage } = options;
+  const scope = options.scope ?? FULL_SCOPE;
+  // Wrong zone: every date would read a day off and every apply re-create everything. Stop instead.
+  const zoneCheck = checkZoneStamps(input.remote.filter((item) => isManaged(item, manage)), timeZone);
+  if (zoneCheck.wrongZone && !options.timeZoneChanged) {
+    throw new TimeZoneError(describeWrongZone(zoneCheck, options.zoneContext ?? { source: 'default', command: 'plan' }));
+  }
+  const stampedElsewhere = new Set(zoneCheck.misfits.map((item) => item.uuid));
   const remoteByName = new Map(input.remote.map((item) => [item.name, item]));
   const desiredNames = new Set(input.desired.map((exception) => exception.spec.name));
   const creates: PlanChange[] = [];
@@ -148,7 +144,12 @@ export function buildPlan(input: PlanInput, options: PlanOptions): Plan {
     // The remote moved while the repository did not: updatedOn says so, or the marker still vouches
     // for exactly this spec yet the fields differ (an edit within the updatedOn tolerance).
     const editedOutOfBand = marker !== undefined && (wasEditedOutOfBand(remote) || (!fingerprintMoved && diffs.length > 0));
-    if (editedOutOfBand || diffs.length > 0) {
+    // Stamped in an earlier zone of the subscription: its dates read as meant (compare.ts), and it is
+    // re-created so they hold in the current zone. A zone change is not a UI edit.
+    const zoneMismatch = stampedElsewhere.has(remote.uuid);
+    const changed = diffs.length > 0;
+    if (zoneMismatch) diffs.push({ field: 'timeZone', before: offsetsSeen([remote])[0] ?? 'another time zone', after: timeZone });
+    if (editedOutOfBand || changed || zoneMismatch) {
       replaces.push({
         action: 'replace',
         name: spec.name,
@@ -156,7 +157,7 @@ export function buildPlan(input: PlanInput, options: PlanOptions): Plan {
         spec,
         source: location,
         remote,
-        cause: editedOutOfBand ? 'edited-out-of-band' : 'changed-in-repo',
+        cause: editedOutOfBand ? 'edited-out-of-band' : changed ? 'changed-in-repo' : 'zone-mismatch',
         diffs,
       });
     } else {
@@ -167,30 +168,36 @@ export function buildPlan(input: PlanInput, options: PlanOptions): Plan {
   const unmanaged: UnmanagedException[] = [];
   for (const remote of input.remote) {
     if (desiredNames.has(remote.name)) continue;
-    if (isManaged(remote, manage)) deletes.push({ action: 'delete', name: remote.name, uuid: remote.uuid, remote });
-    else unmanaged.push({ uuid: remote.uuid, name: remote.name, state: remote.state });
+    if (isManaged(remote, manage)) {
+      if (mayDelete(scope, remote.name)) deletes.push({ action: 'delete', name: remote.name, uuid: remote.uuid, remote });
+    } else unmanaged.push({ uuid: remote.uuid, name: remote.name, state: remote.state });
   }
   for (const remote of input.remote) {
     if (desiredNames.has(remote.name) && !isManaged(remote, manage)) unmanaged.push({ uuid: remote.uuid, name: remote.name, state: remote.state });
   }
 
-  const remoteState = fingerprintRemote(input.remote, manage);
-  const safety = evaluateSafety(remoteState.managed, deletes.length, options);
-  if (safety.blocked) {
+  const rezoned = replaces.filter((change) => change.action === 'replace' && stampedElsewhere.has(change.uuid)).length;
+  if (rezoned > 0) {
     warnings.push({
-      code: 'safety.threshold',
-      message: `${deletes.length} deletes exceed the limit (${safety.exceedsMaxDeletes ? `max ${safety.maxDeletes}` : `more than ${safety.maxDeletePercent}% of ${safety.managed} managed`}); apply refuses without --force`,
+      code: 'timezone.earlier-zone',
+      message: `${rezoned} managed ${rezoned === 1 ? 'exception carries dates' : 'exceptions carry dates'} stamped in an earlier time zone of the subscription (local midnight at ${offsetsSeen(zoneCheck.misfits).join(', ')}, not in ${timeZone}): re-created so the dates hold in ${timeZone}; each counts as a removal`,
     });
   }
+
+  const remoteState = fingerprintRemote(input.remote, manage);
+  const changes = [...creates.sort(byName), ...replaces.sort(byName), ...deletes.sort(byName)];
+  const safety = evaluateSafety(remoteState.managed, changes, options);
+  const tripped = safetyWarning(safety);
+  if (tripped) warnings.push(tripped);
   warnings.push(...(input.tagWarnings ?? []));
 
-  const changes = [...creates.sort(byName), ...replaces.sort(byName), ...deletes.sort(byName)];
   return {
     version: PLAN_VERSION,
     createdAt: options.now.toISOString(),
     target: { apiUrl: originOf(options.apiUrl), timeZone },
     commit: options.commit,
     manage: [...manage],
+    scope,
     changes,
     summary: { create: creates.length, delete: deletes.length, replace: replaces.length, unchanged },
     unmanaged: unmanaged.sort(byName),

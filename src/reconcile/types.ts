@@ -19,12 +19,27 @@ export type PlanChange =
       spec: ExceptionSpec;
       source: SourceLocation;
       remote: RemoteException;
-      /** Why the remote differs: the repository changed, or someone edited it in the Qualys UI. */
-      cause: 'changed-in-repo' | 'edited-out-of-band';
+      /**
+       * Why the remote differs: the repository changed, someone edited it in the Qualys UI, or its
+       * dates were stamped in a time zone the subscription no longer has (re-created to re-stamp).
+       */
+      cause: ReplaceCause;
       diffs: FieldDiff[];
     };
 
+export type ReplaceCause = 'changed-in-repo' | 'edited-out-of-band' | 'zone-mismatch';
+
 export type PlanAction = PlanChange['action'];
+
+/**
+ * Which exceptions a plan covers. `full`: every managed exception (deletes included). `paths`: only
+ * those the given manifest files declare, and nothing is deleted. `changed-since`: only the names a
+ * git diff touched (advisory, cannot be applied).
+ */
+export type PlanScope =
+  | { kind: 'full' }
+  | { kind: 'paths'; paths: string[] }
+  | { kind: 'changed-since'; ref: string; base: string; names: string[] };
 
 /** Counts of a plan, the contract's minimum for `--format json`. */
 export interface PlanSummary {
@@ -56,18 +71,36 @@ export interface PlanWarning {
   name?: string;
 }
 
-/** Delete thresholds as evaluated when the plan was made. */
+/** How a tripped guard was lifted: `--force`, or a reviewed allowance of N removals. */
+export type SafetyLift = { by: 'force' } | { by: 'trailer' | 'flag'; allowRemovals: number; commit?: string };
+
+/**
+ * The removal guards as evaluated (src/reconcile/safety.ts). A removal lifts an exemption: a delete
+ * of an exception not yet EXPIRED, or a replace (take-overs included). `maxDeletes` and
+ * `maxDeletePercent` count removals.
+ */
 export interface PlanSafety {
   managed: number;
+  /** Every delete, EXPIRED ones included. */
   deletes: number;
+  removals: number;
+  replaces: number;
+  /** Deletes of EXPIRED exceptions: they exempt nothing any more, so they count for no guard. */
+  expiredDeletes: number;
+  /** Deletes of exceptions claimed by a `manage:` name only (no marker): each needs a lift. */
+  adoptedDeletes: number;
+  /** Every managed exception would be deleted: only `--force` lifts it. */
+  allManagedDeleted: boolean;
   maxDeletes: number;
   maxDeletePercent: number;
-  /** The percentage rule only applies from this many managed exceptions up (tiny accounts would always trip it). */
+  /** Managed exceptions from which the percentage counts: 0, it counts at any size once removals > 1. */
   percentAppliesFrom: number;
   exceedsMaxDeletes: boolean;
   exceedsPercent: boolean;
-  /** True when apply will refuse without `--force`. */
+  /** True when apply refuses (a guard tripped and nothing lifted it). */
   blocked: boolean;
+  /** Set by apply when a tripped guard was lifted. */
+  lifted?: SafetyLift;
 }
 
 /** What the `applyTags` stage would touch. */
@@ -91,6 +124,8 @@ export interface Plan {
   commit: string;
   /** Name globs that claimed exceptions when the plan was made: re-used to check staleness. */
   manage: string[];
+  /** What the plan covers; absent in plans saved before scopes existed (read as full). */
+  scope: PlanScope;
   changes: PlanChange[];
   summary: PlanSummary;
   unmanaged: UnmanagedException[];

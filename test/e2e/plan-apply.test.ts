@@ -65,7 +65,8 @@ describe('cvex plan / apply', () => {
 
     await world.writeManifest('aws.yaml', [awsException('team-a-one', { endDate: '2027-03-31', controlIds: [1] }), awsException('team-a-two')]);
     const text = await world.run(['plan']);
-    expect(text.stdout).toContain('-+ team-a-one');
+    expect(text.stdout).toContain('-/+ team-a-one');
+    expect(text.stdout).toContain('the exemption is lifted between delete and create; the uuid changes');
     expect(text.stdout).toContain('endDate: "2027-04-30" → "2027-03-31"');
     expect(text.stdout).toContain('controlIds: [1, 2] → [1]');
     const plan = await planJson();

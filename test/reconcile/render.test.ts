@@ -32,10 +32,11 @@ function samplePlan() {
 }
 
 describe('plan renderers', () => {
-  it('text: + / -+ / - with old → new and a summary, colours only when asked', () => {
+  it('text: + / -/+ / - with old → new and a summary, colours only when asked', () => {
     const text = renderTextPlan(samplePlan(), { color: false });
     expect(text).toContain('  +  new-one');
-    expect(text).toContain('  -+ changed');
+    expect(text).toContain('  -/+ changed  uuid-');
+    expect(text).toContain('       the exemption is lifted between delete and create; the uuid changes');
     expect(text).toContain('endDate: "2027-06-30" → "2027-12-31"');
     expect(text).toContain('  -  gone');
     expect(text).toContain('Unmanaged (not owned by the repository, never changed): 1');
