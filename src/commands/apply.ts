@@ -1,40 +1,71 @@
 // `cvex apply [PATH...]` plans then applies (confirmation on a TTY unless --auto-approve);
 // `cvex apply --plan FILE` applies exactly a saved, reviewed plan and refuses a stale one.
+import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { createCloudViewClient, type CloudViewClient } from '../api/client';
 import { type CommandSpec, parseCommandLine } from '../command-line/define';
-import { type CliIo, UsageError, useColor } from '../command-line/io';
+import { type CliIo, Interrupted, UsageError, useColor } from '../command-line/io';
 import { createStatusLine } from '../command-line/status-line';
-import { CREDENTIALS_EPILOG } from '../command-line/target';
+import { CREDENTIALS_EPILOG, parseDuration } from '../command-line/target';
+import { buildApplyReport, type ApplyOutcome, writeApplyReport } from '../reconcile/apply-report';
 import { auditActor, checkAuditLogWritable, createAuditLog, type AuditLog } from '../reconcile/audit';
-import { executePlan, type OperationResult } from '../reconcile/execute';
-import { evaluateSafety, fingerprintRemote, originOf, SAFETY_DEFAULTS } from '../reconcile/plan';
+import { executePlan, type ApplyReport, type OperationResult } from '../reconcile/execute';
+import { fingerprintRemote, originOf } from '../reconcile/plan';
 import { isManaged } from '../reconcile/ownership';
 import { loadPlanFile } from '../reconcile/plan-file';
+import { preflightReplaces } from '../reconcile/preflight';
 import { listRemoteExceptions } from '../reconcile/remote';
-import { runTagStage } from '../reconcile/tag-stage';
-import type { Plan } from '../reconcile/types';
-import { renderTextPlan, terminalSafe } from '../render/plan-text';
-import { blockedMessage, formatFinding, PLAN_FLAGS, resolveContext, runPlan, type ReconcileContext } from './plan';
+import { evaluateSafety, liftHint, trippedGuards } from '../reconcile/safety';
+import { runTagStage, type TagRunResult } from '../reconcile/tag-stage';
+import type { Plan, PlanSafety } from '../reconcile/types';
+import { checkZoneStamps, describeWrongZone, TimeZoneError } from '../reconcile/zone-check';
+import { REPLACE_SYMBOL, renderTextPlan, terminalSafe } from '../render/plan-text';
+import { describeLift, parseAllowRemovals, resolveOverride } from './apply-lift';
+import { blockedMessage, formatFinding, PLAN_FLAGS, resolveContext, runPlan, type PlanRun, type ReconcileContext } from './plan';
 
 export const applyDefinition = {
   name: 'apply',
   usage: ['apply [PATH...] [options]', 'apply --plan FILE [options]'],
-  description: `Makes the CloudView account match the manifests: creates, then replaces (delete + create: there is
-no update API), then deletes in batches. Exceptions the repository does not own are never touched.`,
+  description: `Makes the CloudView account match the manifests: creates, then replaces (-/+: delete, then create,
+back to back: there is no update API), then deletes in batches. Exceptions the repository does not
+own are never touched. PATH narrows the apply to the exceptions those files declare (no deletes).`,
   positionals: true,
   flags: {
     plan: { type: 'string', value: 'FILE', description: 'apply exactly this saved plan (cvex plan --out); refused if the remote moved since' },
     'auto-approve': { type: 'boolean', description: 'do not ask for confirmation (required without a terminal)' },
-    force: { type: 'boolean', description: 'allow more deletes than --max-deletes / --max-delete-percent' },
+    force: { type: 'boolean', description: 'lift every removal guard, deleting every managed exception included (never in a workflow)' },
+    'allow-removals': {
+      type: 'string',
+      value: 'N',
+      description: 'a reviewed allowance: lift the removal guards when this apply removes at most N (an approved manual run)',
+    },
+    commits: {
+      type: 'string',
+      value: 'RANGE',
+      description: 'the applied commit range (BEFORE..AFTER): a `Cvex-Allow-Removals: N` trailer in it is a reviewed allowance',
+    },
+    report: { type: 'string', value: 'FILE', description: 'write the outcome as JSON (schemas/apply-report.schema.json), whatever it is' },
+    'time-limit': {
+      type: 'string',
+      value: 'DURATION',
+      description: "the job's time limit (e.g. 55m): a replace's failed create is retried with backoff until shortly before it (default 10m)",
+    },
     'audit-log': { type: 'string', value: 'FILE', description: 'append one JSON Lines record per operation (config auditLog)' },
     ...PLAN_FLAGS,
   },
-  epilog: `Exit codes: 0 done, 1 any failure (with a report), 2 usage error.
+  epilog: `Removal guards: a removal is a delete of an exception not yet expired, or a replace. More than
+--max-deletes, more than --max-delete-percent of the managed exceptions (once more than one), any
+exception adopted by name only, or every managed exception: apply refuses. A reviewed trailer
+\`Cvex-Allow-Removals: N\` in --commits, or --allow-removals N, lifts all but the last; --force lifts all.
+Signals: the first SIGINT / SIGTERM starts nothing new; a replace whose delete went through still
+gets its create (tried once more if it fails), and the report names every exemption left missing.
+A second signal exits at once.
+Exit codes: 0 done, 1 any failure, refusal or skipped change (with a report), 2 usage error,
+130 / 143 stopped by SIGINT / SIGTERM.
 ${CREDENTIALS_EPILOG}`,
 } as const satisfies CommandSpec;
 
-const SYMBOL: Record<OperationResult['operation'], string> = { create: '+', replace: '-+', delete: '-' };
+const SYMBOL: Record<OperationResult['operation'], string> = { create: '+', replace: REPLACE_SYMBOL, delete: '-' };
 const VERB: Record<OperationResult['operation'], string> = { create: 'created', replace: 'replaced', delete: 'deleted' };
 
 /** Names, uuids and error messages come from the remote too: one line, no terminal control characters. */
@@ -44,9 +75,11 @@ function oneLine(text: string): string {
 
 function progressLine(result: OperationResult, done: number, total: number): string {
   const counter = `[${String(done).padStart(String(total).length)}/${total}]`;
+  if (result.result === 'skipped') return `${counter} ~ ${result.operation} ${oneLine(result.name)} skipped: ${oneLine(result.error ?? '')}`;
   if (result.result === 'failed') return `${counter} ! ${result.operation} ${oneLine(result.name)} failed: ${oneLine(result.error ?? 'unknown error')}`;
   const uuids = result.operation === 'replace' ? `${result.uuidBefore} → ${result.uuidAfter}` : (result.uuidAfter ?? result.uuidBefore);
-  return `${counter} ${SYMBOL[result.operation]} ${VERB[result.operation]} ${oneLine(result.name)} (${oneLine(String(uuids))})${result.verified ? ' (checked after an ambiguous failure)' : ''}`;
+  const gap = result.gapMs !== undefined ? `, not exempt for ${result.gapMs} ms` : '';
+  return `${counter} ${SYMBOL[result.operation]} ${VERB[result.operation]} ${oneLine(result.name)} (${oneLine(String(uuids))}${gap})${result.verified ? ' (checked after an ambiguous failure)' : ''}`;
 }
 
 async function loadSavedPlan(file: string, context: ReconcileContext, client: CloudViewClient, io: CliIo): Promise<Plan | undefined> {
@@ -58,6 +91,8 @@ async function loadSavedPlan(file: string, context: ReconcileContext, client: Cl
   }
   // One listing (ceil(N / pageSize) requests) proves the managed exceptions did not move.
   const remote = await listRemoteExceptions(client);
+  const zone = checkZoneStamps(remote.filter((item) => isManaged(item, plan.manage)), plan.target.timeZone);
+  if (zone.wrongZone && !context.timeZoneChanged) throw new TimeZoneError(describeWrongZone(zone, { source: context.timeZoneSource, command: 'apply' }));
   const remoteState = fingerprintRemote(remote, plan.manage);
   if (remoteState.fingerprint !== plan.remote.fingerprint) {
     io.stderr.write(`cvex apply: ${file} is stale: the managed exceptions in CloudView changed since it was planned (${plan.createdAt}). Run \`cvex plan\` again.\n`);
@@ -83,51 +118,117 @@ async function loadSavedPlan(file: string, context: ReconcileContext, client: Cl
       return undefined;
     }
   }
-  // Thresholds from what the account and the plan really hold, never from the file's own counts.
-  return { ...plan, safety: evaluateSafety(remoteState.managed, countDeletes(plan), plan.safety) };
+  // The guards count what the account really holds (states, markers), never the file's own copy.
+  const changes = plan.changes.map((change) => (change.action === 'create' ? change : { ...change, remote: remoteByUuid.get(change.uuid)! }));
+  return { ...plan, changes, safety: evaluateSafety(remoteState.managed, changes, plan.safety) };
 }
 
-function countDeletes(plan: Pick<Plan, 'changes'>): number {
-  return plan.changes.filter((change) => change.action === 'delete').length;
+/** How one apply ended, for the exit code and the --report file. */
+interface ApplyRun {
+  code: number;
+  outcome: ApplyOutcome;
+  refusal?: string;
+  /** The failure that ended the run. */
+  error?: string;
+  plan?: Plan;
+  safety?: PlanSafety;
+  execution?: ApplyReport;
+  tags?: TagRunResult[];
+}
+
+function refused(refusal: string, plan?: Plan, safety?: PlanSafety): ApplyRun {
+  return { code: 1, outcome: 'refused', refusal, plan, safety };
 }
 
 export async function applyCommand(argv: string[], io: CliIo): Promise<number> {
+  const startedAt = new Date();
   const { values, positionals } = parseCommandLine(applyDefinition, argv);
   if (values.plan !== undefined && positionals.length > 0) throw new UsageError('--plan applies a saved plan: pass no manifest paths with it');
+  parseAllowRemovals(values['allow-removals']);
+  const timeLimit = values['time-limit'] === undefined ? undefined : parseDuration(values['time-limit']);
+  if (values['time-limit'] !== undefined && timeLimit === undefined) throw new UsageError(`--time-limit: expected a duration such as 55m or 3600s, got '${values['time-limit']}'`);
   const context = await resolveContext(values, io);
+  const reportFile = typeof values.report === 'string' ? path.resolve(io.cwd, values.report) : undefined;
+  if (reportFile) {
+    // Proved writable before anything is sent, like the audit log.
+    await writeFile(reportFile, '', { flag: 'a' }).catch((error: NodeJS.ErrnoException) => {
+      throw new UsageError(`--report: cannot write ${values.report} (${error.code ?? error.message}); nothing was sent`);
+    });
+  }
+  const flags: ApplyFlags = {
+    savedPlan: values.plan !== undefined,
+    autoApprove: values['auto-approve'] === true,
+    force: values.force === true,
+    allowRemovals: values['allow-removals'],
+    commits: values.commits,
+    auditLog: typeof values['audit-log'] === 'string' ? values['audit-log'] : context.auditLog,
+    // The last tenth of the job's time is kept for reporting: retries end before it.
+    deadlineMs: timeLimit === undefined ? undefined : startedAt.getTime() + Math.floor(timeLimit * 0.9),
+  };
+  let run: ApplyRun;
+  try {
+    run = await planThenApply(values.plan, positionals, context, io, flags);
+  } catch (error) {
+    // A failure that ends the run (network, credentials, a wrong time zone) is an outcome too.
+    if (reportFile) await writeReport(reportFile, { code: 1, outcome: 'failed', error: error instanceof Error ? error.message : String(error) });
+    throw error;
+  }
+  if (reportFile) await writeReport(reportFile, run);
+  return run.code;
+
+  function writeReport(file: string, ended: ApplyRun): Promise<void> {
+    const reason: unknown = io.signal?.aborted ? io.signal.reason : undefined;
+    return writeApplyReport(
+      file,
+      buildApplyReport({
+        startedAt,
+        finishedAt: new Date(),
+        outcome: reason instanceof Interrupted ? 'interrupted' : ended.outcome,
+        refusal: ended.refusal,
+        error: ended.error,
+        commit: context.commit,
+        commits: values.commits,
+        actor: auditActor(io.env),
+        plan: ended.plan,
+        safety: ended.safety,
+        execution: ended.execution,
+        tags: ended.tags,
+        interrupted: reason instanceof Interrupted ? reason.signal : undefined,
+      }),
+    );
+  }
+}
+
+async function planThenApply(savedPlan: string | undefined, positionals: string[], context: ReconcileContext, io: CliIo, flags: ApplyFlags): Promise<ApplyRun> {
   let client: CloudViewClient;
   let plan: Plan | undefined;
-  if (typeof values.plan === 'string') {
+  let run: PlanRun | undefined;
+  if (savedPlan !== undefined) {
     client = createCloudViewClient(context.target.client);
     try {
-      plan = await loadSavedPlan(values.plan, context, client, io);
+      plan = await loadSavedPlan(savedPlan, context, client, io);
     } catch (error) {
       await client.close();
       throw error;
     }
     if (!plan) {
       await client.close();
-      return 1;
+      return refused(`the saved plan ${savedPlan} was refused`);
     }
   } else {
-    const run = await runPlan(positionals, context, io);
+    run = await runPlan(positionals, context, io);
     client = run.client;
     for (const finding of run.findings) io.stderr.write(`${formatFinding(finding)}\n`);
     if (!run.plan) {
       await client.close();
       io.stderr.write(blockedMessage('apply', run.blockedBy));
-      return 1;
+      return refused(run.blockedBy === 'inventory' ? 'the manifests do not match the inventory (--strict)' : 'the manifests are invalid');
     }
     plan = run.plan;
   }
 
   try {
-    return await applyPlan(plan, { ...context, commit: plan.commit }, client, io, {
-      savedPlan: values.plan !== undefined,
-      autoApprove: values['auto-approve'] === true,
-      force: values.force === true,
-      auditLog: typeof values['audit-log'] === 'string' ? values['audit-log'] : context.auditLog,
-    });
+    return await applyPlan(plan, { ...context, commit: plan.commit }, client, io, flags, run);
   } finally {
     await client.close();
   }
@@ -137,26 +238,39 @@ interface ApplyFlags {
   savedPlan: boolean;
   autoApprove: boolean;
   force: boolean;
+  allowRemovals?: string;
+  commits?: string;
   auditLog?: string;
+  deadlineMs?: number;
 }
 
-async function applyPlan(plan: Plan, context: ReconcileContext, client: CloudViewClient, io: CliIo, flags: ApplyFlags): Promise<number> {
+async function applyPlan(plan: Plan, context: ReconcileContext, client: CloudViewClient, io: CliIo, flags: ApplyFlags, run?: PlanRun): Promise<ApplyRun> {
   io.stdout.write(renderTextPlan(plan, { color: useColor(io.stdout, io.env) }));
   if (plan.conflicts.length > 0) {
     io.stderr.write('cvex apply: refusing: the plan has conflicts (see above); nothing was changed.\n');
-    return 1;
+    return refused('the plan has conflicts', plan);
   }
   // Interrupted while planning: nothing was sent, and nothing will be.
-  if (io.signal?.aborted) return 1;
+  if (io.signal?.aborted) return { code: 1, outcome: 'interrupted', plan };
   const tagRules = plan.tags.map(({ cloudType, regex, tagNames }) => ({ cloudType, regex, tagNames }));
-  if (plan.changes.length === 0 && tagRules.length === 0) return 0;
+  if (plan.changes.length === 0 && tagRules.length === 0) return { code: 0, outcome: 'no-changes', plan, safety: plan.safety };
 
   // Thresholds as this run sets them (a saved plan may have been made with other limits).
-  const safety = evaluateSafety(plan.safety.managed, countDeletes(plan), context);
-  if (safety.blocked && !flags.force) {
-    const rule = safety.exceedsMaxDeletes ? `--max-deletes ${safety.maxDeletes}` : `${safety.maxDeletePercent}% of ${safety.managed} managed exceptions`;
-    io.stderr.write(`cvex apply: refusing to delete ${safety.deletes} exceptions (more than ${rule}); review the plan and pass --force if this is intended.\n`);
-    return 1;
+  let safety = evaluateSafety(plan.safety.managed, plan.changes, context);
+  if (safety.blocked) safety = evaluateSafety(plan.safety.managed, plan.changes, context, await resolveOverride(flags, io));
+  if (safety.blocked) {
+    io.stderr.write(`cvex apply: refusing: ${trippedGuards(safety).join('; ')}. To go ahead, ${liftHint(safety)}. Nothing was changed.\n`);
+    return refused(`removal guards: ${trippedGuards(safety).join('; ')}`, plan, safety);
+  }
+  if (safety.lifted) io.stdout.write(`Removal guards (${trippedGuards(safety).join('; ')}) ${describeLift(safety.lifted)}.\n`);
+
+  // A replace deletes first: its new spec must be creatable before anything is sent.
+  const manifests = run?.validation ? new Map(run.validation.manifests.exceptions.map((exception) => [exception.spec.name, exception])) : undefined;
+  const unsafe = await preflightReplaces(plan.changes, client, { governance: context.config.governance, cache: run?.inventory, manifests });
+  if (unsafe.length > 0) {
+    for (const finding of unsafe) io.stderr.write(`${formatFinding(finding)}\n`);
+    io.stderr.write(`cvex apply: refusing: a replace would delete an exception it cannot re-create (see above); nothing was changed.\n`);
+    return refused('a replace would delete an exception it cannot re-create', plan, safety);
   }
 
   const auditFile = flags.auditLog ? path.resolve(io.cwd, flags.auditLog) : undefined;
@@ -166,7 +280,7 @@ async function applyPlan(plan: Plan, context: ReconcileContext, client: CloudVie
     } catch (error) {
       const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
       io.stderr.write(`cvex apply: cannot write the audit log ${flags.auditLog} (${reason}); nothing was changed.\n`);
-      return 1;
+      return refused('the audit log cannot be written', plan, safety);
     }
   }
 
@@ -174,17 +288,22 @@ async function applyPlan(plan: Plan, context: ReconcileContext, client: CloudVie
   if (!flags.savedPlan && !flags.autoApprove && plan.changes.length > 0) {
     if (!io.prompt) {
       io.stderr.write('cvex apply: no terminal to confirm on: pass --auto-approve (in CI, after reviewing `cvex plan`), or apply a saved plan with --plan FILE.\n');
-      return 1;
+      return refused('no terminal to confirm on', plan, safety);
     }
     const answer = await io.prompt(`Apply ${plan.changes.length} changes to ${plan.target.apiUrl}? Only 'yes' is accepted: `);
     if (answer.trim() !== 'yes') {
       io.stderr.write('Apply cancelled; nothing was changed.\n');
-      return 1;
+      return refused('the confirmation was declined', plan, safety);
     }
   }
+  // Interrupted during the checks or the question: still nothing sent.
+  if (io.signal?.aborted) return { code: 1, outcome: 'interrupted', plan, safety };
 
   const audit: AuditLog | undefined = auditFile ? createAuditLog(auditFile) : undefined;
   const actor = auditActor(io.env);
+  if (safety.lifted) {
+    audit?.write({ time: new Date().toISOString(), operation: 'liftGuards', name: describeLift(safety.lifted), uuidBefore: null, uuidAfter: null, result: 'succeeded', commit: context.commit, actor, lifted: safety.lifted });
+  }
   let done = 0;
   let failedSoFar = 0;
   const total = plan.changes.length;
@@ -199,21 +318,25 @@ async function applyPlan(plan: Plan, context: ReconcileContext, client: CloudVie
     commit: context.commit,
     concurrency: context.target.client.concurrency,
     interrupted: io.interrupted,
+    signal: io.signal,
+    replaceReserve: context.replaceReserve,
+    deadlineMs: flags.deadlineMs,
     onResult: (result) => {
       done += 1;
-      if (result.result === 'failed') failedSoFar += 1;
+      if (result.result !== 'succeeded') failedSoFar += 1;
       status.print(progressLine(result, done, total));
-      status.update(`${done}/${total} changes (${Math.floor((done * 100) / total)}%)${failedSoFar > 0 ? `, ${failedSoFar} failed` : ''}…`);
+      status.update(`${done}/${total} changes (${Math.floor((done * 100) / total)}%)${failedSoFar > 0 ? `, ${failedSoFar} not done` : ''}…`);
       audit?.write({ ...result, time: new Date().toISOString(), commit: context.commit, actor });
     },
   });
   status.done();
+  stopRequested ||= io.signal?.aborted === true;
 
-  let tagFailures = 0;
+  const tags: TagRunResult[] = [];
   const tagsSkipped = tagRules.length > 0 && (report.notStarted > 0 || stopRequested);
   if (tagRules.length > 0 && !tagsSkipped) {
     for (const result of await runTagStage(client, tagRules)) {
-      if (!result.ok) tagFailures += 1;
+      tags.push(result);
       io.stdout.write(`${result.ok ? 'tagged' : '! applyTags failed'} ${result.cloudType} /${oneLine(result.regex)}/ → ${oneLine(result.tagNames.join(', '))}: ${oneLine(result.message)}\n`);
       audit?.write({
         time: new Date().toISOString(),
@@ -230,16 +353,33 @@ async function applyPlan(plan: Plan, context: ReconcileContext, client: CloudVie
   }
   await audit?.flush();
 
-  const failed = report.failed + tagFailures;
-  const interrupted =
-    report.notStarted > 0 || stopRequested
-      ? `, ${report.notStarted} not started (interrupted${tagsSkipped ? '; tag stage skipped' : ''})`
-      : '';
-  io.stdout.write(`\nApply ${failed === 0 && !interrupted ? 'complete' : interrupted ? 'interrupted' : 'finished with failures'}: ${report.succeeded} succeeded, ${failed} failed${interrupted}.\n`);
-  if (failed > 0 || interrupted) {
-    for (const result of report.results.filter((item) => item.result === 'failed')) io.stderr.write(`  failed: ${result.operation} ${oneLine(result.name)}: ${oneLine(result.error ?? 'unknown error')}\n`);
+  const failed = report.failed + tags.filter((result) => !result.ok).length;
+  const interrupted = report.notStarted > 0 || stopRequested;
+  const notes = [
+    ...(report.skipped > 0 ? [`${report.skipped} skipped (rate-limit reserve; the old exceptions are in place)`] : []),
+    ...(interrupted ? [`${report.notStarted} not started (interrupted${tagsSkipped ? '; tag stage skipped' : ''})`] : []),
+  ];
+  const state = failed === 0 && report.skipped === 0 && !interrupted ? 'complete' : interrupted ? 'interrupted' : 'finished with failures';
+  io.stdout.write(`\nApply ${state}: ${report.succeeded} succeeded, ${failed} failed${notes.map((note) => `, ${note}`).join('')}.\n`);
+  reportMissing(report, io);
+  const outcome: ApplyOutcome = interrupted ? 'interrupted' : state === 'complete' ? 'applied' : 'failed';
+  const result: ApplyRun = { code: state === 'complete' ? 0 : 1, outcome, plan, safety, execution: report, tags };
+  if (state !== 'complete') {
+    for (const item of report.results.filter((entry) => entry.result !== 'succeeded' && !entry.missing)) {
+      io.stderr.write(`  ${item.result}: ${item.operation} ${oneLine(item.name)}: ${oneLine(item.error ?? 'unknown error')}\n`);
+    }
     io.stderr.write('Run `cvex apply` again: it converges (nothing created twice, nothing lost).\n');
-    return 1;
   }
-  return 0;
+  return result;
+}
+
+/** Exemptions taken away and not put back: said loudly, each by name, on stderr. */
+function reportMissing(report: ApplyReport, io: CliIo): void {
+  if (report.missing.length === 0) return;
+  const count = report.missing.length;
+  io.stderr.write(
+    `\n!! ${count} ${count === 1 ? 'EXEMPTION IS' : 'EXEMPTIONS ARE'} MISSING: the old exception was deleted and the new one could not be created.\n` +
+      `!! Their resources are NOT exempt until \`cvex apply\` runs again (it creates them):\n`,
+  );
+  for (const item of report.missing) io.stderr.write(`!!   ${oneLine(item.name)} (was ${oneLine(item.uuidBefore)}): ${oneLine(item.error)}\n`);
 }

@@ -18,6 +18,7 @@ import { minimatch } from 'minimatch';
 import { mapWithConcurrency } from '../reconcile/concurrency';
 import { readMarker, isManaged } from '../reconcile/ownership';
 import { listRemoteExceptions } from '../reconcile/remote';
+import { checkZoneStamps, describeWrongZone, TimeZoneError } from '../reconcile/zone-check';
 import { resolveContext } from './plan';
 
 export const importDefinition = {
@@ -75,6 +76,9 @@ export async function importCommand(argv: string[], io: CliIo): Promise<number> 
   try {
     const remote = await listRemoteExceptions(client);
     const wanted = values.all ? remote : remote.filter((item) => !isManaged(item, context.manage));
+    // Never a guess: in the wrong zone every date written would be a day off. Checked on the list alone.
+    const zone = checkZoneStamps(wanted, context.timeZone);
+    if (zone.wrongZone) throw new TimeZoneError(describeWrongZone(zone, { source: context.timeZoneSource, command: 'import' }));
     const details = await mapWithConcurrency(wanted, context.target.client.concurrency ?? 2, (item) => client.getException(item.uuid));
     const schemaPath = path.relative(outDir, MANIFEST_SCHEMA_PATH).split(path.sep).join('/');
     // A name another manifest already defines (the conflict plan reports, which import resolves) is

@@ -119,7 +119,8 @@ describe('output safety', () => {
     world.sim.createExceptionAsUi(awsException('team-b-\u001b[2J\u001b]0;owned\u0007title'));
     await world.writeConfig({ manage: ['team-b-*'] });
     await world.writeManifest('aws.yaml', []);
-    const result = await world.run(['apply', '--auto-approve']);
+    // Adopted by name, and the only managed one: deleting it takes --force.
+    const result = await world.run(['apply', '--auto-approve', '--force']);
     expect(result.code, result.stderr).toBe(0);
     expect(world.sim.exceptions()).toHaveLength(0);
     expect(result.stdout).toContain('deleted team-b-');
