@@ -50,15 +50,27 @@ function instantOf(stamp: string | Date): number | undefined {
   }
 }
 
+// The zone check and the comparison both read every managed stamp; accounts share a few dates.
+const days = new Map<string, LocalDate | null>();
+
 /** The day a stamp stands for in `zone` (start: its local midnight; end: its 23:59:59), or undefined. */
 export function stampDayIn(stamp: string | Date, edge: 'start' | 'end', zone: string): LocalDate | undefined {
+  const key = `${zone}|${edge}|${stamp instanceof Date ? stamp.toISOString() : stamp}`;
+  const known = days.get(key);
+  if (known !== undefined) return known ?? undefined;
   const instant = instantOf(stamp);
   if (instant === undefined) return undefined;
+  let found: LocalDate | null = null;
   const day = localDateOf(new Date(instant), zone);
   for (const candidate of [day, shiftDay(day, 1), shiftDay(day, -1)]) {
-    if (readingsOf(candidate, edge, zone).has(instant)) return candidate;
+    if (readingsOf(candidate, edge, zone).has(instant)) {
+      found = candidate;
+      break;
+    }
   }
-  return undefined;
+  if (days.size > 50_000) days.clear();
+  days.set(key, found);
+  return found ?? undefined;
 }
 
 /** Minutes east of UTC of the zone in which this start stamp is local midnight; undefined when it is none. */
@@ -113,11 +125,16 @@ function stampedAt(item: Stamped): number {
 
 /** Checks every managed exception's stamps against `zone`. */
 export function checkZoneStamps(items: readonly Stamped[], zone: string): ZoneCheck {
-  const readable = items.filter((item) => instantOf(item.startsAt) !== undefined && instantOf(item.endsAt) !== undefined);
   const misfits: Stamped[] = [];
   const fits: Stamped[] = [];
-  for (const item of readable) (stampsFit(item, zone) ? fits : misfits).push(item);
-  const result: ZoneCheck = { zone, checked: readable.length, misfits, candidates: [] };
+  let checked = 0;
+  for (const item of items) {
+    if (stampsFit(item, zone)) fits.push(item);
+    else if (instantOf(item.startsAt) !== undefined && instantOf(item.endsAt) !== undefined) misfits.push(item);
+    else continue;
+    checked += 1;
+  }
+  const result: ZoneCheck = { zone, checked, misfits, candidates: [] };
   if (misfits.length === 0) return result;
 
   const sample = [...misfits.slice(0, SAMPLE), ...fits.slice(0, SAMPLE)];
