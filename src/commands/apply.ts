@@ -4,22 +4,21 @@ import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { createCloudViewClient, type CloudViewClient } from '../api/client';
 import { type CommandSpec, parseCommandLine } from '../command-line/define';
-import { type CliIo, Interrupted, UsageError, useColor } from '../command-line/io';
-import { createStatusLine } from '../command-line/status-line';
+import { type CliIo, closeOnInterrupt, Interrupted, UsageError, useColor } from '../command-line/io';
 import { CREDENTIALS_EPILOG, parseDuration } from '../command-line/target';
-import { buildApplyReport, type ApplyOutcome, writeApplyReport } from '../reconcile/apply-report';
-import { auditActor, checkAuditLogWritable, createAuditLog, type AuditLog } from '../reconcile/audit';
-import { executePlan, type ApplyReport, type OperationResult } from '../reconcile/execute';
+import type { Finding } from '../model/findings';
+import { buildApplyReport, writeApplyReport } from '../reconcile/apply-report';
+import { auditActor, checkAuditLogWritable } from '../reconcile/audit';
 import { fingerprintRemote, originOf } from '../reconcile/plan';
 import { isManaged } from '../reconcile/ownership';
 import { loadPlanFile } from '../reconcile/plan-file';
 import { preflightReplaces } from '../reconcile/preflight';
 import { listRemoteExceptions } from '../reconcile/remote';
 import { evaluateSafety, liftHint, trippedGuards } from '../reconcile/safety';
-import { runTagStage, type TagRunResult } from '../reconcile/tag-stage';
 import type { Plan, PlanSafety } from '../reconcile/types';
 import { checkZoneStamps, describeWrongZone, TimeZoneError } from '../reconcile/zone-check';
-import { REPLACE_SYMBOL, renderTextPlan, terminalSafe } from '../render/plan-text';
+import { renderTextPlan } from '../render/plan-text';
+import { type ApplyRun, runChanges } from './apply-execute';
 import { describeLift, parseAllowRemovals, resolveOverride } from './apply-lift';
 import { blockedMessage, formatFinding, PLAN_FLAGS, resolveContext, runPlan, type PlanRun, type ReconcileContext } from './plan';
 
@@ -65,23 +64,6 @@ Exit codes: 0 done, 1 any failure, refusal or skipped change (with a report), 2 
 ${CREDENTIALS_EPILOG}`,
 } as const satisfies CommandSpec;
 
-const SYMBOL: Record<OperationResult['operation'], string> = { create: '+', replace: REPLACE_SYMBOL, delete: '-' };
-const VERB: Record<OperationResult['operation'], string> = { create: 'created', replace: 'replaced', delete: 'deleted' };
-
-/** Names, uuids and error messages come from the remote too: one line, no terminal control characters. */
-function oneLine(text: string): string {
-  return terminalSafe(text.replace(/\r\n?|\n/g, ' '));
-}
-
-function progressLine(result: OperationResult, done: number, total: number): string {
-  const counter = `[${String(done).padStart(String(total).length)}/${total}]`;
-  if (result.result === 'skipped') return `${counter} ~ ${result.operation} ${oneLine(result.name)} skipped: ${oneLine(result.error ?? '')}`;
-  if (result.result === 'failed') return `${counter} ! ${result.operation} ${oneLine(result.name)} failed: ${oneLine(result.error ?? 'unknown error')}`;
-  const uuids = result.operation === 'replace' ? `${result.uuidBefore} → ${result.uuidAfter}` : (result.uuidAfter ?? result.uuidBefore);
-  const gap = result.gapMs !== undefined ? `, not exempt for ${result.gapMs} ms` : '';
-  return `${counter} ${SYMBOL[result.operation]} ${VERB[result.operation]} ${oneLine(result.name)} (${oneLine(String(uuids))}${gap})${result.verified ? ' (checked after an ambiguous failure)' : ''}`;
-}
-
 async function loadSavedPlan(file: string, context: ReconcileContext, client: CloudViewClient, io: CliIo): Promise<Plan | undefined> {
   const plan = await loadPlanFile(path.resolve(io.cwd, file), file);
   const target = originOf(client.baseUrl);
@@ -121,19 +103,6 @@ async function loadSavedPlan(file: string, context: ReconcileContext, client: Cl
   // The guards count what the account really holds (states, markers), never the file's own copy.
   const changes = plan.changes.map((change) => (change.action === 'create' ? change : { ...change, remote: remoteByUuid.get(change.uuid)! }));
   return { ...plan, changes, safety: evaluateSafety(remoteState.managed, changes, plan.safety) };
-}
-
-/** How one apply ended, for the exit code and the --report file. */
-interface ApplyRun {
-  code: number;
-  outcome: ApplyOutcome;
-  refusal?: string;
-  /** The failure that ended the run. */
-  error?: string;
-  plan?: Plan;
-  safety?: PlanSafety;
-  execution?: ApplyReport;
-  tags?: TagRunResult[];
 }
 
 function refused(refusal: string, plan?: Plan, safety?: PlanSafety): ApplyRun {
@@ -266,7 +235,14 @@ async function applyPlan(plan: Plan, context: ReconcileContext, client: CloudVie
 
   // A replace deletes first: its new spec must be creatable before anything is sent.
   const manifests = run?.validation ? new Map(run.validation.manifests.exceptions.map((exception) => [exception.spec.name, exception])) : undefined;
-  const unsafe = await preflightReplaces(plan.changes, client, { governance: context.config.governance, cache: run?.inventory, manifests });
+  // These checks only read: an interrupt ends them at once.
+  const stopClosing = closeOnInterrupt(io, client);
+  let unsafe: Finding[];
+  try {
+    unsafe = await preflightReplaces(plan.changes, client, { governance: context.config.governance, cache: run?.inventory, manifests });
+  } finally {
+    stopClosing();
+  }
   if (unsafe.length > 0) {
     for (const finding of unsafe) io.stderr.write(`${formatFinding(finding)}\n`);
     io.stderr.write(`cvex apply: refusing: a replace would delete an exception it cannot re-create (see above); nothing was changed.\n`);
@@ -299,87 +275,5 @@ async function applyPlan(plan: Plan, context: ReconcileContext, client: CloudVie
   // Interrupted during the checks or the question: still nothing sent.
   if (io.signal?.aborted) return { code: 1, outcome: 'interrupted', plan, safety };
 
-  const audit: AuditLog | undefined = auditFile ? createAuditLog(auditFile) : undefined;
-  const actor = auditActor(io.env);
-  if (safety.lifted) {
-    audit?.write({ time: new Date().toISOString(), operation: 'liftGuards', name: describeLift(safety.lifted), uuidBefore: null, uuidAfter: null, result: 'succeeded', commit: context.commit, actor, lifted: safety.lifted });
-  }
-  let done = 0;
-  let failedSoFar = 0;
-  const total = plan.changes.length;
-  // Ctrl-C also stops the tag stage, even when every exception change had already started.
-  let stopRequested = false;
-  void io.interrupted?.then(() => {
-    stopRequested = true;
-  });
-  const status = createStatusLine(io, 'cvex apply');
-  if (total > 0) status.update(`0/${total} changes…`);
-  const report = await executePlan(client, plan, {
-    commit: context.commit,
-    concurrency: context.target.client.concurrency,
-    interrupted: io.interrupted,
-    signal: io.signal,
-    replaceReserve: context.replaceReserve,
-    deadlineMs: flags.deadlineMs,
-    onResult: (result) => {
-      done += 1;
-      if (result.result !== 'succeeded') failedSoFar += 1;
-      status.print(progressLine(result, done, total));
-      status.update(`${done}/${total} changes (${Math.floor((done * 100) / total)}%)${failedSoFar > 0 ? `, ${failedSoFar} not done` : ''}…`);
-      audit?.write({ ...result, time: new Date().toISOString(), commit: context.commit, actor });
-    },
-  });
-  status.done();
-  stopRequested ||= io.signal?.aborted === true;
-
-  const tags: TagRunResult[] = [];
-  const tagsSkipped = tagRules.length > 0 && (report.notStarted > 0 || stopRequested);
-  if (tagRules.length > 0 && !tagsSkipped) {
-    for (const result of await runTagStage(client, tagRules)) {
-      tags.push(result);
-      io.stdout.write(`${result.ok ? 'tagged' : '! applyTags failed'} ${result.cloudType} /${oneLine(result.regex)}/ → ${oneLine(result.tagNames.join(', '))}: ${oneLine(result.message)}\n`);
-      audit?.write({
-        time: new Date().toISOString(),
-        operation: 'applyTags',
-        name: `${result.cloudType} /${result.regex}/`,
-        uuidBefore: null,
-        uuidAfter: null,
-        result: result.ok ? 'succeeded' : 'failed',
-        ...(result.ok ? {} : { error: result.message }),
-        commit: context.commit,
-        actor,
-      });
-    }
-  }
-  await audit?.flush();
-
-  const failed = report.failed + tags.filter((result) => !result.ok).length;
-  const interrupted = report.notStarted > 0 || stopRequested;
-  const notes = [
-    ...(report.skipped > 0 ? [`${report.skipped} skipped (rate-limit reserve; the old exceptions are in place)`] : []),
-    ...(interrupted ? [`${report.notStarted} not started (interrupted${tagsSkipped ? '; tag stage skipped' : ''})`] : []),
-  ];
-  const state = failed === 0 && report.skipped === 0 && !interrupted ? 'complete' : interrupted ? 'interrupted' : 'finished with failures';
-  io.stdout.write(`\nApply ${state}: ${report.succeeded} succeeded, ${failed} failed${notes.map((note) => `, ${note}`).join('')}.\n`);
-  reportMissing(report, io);
-  const outcome: ApplyOutcome = interrupted ? 'interrupted' : state === 'complete' ? 'applied' : 'failed';
-  const result: ApplyRun = { code: state === 'complete' ? 0 : 1, outcome, plan, safety, execution: report, tags };
-  if (state !== 'complete') {
-    for (const item of report.results.filter((entry) => entry.result !== 'succeeded' && !entry.missing)) {
-      io.stderr.write(`  ${item.result}: ${item.operation} ${oneLine(item.name)}: ${oneLine(item.error ?? 'unknown error')}\n`);
-    }
-    io.stderr.write('Run `cvex apply` again: it converges (nothing created twice, nothing lost).\n');
-  }
-  return result;
-}
-
-/** Exemptions taken away and not put back: said loudly, each by name, on stderr. */
-function reportMissing(report: ApplyReport, io: CliIo): void {
-  if (report.missing.length === 0) return;
-  const count = report.missing.length;
-  io.stderr.write(
-    `\n!! ${count} ${count === 1 ? 'EXEMPTION IS' : 'EXEMPTIONS ARE'} MISSING: the old exception was deleted and the new one could not be created.\n` +
-      `!! Their resources are NOT exempt until \`cvex apply\` runs again (it creates them):\n`,
-  );
-  for (const item of report.missing) io.stderr.write(`!!   ${oneLine(item.name)} (was ${oneLine(item.uuidBefore)}): ${oneLine(item.error)}\n`);
+  return runChanges(plan, context, client, io, { auditFile, safety, deadlineMs: flags.deadlineMs });
 }

@@ -28,7 +28,10 @@ export const importDefinition = {
 imported-azure.yaml, imported-gcp.yaml, sorted by name, so importing twice writes the same bytes.
 Without --all, a file an earlier import wrote is added to (new names appended), never rewritten.
 Nothing in CloudView changes. The imported names are added to \`manage\` in cvex.config.yaml so the
-repository owns them from now on (cvex plan then shows no changes).`,
+repository owns them from now on (cvex plan then shows no changes).
+Dates are read in the subscription's time zone (--timezone, config timezone, default UTC). Import
+never guesses it: when the exceptions' dates do not fit that zone, it stops and names the zones
+they fit, and writes nothing.`,
   positionals: false,
   flags: {
     out: { type: 'string', value: 'DIR', description: 'folder to write into (default policies)' },
@@ -37,7 +40,8 @@ repository owns them from now on (cvex plan then shows no changes).`,
     config: { type: 'string', value: 'FILE', description: 'cvex.config.yaml to read and update' },
     ...TARGET_FLAGS,
   },
-  epilog: `Exit codes: 0 imported, 1 an exception could not be imported or a failure, 2 usage error.
+  epilog: `Exit codes: 0 imported, 1 an exception could not be imported or a failure (a wrong time zone too),
+2 usage error, 130 / 143 stopped by SIGINT / SIGTERM.
 ${CREDENTIALS_EPILOG}`,
 } as const satisfies CommandSpec;
 
