@@ -130,7 +130,8 @@ export function checkZoneStamps(items: readonly Stamped[], zone: string): ZoneCh
   let checked = 0;
   for (const item of items) {
     if (stampsFit(item, zone)) fits.push(item);
-    else if (instantOf(item.startsAt) !== undefined && instantOf(item.endsAt) !== undefined) misfits.push(item);
+    // Only a stamp that is local midnight somewhere tells of a zone; others prove nothing either way.
+    else if (midnightOffsetMinutes(item.startsAt, 'start') !== undefined && midnightOffsetMinutes(item.endsAt, 'end') !== undefined) misfits.push(item);
     else continue;
     checked += 1;
   }

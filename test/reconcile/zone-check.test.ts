@@ -64,6 +64,13 @@ describe('checkZoneStamps', () => {
     expect(describeWrongZone(check, { source: 'flag', command: 'import' })).toContain('cvex import does not guess');
   });
 
+  it('a stamp that is local midnight nowhere (a time of day) tells of no zone, and stops nothing', () => {
+    const odd = { ...remoteOf(spec({ name: 'odd' })), startsAt: '2026-01-01T10:17:00Z' };
+    const check = checkZoneStamps([odd], 'UTC');
+    expect(check).toMatchObject({ checked: 0, misfits: [] });
+    expect(check.wrongZone).toBeUndefined();
+  });
+
   it('older exceptions stamped in another zone, newer ones fitting: an earlier zone, not a wrong one', () => {
     const check = checkZoneStamps([utc('old', '2026-01-01T00:00:00Z'), kolkata('new', '2026-03-01T00:00:00Z')], 'Asia/Kolkata');
     expect(check.wrongZone).toBeUndefined();
