@@ -70,6 +70,27 @@ describe('a replace never deletes what it cannot re-create', () => {
   });
 });
 
+describe('request counts', () => {
+  it('apply costs what plan costs plus a delete and a create per replace: the replace checks reuse what the plan read', async () => {
+    world = await startWorld();
+    await applied(world, [awsException('team-a-one'), connector('team-a-two', ['123456789012']), awsException('team-a-three')]);
+    await world.writeManifest('aws.yaml', [
+      awsException('team-a-one', { endDate: '2027-10-31' }),
+      connector('team-a-two', ['123456789012']),
+      awsException('team-a-three', { endDate: '2027-10-31' }),
+    ]);
+    world.sim.resetCounters();
+    expect((await world.run(['plan'])).code).toBe(0);
+    const plan = world.sim.counters();
+    world.sim.resetCounters();
+    const result = await world.run(['apply', '--auto-approve', '--allow-removals', '2']);
+    expect(result.code, result.stderr).toBe(0);
+    const apply = world.sim.counters();
+    expect(apply.total).toBe(plan.total + 4);
+    expect(apply.byRoute).toEqual({ ...plan.byRoute, 'exceptions.delete': 2, 'exceptions.create': 2 });
+  });
+});
+
 describe('the rate-limit reserve', () => {
   it('starts a replace only while 2 × (in flight + 1) + replaceReserve calls are left; the rest is skipped and reported, the old exceptions in place', async () => {
     world = await startWorld();
