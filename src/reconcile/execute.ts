@@ -15,7 +15,6 @@ import { createOne, type ExecuteApi, mayHaveHappened, messageOf, statusOf } from
 
 export { createBodyOf, type CreateOutcome, type ExecuteApi } from './writes';
 
-
 export interface OperationResult {
   operation: 'create' | 'delete' | 'replace';
   name: string;
@@ -108,14 +107,15 @@ export async function executePlan(api: ExecuteApi, plan: Pick<Plan, 'changes' | 
     );
   });
 
+  // Waits for a rate-limit window and retries of a create both end by the deadline.
+  const deadlineMs = options.deadlineMs ?? clock.now() + EXECUTE_DEFAULTS.createRetryMs;
   const reserve = new ReplaceReserve({
     readState: () => api.rateLimitState?.(),
     reserve: options.replaceReserve ?? EXECUTE_DEFAULTS.replaceReserve,
     clock,
-    waitUntilMs: options.deadlineMs ?? clock.now() + EXECUTE_DEFAULTS.createRetryMs,
+    waitUntilMs: deadlineMs,
     signal: options.signal,
   });
-  const deadlineMs = options.deadlineMs ?? clock.now() + EXECUTE_DEFAULTS.createRetryMs;
   await mapWithConcurrency(ofAction('replace'), concurrency, async (change) => {
     if (stopping()) return void (notStarted += 1);
     const decision = await reserve.acquire();
