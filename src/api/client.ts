@@ -77,6 +77,8 @@ export interface CloudViewClient extends CloudViewApi {
   findExceptionByName(name: string): Promise<RemoteException | undefined>;
   /** The exception's detail, or undefined on 404: settles an ambiguous delete. */
   findExceptionByUuid(uuid: string): Promise<RemoteExceptionDetail | undefined>;
+  /** X-RateLimit-Remaining (and any wait asked with it) of the last answer that carried it; undefined before one did. */
+  rateLimitState(): { remaining: number; waitMs?: number; atMs: number } | undefined;
   close(): Promise<void>;
 }
 
@@ -116,6 +118,7 @@ class HttpCloudViewClient implements CloudViewClient {
   private stats: ClientCounters = { total: 0, byRoute: {}, retries: 0, rateLimited: 0 };
   /** Shared pause after a rate-limit answer: every call waits until then. */
   private notBefore = 0;
+  private lastRateLimit?: { remaining: number; waitMs?: number; atMs: number };
   /** Aborted by close(): waits end at once and nothing more is sent. */
   private readonly closing = new AbortController();
 
@@ -154,6 +157,10 @@ class HttpCloudViewClient implements CloudViewClient {
 
   concurrency(): number {
     return this.transport.concurrency;
+  }
+
+  rateLimitState(): { remaining: number; waitMs?: number; atMs: number } | undefined {
+    return this.lastRateLimit && { ...this.lastRateLimit };
   }
 
   close(): Promise<void> {
@@ -408,6 +415,7 @@ class HttpCloudViewClient implements CloudViewClient {
   /** Rate-limit bookkeeping from any answer: fewer slots when the server says so; pause when the window is spent. */
   private noteLimits(result: OkResponse): void {
     const hints = readLimitHints(result.headers, this.clock.now());
+    if (hints.remaining !== undefined) this.lastRateLimit = { remaining: hints.remaining, waitMs: hints.waitMs, atMs: this.clock.now() };
     if (result.status === 429 || result.status === 409) {
       if (hints.present && isRateLimitResponse(result.status, hints)) this.stats.rateLimited += 1;
       if (hints.concurrencyLimit !== undefined && hints.concurrencyLimit > 0) this.transport.lowerConcurrency(hints.concurrencyLimit);

@@ -9,7 +9,16 @@ import { COMMANDS } from './commands';
 export function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
   const lines = Object.entries(COMMANDS).map(([name, { summary }]) => `  ${name.padEnd(width)}  ${summary}`);
-  return ['Usage: cvex <command> [options]', '', 'Commands:', ...lines, '', 'Run `cvex <command> --help` for its options.', ''].join('\n');
+  return [
+    'Usage: cvex <command> [options]',
+    '',
+    'Commands:',
+    ...lines,
+    '',
+    'Run `cvex <command> --help` for its options.',
+    'SIGINT (Ctrl-C) or SIGTERM stops any command (exit 130 / 143); a second one exits at once.',
+    '',
+  ].join('\n');
 }
 
 /** `--detailed-exitcode` gives 2 the meaning "changes", so every failure, a usage error too, is 1. */

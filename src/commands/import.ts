@@ -25,6 +25,7 @@ import { mapWithConcurrency } from '../reconcile/concurrency';
 import { OWNER_PATTERN, readMarker } from '../reconcile/marker';
 import type { Ownership, OwnershipIndex } from '../reconcile/ownership-index';
 import { classifyRemote, listRemoteExceptions } from '../reconcile/remote';
+import { checkZoneStamps, describeWrongZone, TimeZoneError } from '../reconcile/zone-check';
 import { resolveContext, type ReconcileContext } from './plan';
 
 export const importDefinition = {
@@ -37,7 +38,10 @@ Nothing in CloudView changes. Only exceptions no repository owns are adopted: th
 \`manage\` in cvex.config.yaml (cvex plan then shows no changes). Exceptions whose marker names
 another owner are listed by owner and left alone; --take-over OWNER imports them too and adds
 OWNER to \`takeOverFrom\`: the next apply re-stamps them by replace ("-/+ take over from OWNER").
-When cvex.config.yaml has no \`owner\`/\`repository\`, import writes them.`,
+When cvex.config.yaml has no \`owner\`/\`repository\`, import writes them.
+Dates are read in the subscription's time zone (--timezone, config timezone, default UTC). Import
+never guesses it: when the exceptions' dates do not fit that zone, it stops and names the zones
+they fit, and writes nothing.`,
   positionals: false,
   flags: {
     out: { type: 'string', value: 'DIR', description: 'folder to write into (default policies)' },
@@ -54,7 +58,8 @@ When cvex.config.yaml has no \`owner\`/\`repository\`, import writes them.`,
     config: { type: 'string', value: 'FILE', description: 'cvex.config.yaml to read and update' },
     ...TARGET_FLAGS,
   },
-  epilog: `Exit codes: 0 imported, 1 an exception could not be imported or a failure, 2 usage error.
+  epilog: `Exit codes: 0 imported, 1 an exception could not be imported or a failure (a wrong time zone too),
+2 usage error, 130 / 143 stopped by SIGINT / SIGTERM.
 ${CREDENTIALS_EPILOG}`,
 } as const satisfies CommandSpec;
 
@@ -153,6 +158,9 @@ export async function importCommand(argv: string[], io: CliIo): Promise<number> 
       history: { cwd: io.cwd, manifestGlobs: context.config.manifests },
     });
     const selection = selectImports(remote, ownership, takeOver, values.all === true);
+    // Never a guess: in the wrong zone every date written would be a day off. Checked on the list alone.
+    const zone = checkZoneStamps(selection.wanted, context.timeZone);
+    if (zone.wrongZone) throw new TimeZoneError(describeWrongZone(zone, { source: context.timeZoneSource, command: 'import' }));
     const fetched = await mapWithConcurrency(selection.wanted, context.target.client.concurrency ?? 2, (item) => client.getException(item.uuid));
     const schemaPath = path.relative(outDir, MANIFEST_SCHEMA_PATH).split(path.sep).join('/');
     // A name another manifest already defines (the conflict plan reports, which import resolves) is

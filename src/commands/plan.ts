@@ -9,15 +9,18 @@ import { resolveOwnership } from '../command-line/owner';
 import { CREDENTIALS_EPILOG, TARGET_FLAGS, type ResolvedTarget } from '../command-line/target';
 import type { CvexConfig } from '../config';
 import { withGovernance } from '../governance';
-import { checkInventory } from '../inventory';
+import { checkInventory, InventoryCache } from '../inventory';
 import { loadAndValidate, type ValidationResult } from '../manifest';
 import { type Finding, hasErrors } from '../model/findings';
 import { revParse } from '../git';
 import { markerFitOptions, withMarkerFit } from '../reconcile/marker-fit';
 import type { OwnershipSettings } from '../reconcile/ownership-index';
-import { SAFETY_DEFAULTS, type PlanOptions } from '../reconcile/plan';
+import type { PlanOptions } from '../reconcile/plan';
 import { savePlanFile } from '../reconcile/plan-file';
+import { REPLACE_RESERVE_DEFAULT } from '../reconcile/rate-reserve';
 import { planAgainstRemote } from '../reconcile/remote';
+import { SAFETY_DEFAULTS } from '../reconcile/safety';
+import { scopeOfPaths } from '../reconcile/scope';
 import type { Plan, PlanScope } from '../reconcile/types';
 import { renderJsonPlan } from '../render/plan-json';
 import { renderMarkdownPlan } from '../render/plan-markdown';
@@ -28,8 +31,20 @@ export const PLAN_FLAGS = {
   config: { type: 'string', value: 'FILE', description: 'cvex.config.yaml to read (default ./cvex.config.yaml when present)' },
   strict: { type: 'boolean', description: 'inventory findings (unknown account, control or resource, connector in ERROR) are errors' },
   'skip-inventory': { type: 'boolean', description: "do not check the manifests against the account's connectors, controls and resources" },
-  'max-deletes': { type: 'string', value: 'N', description: `deletes allowed without --force (default ${SAFETY_DEFAULTS.maxDeletes})` },
-  'max-delete-percent': { type: 'string', value: 'P', description: `share of managed exceptions allowed without --force (default ${SAFETY_DEFAULTS.maxDeletePercent})` },
+  'max-deletes': {
+    type: 'string',
+    value: 'N',
+    description: `removals (deletes of exceptions not yet expired, and replaces) allowed without a lift (default ${SAFETY_DEFAULTS.maxDeletes}, config maxDeletes)`,
+  },
+  'max-delete-percent': {
+    type: 'string',
+    value: 'P',
+    description: `share of the managed exceptions that more than one removal may reach (default ${SAFETY_DEFAULTS.maxDeletePercent}, config maxDeletePercent)`,
+  },
+  'timezone-changed': {
+    type: 'boolean',
+    description: "the subscription's time zone changed: re-create exceptions stamped in the earlier zone instead of stopping (counted as removals)",
+  },
   'sample-details': {
     type: 'string',
     value: 'N',
@@ -50,8 +65,13 @@ exceptions and shows what \`cvex apply\` would change. Nothing is sent when a ma
     'detailed-exitcode': { type: 'boolean', description: 'exit 0 with no changes, 2 with changes, 1 on any error' },
     ...PLAN_FLAGS,
   },
-  epilog: `Exit codes: 0 planned (with --detailed-exitcode: no changes), 2 changes (with --detailed-exitcode),
-1 error or conflict, 2 usage error (1 with --detailed-exitcode).
+  epilog: `PATH narrows the plan to the exceptions those files declare: nothing outside them is planned,
+nothing is deleted, and the output says the plan is narrowed. Without PATH the plan is full.
+A replace is shown as -/+: there is no update API, so the exemption is lifted between the delete
+and the create, and the uuid changes.
+Exit codes: 0 planned (with --detailed-exitcode: no changes), 2 changes (with --detailed-exitcode),
+1 any error (usage with --detailed-exitcode, credentials, network, conflicts, a wrong time zone),
+2 usage error (without --detailed-exitcode), 130 / 143 stopped by SIGINT / SIGTERM.
 ${CREDENTIALS_EPILOG}`,
 } as const satisfies CommandSpec;
 
@@ -77,6 +97,12 @@ export interface ReconcileContext {
   maxDeletes: number;
   maxDeletePercent: number;
   auditLog?: string;
+  /** Calls a replace keeps in reserve in the rate-limit window (config replaceReserve). */
+  replaceReserve: number;
+  /** --timezone-changed: re-create what the earlier zone stamped instead of stopping. */
+  timeZoneChanged: boolean;
+  /** Where the time zone came from, for the wrong-zone message. */
+  timeZoneSource: 'flag' | 'config' | 'default';
   /** --strict: inventory findings are errors, and nothing is planned while there are any. */
   strict: boolean;
   /** --skip-inventory: no inventory reads at all. */
@@ -105,6 +131,9 @@ export async function resolveContext(values: Values, io: CliIo, options: { confi
     maxDeletes: parseCount(values, 'max-deletes', config.maxDeletes ?? SAFETY_DEFAULTS.maxDeletes),
     maxDeletePercent: parseCount(values, 'max-delete-percent', config.maxDeletePercent ?? SAFETY_DEFAULTS.maxDeletePercent),
     auditLog: config.auditLog,
+    replaceReserve: config.replaceReserve ?? REPLACE_RESERVE_DEFAULT,
+    timeZoneChanged: values['timezone-changed'] === true,
+    timeZoneSource: values.timezone !== undefined ? 'flag' : config.timezone !== undefined ? 'config' : 'default',
     strict: values.strict === true,
     skipInventory: values['skip-inventory'] === true,
     sampleDetails: parseWholeNumber(values, 'sample-details', 0),
@@ -137,6 +166,10 @@ export interface PlanRun {
   /** Set when the manifests are invalid: nothing was sent. */
   findings: Finding[];
   client: CloudViewClient;
+  /** What the plan read of the inventory: apply's replace checks reuse it. */
+  inventory?: InventoryCache;
+  /** The validated manifests, for apply's replace checks. */
+  validation?: ValidationResult;
 }
 
 /** Validates the manifests, then (only if valid) plans against the remote. The caller closes the client. */
@@ -152,21 +185,17 @@ export async function runPlan(paths: string[], context: ReconcileContext, io: Cl
   // Planning only reads: an interrupt ends it at once. What runs after the plan decides for itself.
   const stopClosing = closeOnInterrupt(io, client);
   try {
-    return await planWith(validation, client, context, { scope: scopeOf(paths), cwd: io.cwd });
+    return await planWith(validation, client, context, { scope: scopeOfPaths(paths), cwd: io.cwd });
   } finally {
     stopClosing();
   }
 }
 
-/** PATH arguments narrow the plan to the exceptions those files declare. */
-export function scopeOf(paths: readonly string[]): PlanScope {
-  return paths.length > 0 ? { kind: 'paths', paths: [...paths] } : { kind: 'full' };
-}
-
 async function planWith(validation: ValidationResult, client: CloudViewClient, context: ReconcileContext, run: { scope: PlanScope; cwd: string }): Promise<PlanRun> {
   // The manifests against the account's real inventory (docs/inventory.md): one connectors listing per
   // cloud, one summary per account, a few resource pages; never one request per exception.
-  const inventoryFindings = context.skipInventory ? [] : await checkInventory(validation.manifests.exceptions, client, { strict: context.strict });
+  const inventory = new InventoryCache();
+  const inventoryFindings = context.skipInventory ? [] : await checkInventory(validation.manifests.exceptions, client, { strict: context.strict, cache: inventory });
   if (hasErrors(inventoryFindings)) return { findings: [...validation.findings, ...inventoryFindings], client, blockedBy: 'inventory' };
   const options: PlanOptions = {
     timeZone: context.timeZone,
@@ -179,6 +208,8 @@ async function planWith(validation: ValidationResult, client: CloudViewClient, c
     ownership: context.ownership,
     scope: run.scope,
     sampleDetails: context.sampleDetails,
+    timeZoneChanged: context.timeZoneChanged,
+    zoneContext: { source: context.timeZoneSource, command: 'plan' },
   };
   const plan = await planAgainstRemote(
     client,
@@ -187,7 +218,7 @@ async function planWith(validation: ValidationResult, client: CloudViewClient, c
   );
   // Inventory warnings live in the plan (not on stderr), so the pull-request comment shows them.
   for (const finding of inventoryFindings) plan.warnings.push({ code: finding.rule, message: formatFinding(finding) });
-  return { plan, findings: validation.findings, client };
+  return { plan, findings: validation.findings, client, inventory, validation };
 }
 
 export function blockedMessage(command: string, blockedBy: PlanRun['blockedBy']): string {

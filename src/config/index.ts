@@ -41,6 +41,8 @@ export interface CvexConfig {
   maxDeletes?: number;
   maxDeletePercent?: number;
   auditLog?: string;
+  /** Calls a replace keeps in reserve in the rate-limit window (default 5). */
+  replaceReserve?: number;
   governance?: GovernanceRules;
 }
 

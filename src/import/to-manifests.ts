@@ -4,8 +4,8 @@
 import { Document, isMap, isSeq, parseDocument } from 'yaml';
 import type { RemoteExceptionDetail } from '../api/types';
 import { CLOUD_TYPES, EXCEPTION_REASONS, EXCEPTION_SCOPES, SPEC_FIELDS, type CloudType, type ExceptionSpec } from '../model/exception';
-import { localDateOf, parseQualysTimestamp } from '../model/dates';
 import { fingerprintSpec } from '../reconcile/fingerprint';
+import { intendedDay } from '../reconcile/zone-check';
 
 export interface ImportedFile {
   /** File name relative to the output folder, e.g. `imported-aws.yaml`. */
@@ -38,8 +38,9 @@ export function specFromDetail(detail: RemoteExceptionDetail, timeZone: string, 
     exceptionScope: scope,
     explanation: cleanExplanation(detail.explanation),
     exceptionReason: detail.exceptionReason as ExceptionSpec['exceptionReason'],
-    startDate: localDateOf(parseQualysTimestamp(detail.startsAt), timeZone),
-    endDate: localDateOf(parseQualysTimestamp(detail.endsAt), timeZone),
+    // The day each stamp means, also for one stamped in an earlier zone of the subscription.
+    startDate: intendedDay(detail.startsAt, 'start', timeZone),
+    endDate: intendedDay(detail.endsAt, 'end', timeZone),
     controlIds: [...detail.controlIds].sort((a, b) => a - b),
   };
   const sorted = (values: readonly string[]) => [...new Set(values)].sort();

@@ -92,6 +92,19 @@ function instantOfWallClock(date: LocalDate, hour: number, minute: number, secon
   return new Date(naive - offsetBefore);
 }
 
+/**
+ * Every instant a server could mean by this wall-clock time: as Java resolves it, and read with the
+ * offset in force a day before or a day after (they differ only around a daylight-saving change,
+ * where a server that resolves a gap or an overlap otherwise picks one of those). Usually one.
+ */
+export function wallClockReadings(date: LocalDate, hour: number, minute: number, second: number, timeZone: string): number[] {
+  const resolved = instantOfWallClock(date, hour, minute, second, timeZone).getTime();
+  const match = DATE_PATTERN.exec(date);
+  if (!match) return [resolved];
+  const naive = Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]), hour, minute, second);
+  return [...new Set([resolved, naive - offsetAt(naive - DAY_MS, timeZone), naive - offsetAt(naive + DAY_MS, timeZone)])];
+}
+
 /** The first instant of `date` in `timeZone` (local midnight, or the end of a gap that skips it). */
 export function startOfLocalDay(date: LocalDate, timeZone: string): Date {
   return instantOfWallClock(date, 0, 0, 0, timeZone);

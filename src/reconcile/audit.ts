@@ -2,13 +2,18 @@
 // chooses (`--audit-log`, config `auditLog`). Never holds credentials: names, uuids, results only.
 import { appendFile } from 'node:fs/promises';
 import type { OperationResult } from './execute';
+import type { SafetyLift } from './types';
 
-/** An operation's result (execute.ts), stamped with when, by whom and from which commit. */
+/**
+ * An operation's result (execute.ts), stamped with when, by whom and from which commit. A removal
+ * guard lifted by review (or --force) is a record of its own (`liftGuards`, with `lifted`).
+ */
 export interface AuditRecord extends Omit<OperationResult, 'operation'> {
   time: string;
-  operation: OperationResult['operation'] | 'applyTags';
+  operation: OperationResult['operation'] | 'applyTags' | 'liftGuards';
   commit: string;
   actor: string | null;
+  lifted?: SafetyLift;
 }
 
 export interface AuditLog {

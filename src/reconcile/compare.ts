@@ -8,6 +8,7 @@ import { localDateOf, parseQualysTimestamp } from '../model/dates';
 import { normaliseText } from './fingerprint';
 import { readMarker } from './ownership';
 import type { FieldDiff } from './types';
+import { intendedDay } from './zone-check';
 
 /** The calendar day of a wire instant in `timeZone`; the raw text when it is not a timestamp. */
 export function remoteLocalDate(instant: string, timeZone: string): string {
@@ -29,8 +30,10 @@ export function compareListFields(desired: ExceptionSpec, remote: RemoteExceptio
   pushIfDifferent(diffs, 'explanation', normaliseText(readMarker(remote.explanation).explanation), normaliseText(desired.explanation));
   pushIfDifferent(diffs, 'exceptionReason', remote.exceptionReason, desired.exceptionReason);
   pushIfDifferent(diffs, 'exceptionScope', String(remote.exceptionScope).toUpperCase(), desired.exceptionScope);
-  pushIfDifferent(diffs, 'startDate', remoteLocalDate(remote.startsAt, timeZone), desired.startDate);
-  pushIfDifferent(diffs, 'endDate', remoteLocalDate(remote.endsAt, timeZone), desired.endDate);
+  // The day each stamp means (src/reconcile/zone-check.ts): a stamp from an earlier zone, or one a
+  // server resolved differently around a daylight-saving change, is not a date change.
+  pushIfDifferent(diffs, 'startDate', intendedDay(remote.startsAt, 'start', timeZone), desired.startDate);
+  pushIfDifferent(diffs, 'endDate', intendedDay(remote.endsAt, 'end', timeZone), desired.endDate);
   return diffs;
 }
 

@@ -10,7 +10,12 @@ import { fingerprintSpec } from './fingerprint';
 import { buildOwnershipIndex, DEFAULT_OWNERSHIP, type OwnershipIndex, type OwnershipSettings } from './ownership-index';
 import { conflictFor, ownershipListings } from './plan-ownership';
 import { plural } from '../render/plural';
-import type { FieldDiff, Plan, PlanChange, PlanConflict, PlanSafety, PlanScope, PlanWarning, TagPreview } from './types';
+import { evaluateSafety, safetyWarning } from './safety';
+import { FULL_SCOPE, mayDelete } from './scope';
+import type { FieldDiff, Plan, PlanChange, PlanConflict, PlanScope, PlanWarning, TagPreview } from './types';
+import { checkZoneStamps, describeWrongZone, offsetsSeen, TimeZoneError, type ZoneMessageContext } from './zone-check';
+
+export { evaluateSafety, SAFETY_DEFAULTS } from './safety';
 
 export const PLAN_VERSION = 1;
 
@@ -27,22 +32,19 @@ export interface PlanOptions {
   maxDeletePercent: number;
   /** Owner, marker keys and take-overs; default: owner `local`, no keys, and `manage` above. */
   ownership?: Omit<OwnershipSettings, 'manage'>;
-  /** Default full. */
+  /** What the plan covers (default full): a narrowed plan deletes nothing outside it. */
   scope?: PlanScope;
   /** Details of managed exceptions to read for drift (`--sample-details`); default 0. */
   sampleDetails?: number;
+  /** The subscription's zone really changed: re-create what carries the old zone's stamps instead of stopping. */
+  timeZoneChanged?: boolean;
+  /** Where the time zone came from and which command asks, for the wrong-zone message. */
+  zoneContext?: ZoneMessageContext;
 }
 
 export function ownershipSettingsOf(options: Pick<PlanOptions, 'manage' | 'ownership'>): OwnershipSettings {
   return { ...DEFAULT_OWNERSHIP, ...options.ownership, manage: options.manage };
 }
-
-export const SAFETY_DEFAULTS = {
-  maxDeletes: 10,
-  maxDeletePercent: 25,
-  /** Below this many managed exceptions a single delete would already be a big percentage. */
-  percentAppliesFrom: 10,
-} satisfies Record<string, number>;
 
 /**
  * The remote exceptions whose detail the plan needs (one GET each). Everything else is decided
@@ -100,21 +102,6 @@ export function fingerprintRemote(remote: readonly RemoteException[], ownership:
   return { fingerprint: createHash('sha256').update(lines.join('\n')).digest('hex'), managed: lines.length };
 }
 
-export function evaluateSafety(managed: number, deletes: number, limits: { maxDeletes: number; maxDeletePercent: number }): PlanSafety {
-  const exceedsMaxDeletes = deletes > limits.maxDeletes;
-  const exceedsPercent = managed >= SAFETY_DEFAULTS.percentAppliesFrom && (deletes * 100) / managed > limits.maxDeletePercent;
-  return {
-    managed,
-    deletes,
-    maxDeletes: limits.maxDeletes,
-    maxDeletePercent: limits.maxDeletePercent,
-    percentAppliesFrom: SAFETY_DEFAULTS.percentAppliesFrom,
-    exceedsMaxDeletes,
-    exceedsPercent,
-    blocked: exceedsMaxDeletes || exceedsPercent,
-  };
-}
-
 function byName<T extends { name: string }>(a: T, b: T): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
@@ -137,6 +124,13 @@ export interface PlanInput {
 export function buildPlan(input: PlanInput, options: PlanOptions): Plan {
   const { timeZone, manage } = options;
   const ownership = input.ownership ?? buildOwnershipIndex({ remote: input.remote, desired: input.desired, settings: ownershipSettingsOf(options) });
+  const scope = options.scope ?? FULL_SCOPE;
+  // Wrong zone: every date would read a day off and every apply re-create everything. Stop instead.
+  const zoneCheck = checkZoneStamps(input.remote.filter((item) => ownership.of(item).managed), timeZone);
+  if (zoneCheck.wrongZone && !options.timeZoneChanged) {
+    throw new TimeZoneError(describeWrongZone(zoneCheck, options.zoneContext ?? { source: 'default', command: 'plan' }));
+  }
+  const stampedElsewhere = new Set(zoneCheck.misfits.map((item) => item.uuid));
   const remoteByName = new Map(input.remote.map((item) => [item.name, item]));
   const creates: PlanChange[] = [];
   const replaces: PlanChange[] = [];
@@ -178,7 +172,12 @@ export function buildPlan(input: PlanInput, options: PlanOptions): Plan {
     const vouched = marker !== undefined ? !fingerprintMoved : sampled;
     const editedOutOfBand = (marker !== undefined && wasEditedOutOfBand(remote)) || (vouched && diffs.length > 0);
     const takeOver = owned.takeOver && owned.owner !== undefined ? { from: owned.owner } : undefined;
-    if (editedOutOfBand || diffs.length > 0 || takeOver) {
+    // Stamped in an earlier zone of the subscription: its dates read as meant (compare.ts), and it is
+    // re-created so they hold in the current zone. A zone change is not a UI edit.
+    const zoneMismatch = stampedElsewhere.has(remote.uuid);
+    const changed = diffs.length > 0;
+    if (zoneMismatch) diffs.push({ field: 'timeZone', before: offsetsSeen([remote])[0] ?? 'another time zone', after: timeZone });
+    if (editedOutOfBand || changed || zoneMismatch || takeOver) {
       replaces.push({
         action: 'replace',
         name: spec.name,
@@ -186,7 +185,7 @@ export function buildPlan(input: PlanInput, options: PlanOptions): Plan {
         spec,
         source: location,
         remote,
-        cause: editedOutOfBand ? 'edited-out-of-band' : 'changed-in-repo',
+        cause: editedOutOfBand ? 'edited-out-of-band' : changed ? 'changed-in-repo' : 'zone-mismatch',
         diffs,
         ownership: owned.kind as Exclude<typeof owned.kind, 'unmanaged'>,
         ...(takeOver ? { takeOver } : {}),
@@ -201,9 +200,19 @@ export function buildPlan(input: PlanInput, options: PlanOptions): Plan {
     if (ownership.isDeclared(remote.name)) continue;
     const owned = ownership.of(remote);
     // Legacy markers are never deleted for being absent: another repository may still declare them.
-    if (owned.kind === 'owned' || owned.kind === 'adopted') deletes.push({ action: 'delete', name: remote.name, uuid: remote.uuid, remote, ownership: owned.kind });
+    if ((owned.kind === 'owned' || owned.kind === 'adopted') && mayDelete(scope, remote.name)) {
+      deletes.push({ action: 'delete', name: remote.name, uuid: remote.uuid, remote, ownership: owned.kind });
+    }
   }
   const listings = ownershipListings(input.remote, ownership);
+
+  const rezoned = replaces.filter((change) => change.action === 'replace' && stampedElsewhere.has(change.uuid)).length;
+  if (rezoned > 0) {
+    warnings.push({
+      code: 'timezone.earlier-zone',
+      message: `${rezoned} managed ${rezoned === 1 ? 'exception carries dates' : 'exceptions carry dates'} stamped in an earlier time zone of the subscription (local midnight at ${offsetsSeen(zoneCheck.misfits).join(', ')}, not in ${timeZone}): re-created so the dates hold in ${timeZone}; each counts as a removal`,
+    });
+  }
 
   const remoteState = fingerprintRemote(input.remote, ownership);
   let managedForGuards = remoteState.managed;
@@ -217,32 +226,20 @@ export function buildPlan(input: PlanInput, options: PlanOptions): Plan {
     });
     deletes.length = 0;
   }
-  const takeOvers = replaces.filter((change) => change.action === 'replace' && change.takeOver).length;
-  // A take-over lifts the other owner's exemption like a delete: the thresholds count it.
-  const safety = evaluateSafety(managedForGuards, deletes.length + takeOvers, options);
-  if (safety.blocked) {
-    warnings.push({
-      code: 'safety.threshold',
-      message: `${deletes.length + takeOvers} removals exceed the limit (${safety.exceedsMaxDeletes ? `max ${safety.maxDeletes}` : `more than ${safety.maxDeletePercent}% of ${safety.managed} managed`}); apply refuses without --force`,
-    });
-  }
-  const adoptedDeletes = deletes.filter((change) => change.action === 'delete' && change.ownership === 'adopted').length;
-  if (adoptedDeletes > 0) {
-    warnings.push({
-      code: 'ownership.adopted-delete',
-      message: `${adoptedDeletes} of the deletes ${adoptedDeletes === 1 ? 'is an exception' : 'are exceptions'} adopted by name (no marker): another repository may claim ${adoptedDeletes === 1 ? 'it' : 'them'} too; apply refuses without --force`,
-    });
-  }
+  const changes = [...creates.sort(byName), ...replaces.sort(byName), ...deletes.sort(byName)];
+  // Every removal counts: deletes still in force, replaces, take-overs (safety.ts).
+  const safety = evaluateSafety(managedForGuards, changes, options);
+  const tripped = safetyWarning(safety);
+  if (tripped) warnings.push(tripped);
   warnings.push(...(input.tagWarnings ?? []));
 
-  const changes = [...creates.sort(byName), ...replaces.sort(byName), ...deletes.sort(byName)];
   return {
     version: PLAN_VERSION,
     createdAt: options.now.toISOString(),
     target: { apiUrl: originOf(options.apiUrl), timeZone },
     commit: options.commit,
     owner: ownership.settings.owner,
-    scope: options.scope ?? { kind: 'full' },
+    scope,
     manage: [...manage],
     changes,
     summary: { create: creates.length, delete: deletes.length, replace: replaces.length, unchanged },

@@ -33,8 +33,11 @@ export type PlanChange =
       spec: ExceptionSpec;
       source: SourceLocation;
       remote: RemoteException;
-      /** Why the remote differs: the repository changed, or someone edited it in the Qualys UI. */
-      cause: 'changed-in-repo' | 'edited-out-of-band';
+      /**
+       * Why the remote differs: the repository changed, someone edited it in the Qualys UI, or its
+       * dates were stamped in a time zone the subscription no longer has (re-created to re-stamp).
+       */
+      cause: ReplaceCause;
       diffs: FieldDiff[];
       ownership: ChangeOwnership;
       /** Re-stamps another owner's exception with ours (config `takeOverFrom`). */
@@ -42,12 +45,6 @@ export type PlanChange =
       /** The difference was found by reading the detail of a sampled exception (`--sample-details`). */
       sampled?: boolean;
     };
-
-/** Which exceptions a plan covers: all, or those the given manifest files declare, or a diff's. */
-export type PlanScope =
-  | { kind: 'full' }
-  | { kind: 'paths'; paths: string[] }
-  | { kind: 'changed-since'; ref: string; base: string; names: string[] };
 
 /** Exceptions another repository's marker claims, by owner: never changed. */
 export interface ForeignOwner {
@@ -65,7 +62,19 @@ export interface UnverifiedException {
   reason: string;
 }
 
+export type ReplaceCause = 'changed-in-repo' | 'edited-out-of-band' | 'zone-mismatch';
+
 export type PlanAction = PlanChange['action'];
+
+/**
+ * Which exceptions a plan covers. `full`: every managed exception (deletes included). `paths`: only
+ * those the given manifest files declare, and nothing is deleted. `changed-since`: only the names a
+ * git diff touched (advisory, cannot be applied).
+ */
+export type PlanScope =
+  | { kind: 'full' }
+  | { kind: 'paths'; paths: string[] }
+  | { kind: 'changed-since'; ref: string; base: string; names: string[] };
 
 /** Counts of a plan, the contract's minimum for `--format json`. */
 export interface PlanSummary {
@@ -99,18 +108,36 @@ export interface PlanWarning {
   name?: string;
 }
 
-/** Delete thresholds as evaluated when the plan was made. */
+/** How a tripped guard was lifted: `--force`, or a reviewed allowance of N removals. */
+export type SafetyLift = { by: 'force' } | { by: 'trailer' | 'flag'; allowRemovals: number; commit?: string };
+
+/**
+ * The removal guards as evaluated (src/reconcile/safety.ts). A removal lifts an exemption: a delete
+ * of an exception not yet EXPIRED, or a replace (take-overs included). `maxDeletes` and
+ * `maxDeletePercent` count removals.
+ */
 export interface PlanSafety {
   managed: number;
+  /** Every delete, EXPIRED ones included. */
   deletes: number;
+  removals: number;
+  replaces: number;
+  /** Deletes of EXPIRED exceptions: they exempt nothing any more, so they count for no guard. */
+  expiredDeletes: number;
+  /** Deletes of exceptions claimed by a `manage:` name only (no marker): each needs a lift. */
+  adoptedDeletes: number;
+  /** Every managed exception would be deleted: only `--force` lifts it. */
+  allManagedDeleted: boolean;
   maxDeletes: number;
   maxDeletePercent: number;
-  /** The percentage rule only applies from this many managed exceptions up (tiny accounts would always trip it). */
+  /** Managed exceptions from which the percentage counts: 0, it counts at any size once removals > 1. */
   percentAppliesFrom: number;
   exceedsMaxDeletes: boolean;
   exceedsPercent: boolean;
-  /** True when apply will refuse without `--force`. */
+  /** True when apply refuses (a guard tripped and nothing lifted it). */
   blocked: boolean;
+  /** Set by apply when a tripped guard was lifted. */
+  lifted?: SafetyLift;
 }
 
 /** What the `applyTags` stage would touch. */
@@ -134,6 +161,7 @@ export interface Plan {
   commit: string;
   /** The repository's owner slug: the marker of every exception it creates carries it. */
   owner: string;
+  /** What the plan covers: everything, or what some manifest files or a diff declare. */
   scope: PlanScope;
   /** Name globs that claimed exceptions when the plan was made: re-used to check staleness. */
   manage: string[];

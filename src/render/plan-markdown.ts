@@ -1,8 +1,9 @@
 // The plan as a pull-request comment. Every piece of user text (names, explanations, regexes,
 // remote descriptions) goes through escapeMarkdown: a manifest must not be able to inject
 // markup, HTML, links or @mentions into a comment posted by a bot.
+import { describeScope } from '../reconcile/scope';
 import type { Plan, PlanChange } from '../reconcile/types';
-import { describeDiff, describeSpec, summaryLine } from './plan-text';
+import { describeDiff, describeSpec, REPLACE_NOTE, REPLACE_SYMBOL, summaryLine } from './plan-text';
 
 const MAX_CELL = 300;
 const MAX_ROWS = 200;
@@ -34,10 +35,10 @@ function code(text: string): string {
   return `\`${text.replace(/`/g, "'").replace(/\r?\n/g, ' ')}\``;
 }
 
-const ACTION_LABEL: Record<PlanChange['action'], string> = { create: '➕ create', replace: '🔁 replace', delete: '➖ delete' };
+const ACTION_LABEL: Record<PlanChange['action'], string> = { create: '➕ create', replace: `🔁 ${REPLACE_SYMBOL} replace`, delete: '➖ delete' };
 
 function actionLabel(change: PlanChange): string {
-  return change.action === 'replace' && change.takeOver ? '🔁 take over' : ACTION_LABEL[change.action];
+  return change.action === 'replace' && change.takeOver ? `🔁 ${REPLACE_SYMBOL} take over` : ACTION_LABEL[change.action];
 }
 
 function details(change: PlanChange): string {
@@ -53,9 +54,11 @@ function details(change: PlanChange): string {
           ? 'found by the drift sample: the fields differ from what its marker vouches for; put back as the repository says'
           : change.cause === 'edited-out-of-band'
             ? 'edited in the Qualys UI; put back as the repository says'
+            : change.cause === 'zone-mismatch'
+              ? 'stamped in an earlier time zone of the subscription; re-created in the current one'
             : 'changed in the repository';
       const diffs = change.diffs.map((diff) => escapeMarkdown(describeDiff(diff)));
-      return [cause, ...diffs].join('<br>');
+      return [`${cause}; ${REPLACE_NOTE}`, ...diffs].join('<br>');
     }
   }
 }
@@ -66,6 +69,8 @@ export function renderMarkdownPlan(plan: Plan): string {
   lines.push('');
   lines.push(`Target ${code(plan.target.apiUrl)} · time zone ${code(plan.target.timeZone)} · commit ${code(plan.commit)}`);
   lines.push('');
+  const narrowed = plan.scope ? describeScope(plan.scope) : undefined;
+  if (narrowed) lines.push(`> **${escapeMarkdown(narrowed)}**`, '');
   if (plan.changes.length > 0) {
     lines.push('| Action | Exception | Details |', '|---|---|---|');
     for (const change of plan.changes.slice(0, MAX_ROWS)) {

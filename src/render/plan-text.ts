@@ -1,7 +1,12 @@
-// The plan for a terminal, Terraform-like: `+` create, `-` delete, `-+` replace with each field
+// The plan for a terminal, Terraform-like: `+` create, `-` delete, `-/+` replace with each field
 // old → new, then a summary line. Colours only when the caller says so (useColor()).
 import type { ExceptionSpec } from '../model/exception';
+import { describeScope } from '../reconcile/scope';
 import type { FieldDiff, Plan, PlanChange } from '../reconcile/types';
+
+/** A replace, as Terraform marks it: the API has no update, so cvex deletes then creates. */
+export const REPLACE_SYMBOL = '-/+';
+export const REPLACE_NOTE = 'the exemption is lifted between delete and create; the uuid changes';
 
 const ANSI = { green: '\u001b[32m', red: '\u001b[31m', yellow: '\u001b[33m', bold: '\u001b[1m', dim: '\u001b[2m', reset: '\u001b[0m' };
 type Colour = keyof typeof ANSI;
@@ -37,6 +42,7 @@ export function describeSpec(spec: ExceptionSpec): string {
 
 export function describeDiff(diff: FieldDiff): string {
   if (diff.field === 'fingerprint') return `fields the API does not show back changed (fingerprint ${String(diff.before)} → ${String(diff.after)})`;
+  if (diff.field === 'timeZone') return `dates stamped at local midnight ${terminalSafe(String(diff.before))}, re-stamped in ${terminalSafe(String(diff.after))}`;
   return `${diff.field}: ${short(diff.before)} → ${short(diff.after)}`;
 }
 
@@ -52,6 +58,8 @@ export function renderTextPlan(plan: Plan, options: { color: boolean }): string 
   const paint = (colour: Colour, text: string) => (options.color ? `${ANSI[colour]}${text}${ANSI.reset}` : text);
   const lines: string[] = [];
   lines.push(`Target ${plan.target.apiUrl} (time zone ${plan.target.timeZone}), commit ${plan.commit}`);
+  const narrowed = plan.scope ? describeScope(plan.scope) : undefined;
+  if (narrowed) lines.push(paint('yellow', terminalSafe(narrowed)));
   lines.push('');
   for (const change of plan.changes) lines.push(...renderChange(change, paint));
   if (plan.changes.length > 0) lines.push('');
@@ -104,6 +112,19 @@ export function renderTextPlan(plan: Plan, options: { color: boolean }): string 
   return `${lines.join('\n')}\n`;
 }
 
+export function replaceCause(change: Extract<PlanChange, { action: 'replace' }>): string {
+  if (change.takeOver) return `take over from ${terminalSafe(change.takeOver.from)}`;
+  if (change.sampled) return 'found by the drift sample: the fields differ from what its marker vouches for; put back as the repository says';
+  switch (change.cause) {
+    case 'edited-out-of-band':
+      return `edited in the Qualys UI at ${terminalSafe(change.remote.updatedOn)}; put back as the repository says`;
+    case 'zone-mismatch':
+      return "stamped in an earlier time zone of the subscription; re-created in the current one";
+    default:
+      return 'changed in the repository';
+  }
+}
+
 function renderChange(change: PlanChange, paint: (colour: Colour, text: string) => string): string[] {
   const name = terminalSafe(change.name);
   switch (change.action) {
@@ -114,18 +135,9 @@ function renderChange(change: PlanChange, paint: (colour: Colour, text: string) 
       return [`  ${paint('red', '-')}  ${paint('bold', name)}  ${paint('dim', `${terminalSafe(change.uuid)} (no longer in the repository${adopted})`)}`];
     }
     case 'replace': {
-      if (change.takeOver) {
-        const lines = [`  ${paint('yellow', '-/+')} ${paint('bold', name)}  ${paint('dim', `${terminalSafe(change.uuid)}, take over from ${terminalSafe(change.takeOver.from)}`)}`];
-        for (const diff of change.diffs) lines.push(`       ${describeDiff(diff)}`);
-        return lines;
-      }
-      const cause = change.sampled
-        ? 'found by the drift sample: the fields differ from what its marker vouches for; put back as the repository says'
-        : change.cause === 'edited-out-of-band'
-          ? `edited in the Qualys UI at ${terminalSafe(change.remote.updatedOn)}; put back as the repository says`
-          : 'changed in the repository';
       const restamp = change.ownership === 'legacy' ? '; its old marker is re-stamped with this owner' : '';
-      const lines = [`  ${paint('yellow', '-+')} ${paint('bold', name)}  ${paint('dim', `${terminalSafe(change.uuid)}, ${cause}${restamp}`)}`];
+      const lines = [`  ${paint('yellow', REPLACE_SYMBOL)} ${paint('bold', name)}  ${paint('dim', `${terminalSafe(change.uuid)}, ${replaceCause(change)}${restamp}`)}`];
+      lines.push(`       ${paint('yellow', REPLACE_NOTE)}`);
       for (const diff of change.diffs) lines.push(`       ${describeDiff(diff)}`);
       if (change.diffs.length === 0) lines.push('       (the fields the API shows back match; the edit was to a field it does not show)');
       return lines;

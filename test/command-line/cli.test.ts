@@ -102,11 +102,12 @@ describe('the process: signals, pipes, a deleted folder', () => {
   });
 
   it.each([
-    ['SIGINT', 130],
-    ['SIGTERM', 143],
-  ] as const)('%s stops a plan waiting on a hung server at once, exit %i', async (signal, expected) => {
+    ['SIGINT', 130, 'plan'],
+    ['SIGTERM', 143, 'plan'],
+    ['SIGTERM', 143, 'import'],
+  ] as const)('%s stops %s waiting on a hung server at once, exit %i', async (signal, expected, command) => {
     const cwd = mkdtempSync(path.join(tmpdir(), 'cvex-signal-'));
-    const child = spawn(process.execPath, [BIN, 'plan', '--skip-inventory'], {
+    const child = spawn(process.execPath, [BIN, command, ...(command === 'plan' ? ['--skip-inventory'] : [])], {
       cwd,
       env: { ...process.env, QUALYS_API_URL: hungUrl, QUALYS_USERNAME: 'u', QUALYS_PASSWORD: 'p' },
       stdio: ['ignore', 'pipe', 'pipe'],

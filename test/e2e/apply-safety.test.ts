@@ -5,7 +5,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Plan } from '../../src/reconcile/types';
-import { awsException, exceptionRequests, manyExceptions, startWorld, type World } from '../reconcile/e2e-harness';
+import { awsException, exceptionRequests, manyExceptions, signalController, startWorld, type World } from '../reconcile/e2e-harness';
 
 let world: World | undefined;
 afterEach(async () => {
@@ -119,7 +119,7 @@ describe('output safety', () => {
     world.sim.createExceptionAsUi(awsException('team-b-\u001b[2J\u001b]0;owned\u0007title'));
     await world.writeConfig({ manage: ['team-b-*'] });
     await world.writeManifest('aws.yaml', []);
-    // Adopted by name only: deleting it needs --force.
+    // Adopted by name, and the only managed one: deleting it takes --force.
     const result = await world.run(['apply', '--auto-approve', '--force']);
     expect(result.code, result.stderr).toBe(0);
     expect(world.sim.exceptions()).toHaveLength(0);
@@ -212,10 +212,13 @@ describe('Ctrl-C', () => {
     const rules = [{ cloudType: 'AWS', regex: 'arn:aws:s3:::acme-prod.*', tagNames: ['cvex-accepted'] }];
     await world.writeManifest('aws.yaml', [awsException('team-a-one')], rules);
     expect((await world.run(['apply', '--auto-approve'])).code).toBe(0);
+    await world.writeManifest('aws.yaml', [awsException('team-a-one'), awsException('team-a-two')], rules);
     world.sim.resetCounters();
-    const result = await world.run(['apply', '--auto-approve'], { interrupted: Promise.resolve() });
+    const stop = signalController('SIGINT');
+    const result = await world.run(['apply', '--auto-approve'], { signal: stop.signal, onStdout: (text) => text.includes('[1/1]') && stop.interrupt() });
+    expect(world.sim.counters().byRoute['exceptions.create']).toBe(1);
     expect(world.sim.counters().byRoute['evaluations.applyTags'] ?? 0).toBe(0);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(130);
     expect(result.stdout).toContain('tag stage skipped');
   });
 });

@@ -39,7 +39,8 @@ describe('no key, in a git checkout', () => {
       'replace:team-a-2:owned',
       'delete:team-a-3:owned',
     ]);
-    expect((await world.run(['apply', '--auto-approve'])).code).toBe(0);
+    // Two removals of three: the guards want a reviewed allowance.
+    expect((await world.run(['apply', '--auto-approve', '--allow-removals', '2'])).code).toBe(0);
     expect(world.sim.exceptions().map((item) => item.name).sort()).toEqual(['team-a-1', 'team-a-2']);
     expect((await world.run(['plan', '--detailed-exitcode'])).code).toBe(0);
 

@@ -132,14 +132,17 @@ describe('time zones', () => {
     });
   }
 
-  it('reads the time zone from the config, and a wrong one shows the day shift', async () => {
+  it('reads the time zone from the config, and a wrong one stops the plan instead of shifting every date', async () => {
     world = await startWorld({ timezone: 'Asia/Kolkata' });
     await world.writeConfig({ timezone: 'Asia/Kolkata' });
     await world.writeManifest('aws.yaml', [awsException('team-a-one')]);
     expect((await world.run(['apply', '--auto-approve'])).code).toBe(0);
     expect((await planJson(world)).summary.unchanged).toBe(1);
-    const wrong = await planJson(world, ['--timezone', 'UTC']);
-    expect(wrong.changes[0]).toMatchObject({ action: 'replace', diffs: [{ field: 'startDate', before: '2026-10-31', after: '2026-11-01' }] });
+    const wrong = await world.run(['plan', '--timezone', 'UTC']);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain('none of the 1 managed exceptions\' dates fit the time zone --timezone UTC');
+    expect(wrong.stderr).toContain('UTC+05:30');
+    expect(wrong.stderr).toContain('timezone: Asia/Kolkata');
   });
 });
 

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Plan } from '../../src/reconcile/types';
-import { awsException, exceptionRequests, manyExceptions, startWorld, type World } from '../reconcile/e2e-harness';
+import { awsException, exceptionRequests, manyExceptions, signalController, startWorld, type World } from '../reconcile/e2e-harness';
 
 let world: World;
 beforeEach(async () => {
@@ -65,7 +65,8 @@ describe('cvex plan / apply', () => {
 
     await world.writeManifest('aws.yaml', [awsException('team-a-one', { endDate: '2027-03-31', controlIds: [1] }), awsException('team-a-two')]);
     const text = await world.run(['plan']);
-    expect(text.stdout).toContain('-+ team-a-one');
+    expect(text.stdout).toContain('-/+ team-a-one');
+    expect(text.stdout).toContain('the exemption is lifted between delete and create; the uuid changes');
     expect(text.stdout).toContain('endDate: "2027-04-30" → "2027-03-31"');
     expect(text.stdout).toContain('controlIds: [1, 2] → [1]');
     const plan = await planJson();
@@ -242,8 +243,9 @@ describe('cvex plan / apply', () => {
 
   it('stops starting changes on Ctrl-C, reports, and converges on the next run', async () => {
     await world.writeManifest('aws.yaml', manyExceptions(8));
-    const interrupted = await world.run(['apply', '--auto-approve'], { interrupted: Promise.resolve() });
-    expect(interrupted.code).toBe(1);
+    const stop = signalController('SIGINT');
+    const interrupted = await world.run(['apply', '--auto-approve'], { signal: stop.signal, onStdout: (text) => text.includes('[1/8]') && stop.interrupt() });
+    expect(interrupted.code).toBe(130);
     // The two calls already in flight finish and are reported; nothing else starts.
     expect(interrupted.stdout).toContain('Apply interrupted: 2 succeeded, 0 failed, 6 not started (interrupted).');
     expect(world.sim.exceptions()).toHaveLength(2);

@@ -10,7 +10,7 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
-import type { CliIo } from '../../src/command-line/io';
+import { type CliIo, Interrupted } from '../../src/command-line/io';
 import { main } from '../../src/cli/main';
 import type { ExceptionSpec } from '../../src/model/exception';
 import { generateMarkerKey, type GeneratedMarkerKey } from '../../src/reconcile/marker-keys';
@@ -22,10 +22,26 @@ export interface RunResult {
   stderr: string;
 }
 
+export interface RunOptions {
+  prompt?: (question: string) => Promise<string>;
+  env?: NodeJS.ProcessEnv;
+  interrupted?: Promise<void>;
+  /** Aborted with an `Interrupted` reason, as the entry point does on SIGINT / SIGTERM. */
+  signal?: AbortSignal;
+  /** Sees stdout as it is written (e.g. to interrupt after the first progress line). */
+  onStdout?: (text: string) => void;
+}
+
+/** An AbortController whose abort() carries the reason the CLI entry gives a signal. */
+export function signalController(signal: 'SIGINT' | 'SIGTERM' = 'SIGINT'): { signal: AbortSignal; interrupt(): void } {
+  const controller = new AbortController();
+  return { signal: controller.signal, interrupt: () => controller.abort(new Interrupted(signal)) };
+}
+
 export interface World {
   sim: Simulator;
   dir: string;
-  run(argv: string[], options?: { prompt?: (question: string) => Promise<string>; env?: NodeJS.ProcessEnv; interrupted?: Promise<void> }): Promise<RunResult>;
+  run(argv: string[], options?: RunOptions): Promise<RunResult>;
   /** Writes policies/<file> with these exceptions (and applyTags rules). */
   writeManifest(file: string, exceptions: ExceptionSpec[], applyTags?: unknown[]): Promise<void>;
   /** Writes cvex.config.yaml: the world's ownership keys (owner, markerKeys) unless `config` sets them, then `config`. */
@@ -67,7 +83,12 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       let stdout = '';
       let stderr = '';
       const io: CliIo = {
-        stdout: { write: (text: string) => (stdout += text) },
+        stdout: {
+          write: (text: string) => {
+            stdout += text;
+            runOptions.onStdout?.(text);
+          },
+        },
         stderr: { write: (text: string) => (stderr += text) },
         env: {
           QUALYS_API_URL: sim.url,
@@ -80,6 +101,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
         cwd: dir,
         prompt: runOptions.prompt,
         interrupted: runOptions.interrupted,
+        signal: runOptions.signal,
       };
       const code = await main(argv, io);
       return { code, stdout, stderr };

@@ -73,7 +73,7 @@ describe('executePlan', () => {
     api.failNext = ['ambiguous-before-commit'];
     const report = await executePlan(asApi(api), { changes: [create('a'), create('b')], commit: 'local' }, { commit: 'local', concurrency: 1 });
     expect(report).toMatchObject({ succeeded: 1, failed: 1 });
-    expect(report.results[0].error).toContain('it was not created, re-run apply');
+    expect(report.results[0].error).toContain('checked: it was not created: re-run apply');
     expect(api.calls).toEqual(['create a', 'find a', 'create b']);
   });
 
@@ -85,7 +85,7 @@ describe('executePlan', () => {
     expect(api.calls).toEqual(['create a']);
   });
 
-  it('replaces as delete then create, and reports a replace whose delete failed as unchanged', async () => {
+  it('replaces as delete then create, and reports a replace whose delete failed as still in place', async () => {
     const api = new MemoryApi();
     const old = remoteOf(spec({ name: 'r' }), { uuid: 'old' });
     api.store.set('old', old);
@@ -99,7 +99,7 @@ describe('executePlan', () => {
     second.failNext = ['ambiguous-before-commit'];
     const failed = await executePlan(asApi(second), { changes: [replace], commit: 'local' }, { commit: 'local' });
     expect(failed.results[0]).toMatchObject({ result: 'failed' });
-    expect(failed.results[0].error).toContain('it is unchanged');
+    expect(failed.results[0].error).toContain('it is still in place');
     expect(second.calls).toEqual(['delete old', 'get old']);
   });
 

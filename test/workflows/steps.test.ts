@@ -1,11 +1,14 @@
 // Runs the cvex steps of each GitOps workflow as the runner would (same commands, same env, parsed
 // from the YAML) against the CloudView simulator and a fake GitHub, and checks what people read:
 // the sticky plan comment, the apply job summary, the drift issue.
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { loadAndValidate } from '../../src/manifest';
 import { localDateOf } from '../../src/model/dates';
+import { createBodyOf } from '../../src/reconcile/execute';
 import { DEFAULT_SIM_PASSWORD, DEFAULT_SIM_USER, type Simulator, startSimulator } from '../../src/simulator';
+import { commit, git } from '../git/helpers';
 import { type FakeGitHub, startFakeGitHub } from './fake-github';
 import { assertBuilt, type JobRun, loadWorkflow, makeCheckout, type RunContext, runJob, type Workflow } from './run-workflow';
 
@@ -229,7 +232,7 @@ describe('exceptions-apply.yml', SLOW, () => {
     const cwd = await makeCheckout({ 'policies/aws.yaml': manifest() });
     const run = await runJob(workflows.apply, 'apply', context(cwd, 'push'));
     expect(run.status, describeRun(run)).toBe('success');
-    expect(run.step('apply').script).toBe('npx cvex apply --auto-approve --audit-log audit.jsonl 2>&1 | tee apply.txt');
+    expect(run.step('apply').script).toContain('npx cvex apply --auto-approve --audit-log audit.jsonl --time-limit 55m "${range[@]}" 2>&1 | tee apply.txt');
     expect(simulator.exceptions().map((e) => e.name).sort()).toEqual(['team-a-prod-logs-versioning', 'team-a-prod-public-ip']);
 
     const audit = await readAudit(cwd);
@@ -246,6 +249,31 @@ describe('exceptions-apply.yml', SLOW, () => {
     const again = await runJob(workflows.apply, 'apply', context(cwd, 'push'));
     expect(again.status, describeRun(again)).toBe('success');
     expect(simulator.exceptions()).toHaveLength(2);
+  });
+
+  it('renewing every exception at once needs a reviewed Cvex-Allow-Removals trailer in the pushed commits', async () => {
+    const renewed = manifest().replace(/endDate: "(\d{4}-\d{2}-\d{2})"/g, (_match, day: string) => `endDate: "${day.slice(0, 8)}28"`);
+    const cwd = await makeCheckout({ 'policies/aws.yaml': manifest() });
+    git(cwd, 'init', '-q', '-b', 'main');
+    const before = commit(cwd, 'Two exceptions', 'policies/aws.yaml');
+    // As the apply of that commit left the account.
+    const { manifests } = await loadAndValidate([], { cwd });
+    simulator.seedExceptions(manifests.exceptions.map((exception) => createBodyOf(exception.spec, before)));
+    await writeFile(path.join(cwd, 'policies/aws.yaml'), renewed);
+    const unreviewed = commit(cwd, 'Renew both', 'policies/aws.yaml');
+    const push = (head: string) => {
+      const run = context(cwd, 'push', { before });
+      return { ...run, runnerEnv: { ...run.runnerEnv, GITHUB_SHA: head } };
+    };
+    const refused = await runJob(workflows.apply, 'apply', push(unreviewed));
+    expect(refused.status).toBe('failure');
+    expect(refused.step('apply').stdout).toContain('Cvex-Allow-Removals: 2');
+
+    const reviewed = commit(cwd, 'Merge pull request #12\n\nCvex-Allow-Removals: 2');
+    const run = await runJob(workflows.apply, 'apply', push(reviewed));
+    expect(run.status, describeRun(run)).toBe('success');
+    expect(run.step('apply').stdout).toContain('lifted by the reviewed trailer');
+    expect((await readAudit(cwd))[0]).toMatchObject({ operation: 'liftGuards', lifted: { by: 'trailer', allowRemovals: 2, commit: reviewed } });
   });
 
   it('a failed apply is a failed job, with the report in the summary and the audit log still kept', async () => {
@@ -304,7 +332,7 @@ describe('exceptions-drift.yml', SLOW, () => {
     expect(issue.body.startsWith(`${DRIFT_MARKER}\n`)).toBe(true);
     expect(issue.body).toContain(driftMarkdown.trim());
     // The UI edit is put back as the repository says.
-    expect(issue.body).toMatch(/\| 🔁 replace \| team-a-prod-public-ip \|.*endDate: "\d{4}-\d{2}-\d{2}" → "(\d{4}-\d{2}-\d{2})"/);
+    expect(issue.body).toMatch(/\| 🔁 -\/\+ replace \| team-a-prod-public-ip \|.*endDate: "\d{4}-\d{2}-\d{2}" → "(\d{4}-\d{2}-\d{2})"/);
     expect(issue.body).toContain(`→ "${daysFromToday(200)}"`);
     expect(drifted.summary).toContain(driftMarkdown.trim());
 
@@ -342,6 +370,17 @@ describe('exceptions-drift.yml', SLOW, () => {
     expect(run.step('Tag stage').script).toBe('npx cvex tag');
     expect(run.step('Tag stage').stdout).toMatch(/AWS \/arn:aws:s3:::acme-prod-\.\*\/ → \[cvex-reviewed\].*\d+ evaluations/);
     expect(simulator.counters().byRoute['evaluations.applyTags']).toBe(1);
+  });
+
+  it('secrets not set: an error, not drift (only 0 and 2 are answers); no issue is opened', async () => {
+    const cwd = await makeCheckout({ 'policies/aws.yaml': manifest() });
+    const run = await runJob(workflows.drift, 'drift', { ...context(cwd, 'schedule'), secrets: {} });
+    expect(run.status).toBe('failure');
+    expect(run.step('drift')).toMatchObject({ outcome: 'failure', exitCode: 1 });
+    expect(run.step('drift').stderr).toContain('QUALYS_API_URL');
+    expect(run.step('Open or update the drift issue').outcome).toBe('skipped');
+    expect(run.step('Close the drift issue').outcome).toBe('skipped');
+    expect(github.requests).toEqual([]);
   });
 
   it('an error (not drift) fails the job and leaves the issue alone', async () => {
