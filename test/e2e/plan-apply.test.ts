@@ -266,7 +266,7 @@ describe('cvex plan / apply', () => {
     const result = await world.run(['plan', '--format', 'markdown']);
     expect(result.code).toBe(0);
     expect(result.stdout).not.toMatch(/<img|<script|@admins|@security/);
-    expect(result.stdout).toContain('&lt;img src=x&gt;\\|@\u200badmins');
+    expect(result.stdout).toContain('&lt;img src=x&gt;\\|@&#8203;admins');
   });
 
   it('previews and runs the applyTags stage', async () => {
