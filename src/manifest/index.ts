@@ -82,7 +82,9 @@ export async function loadAndValidate(paths: string[], options: ValidateOptions)
     manifests.push(manifest);
 
     const checked = checkManifestFile(manifest, today);
-    append(findings, checked.findings);
+    // A number read inexactly is reported once, as such: not again as the rounded value the schema saw.
+    const inexact = new Set(parsed.findings.filter((finding) => finding.rule === 'yaml.number-precision').map((finding) => finding.path));
+    append(findings, inexact.size === 0 ? checked.findings : checked.findings.filter((finding) => !inexact.has(finding.path)));
     if (Array.isArray(items)) {
       items.forEach((item, index) => {
         if (checked.invalidExceptions.has(index) || !isMapping(item)) return;
