@@ -2,13 +2,14 @@
 // sorted, stable) and adopt them, so a team can start GitOps on a live account.
 // Cost: ceil(N / pageSize) list requests plus one detail GET per exception imported: the list
 // carries no cloud type, controls or targets (../shared/cloudview-api.md).
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { createCloudViewClient } from '../api/client';
 import { type CommandSpec, parseCommandLine } from '../command-line/define';
 import { type CliIo, closeOnInterrupt } from '../command-line/io';
 import { CREDENTIALS_EPILOG, TARGET_FLAGS } from '../command-line/target';
-import { DEFAULT_CONFIG_FILE } from '../config';
+import { configuredManifests, DEFAULT_CONFIG_FILE } from '../config';
+import { FileReadError, readBoundedText, type ReadKind } from '../files/read-bounded';
 import { addManagedNames } from '../import/adopt';
 import { buildImportedFiles, mergeIntoExistingFile } from '../import/to-manifests';
 import { loadAndValidate, MANIFEST_SCHEMA_PATH } from '../manifest';
@@ -18,6 +19,7 @@ import { minimatch } from 'minimatch';
 import { mapWithConcurrency } from '../reconcile/concurrency';
 import { readMarker, isManaged } from '../reconcile/ownership';
 import { listRemoteExceptions } from '../reconcile/remote';
+import { terminalSafe } from '../render/escape';
 import { resolveContext } from './plan';
 
 export const importDefinition = {
@@ -52,15 +54,17 @@ function readByPlan(relative: string, patterns: readonly string[]): boolean {
 /** Names the repository's manifests define in files other than the imported-<cloud>.yaml ones import writes. */
 async function namesDefinedOutside(outDir: string, context: Awaited<ReturnType<typeof resolveContext>>, io: CliIo): Promise<Set<string>> {
   const ours = new Set(CLOUD_TYPES.map((cloud) => path.resolve(outDir, `imported-${cloud.toLowerCase()}.yaml`)));
-  const { manifests } = await loadAndValidate(context.config.manifests ?? [], { cwd: io.cwd, timeZone: context.timeZone });
+  const { manifests } = await loadAndValidate(configuredManifests(context.config), { cwd: io.cwd, timeZone: context.timeZone });
   return new Set(manifests.exceptions.filter((exception) => !ours.has(path.resolve(io.cwd, exception.location.file))).map((exception) => exception.spec.name));
 }
 
-async function readOptional(file: string): Promise<string> {
+/** A file import adds to, through the bounded reader; '' when it does not exist yet. */
+async function readOptional(file: string, kind: ReadKind, shown: string): Promise<string> {
   try {
-    return await readFile(file, 'utf8');
+    return await readBoundedText(file, kind);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    if (error instanceof FileReadError && error.reason === 'missing') return '';
+    if (error instanceof FileReadError) throw new FileReadError(error.reason, `${shown}: ${error.message}`, error.code);
     throw error;
   }
 }
@@ -105,7 +109,7 @@ export async function importCommand(argv: string[], io: CliIo): Promise<number> 
     for (const file of files) {
       const target = path.join(outDir, file.name);
       const shown = path.relative(io.cwd, target);
-      const existing = values.all ? '' : await readOptional(target);
+      const existing = values.all ? '' : await readOptional(target, 'manifest', shown);
       if (existing.trim() === '') {
         writes.push({ file: target, text: file.text, note: `wrote ${shown} (${file.count} exceptions)` });
         continue;
@@ -122,15 +126,15 @@ export async function importCommand(argv: string[], io: CliIo): Promise<number> 
       await writeFile(write.file, write.text);
       io.stdout.write(`${write.note}\n`);
     }
-    for (const item of skipped) io.stderr.write(`skipped ${item.name} (${item.uuid}): ${item.reason}\n`);
+    for (const item of skipped) io.stderr.write(`${terminalSafe(`skipped ${item.name} (${item.uuid}): ${item.reason}`)}\n`);
 
     if (!values['no-adopt']) {
       const imported = details.filter((detail) => !skipped.some((item) => item.uuid === detail.uuid) && (files.length > 0 || definedElsewhere.has(detail.name)));
       const kept = details.filter((detail) => definedElsewhere.has(detail.name)).map((detail) => JSON.stringify(detail.name));
-      if (kept.length > 0) io.stdout.write(`kept the repository's own manifests for ${kept.join(', ')} (not written again)\n`);
+      if (kept.length > 0) io.stdout.write(`${terminalSafe(`kept the repository's own manifests for ${kept.join(', ')} (not written again)`)}\n`);
       const unmarked = imported.filter((detail) => readMarker(detail.explanation).marker === undefined).map((detail) => detail.name);
       const configFile = path.resolve(io.cwd, typeof values.config === 'string' ? values.config : DEFAULT_CONFIG_FILE);
-      const { text, added } = addManagedNames(await readOptional(configFile), unmarked, context.manage);
+      const { text, added } = addManagedNames(await readOptional(configFile, 'config', path.relative(io.cwd, configFile)), unmarked, context.manage);
       if (added.length > 0) {
         await writeFile(configFile, text);
         io.stdout.write(`adopted ${added.length} exceptions: added their names to manage in ${path.relative(io.cwd, configFile)}\n`);

@@ -7,7 +7,7 @@ import { type CommandSpec, type FlagSpecs, parseChoice, parseCommandLine } from 
 import { type CliIo, closeOnInterrupt, UsageError, useColor } from '../command-line/io';
 import { resolveConfiguredTarget } from '../command-line/context';
 import { CREDENTIALS_EPILOG, TARGET_FLAGS, type ResolvedTarget } from '../command-line/target';
-import type { CvexConfig } from '../config';
+import { configuredManifests, type CvexConfig } from '../config';
 import { withGovernance } from '../governance';
 import { checkInventory } from '../inventory';
 import { loadAndValidate, type ValidationResult } from '../manifest';
@@ -18,6 +18,7 @@ import { planAgainstRemote } from '../reconcile/remote';
 import type { Plan } from '../reconcile/types';
 import { renderJsonPlan } from '../render/plan-json';
 import { renderMarkdownPlan } from '../render/plan-markdown';
+import { terminalSafe } from '../render/escape';
 import { renderTextPlan } from '../render/plan-text';
 
 /** The flags plan and apply share: what to read, and the removal thresholds. */
@@ -104,7 +105,7 @@ export function resolveCommit(io: CliIo): Promise<string> {
 
 export function formatFinding(finding: Finding): string {
   const where = finding.line > 0 ? `${finding.file}:${finding.line}:${finding.column}` : finding.file;
-  return `${where}: ${finding.severity} ${finding.rule}: ${finding.message}`;
+  return terminalSafe(`${where}: ${finding.severity} ${finding.rule}: ${finding.message}`);
 }
 
 export interface PlanRun {
@@ -118,7 +119,7 @@ export interface PlanRun {
 
 /** Validates the manifests, then (only if valid) plans against the remote. The caller closes the client. */
 export async function runPlan(paths: string[], context: ReconcileContext, io: CliIo): Promise<PlanRun> {
-  const manifestPaths = paths.length > 0 ? paths : (context.config.manifests ?? []);
+  const manifestPaths = paths.length > 0 ? paths : configuredManifests(context.config);
   // Governance rules (config `governance`) block like schema errors: nothing is sent when they fail.
   const validation = withGovernance(await loadAndValidate(manifestPaths, { cwd: io.cwd, timeZone: context.timeZone }), context.config.governance);
   const client = createCloudViewClient(context.target.client);

@@ -1,7 +1,7 @@
 // The command line as users meet it: generated help, "did you mean", version, completion, exit codes
 // under --detailed-exitcode, signals, a closed pipe and a deleted working folder.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -106,6 +106,9 @@ describe('the process: signals, pipes, a deleted folder', () => {
     ['SIGTERM', 143],
   ] as const)('%s stops a plan waiting on a hung server at once, exit %i', async (signal, expected) => {
     const cwd = mkdtempSync(path.join(tmpdir(), 'cvex-signal-'));
+    // One (empty) manifest: no manifests at all would stop the plan before any request.
+    mkdirSync(path.join(cwd, 'policies'));
+    writeFileSync(path.join(cwd, 'policies', 'none.yaml'), 'exceptions: []\n');
     const child = spawn(process.execPath, [BIN, 'plan', '--skip-inventory'], {
       cwd,
       env: { ...process.env, QUALYS_API_URL: hungUrl, QUALYS_USERNAME: 'u', QUALYS_PASSWORD: 'p' },

@@ -146,8 +146,8 @@ describe('loadAndValidate', () => {
     expect((await loadAndValidate(['**/*.yaml'], { cwd: root, now: NOW })).manifests.files).toEqual(['other/d.yaml', 'policies/a.yaml']);
     const both = await loadAndValidate(['policies', 'policies/a.yaml'], { cwd: root, now: NOW });
     expect(both.manifests.files).toEqual(['policies/a.yaml', 'policies/team/b.yml']);
-    const none = await loadAndValidate(['nothing/*.yaml'], { cwd: root, now: NOW });
-    expect(none.findings.map((f) => [f.rule, f.severity, f.file])).toEqual([['file.none', 'warning', 'nothing/*.yaml']]);
+    const none = await loadAndValidate(['policies/*.json', 'policies'], { cwd: root, now: NOW });
+    expect(none.findings.filter((f) => f.rule.startsWith('file.')).map((f) => [f.rule, f.severity, f.file])).toEqual([['file.none', 'warning', 'policies/*.json']]);
   });
 
   it('checks names across every file and reports each place', async () => {
@@ -200,10 +200,17 @@ describe('loadAndValidate', () => {
     const result = await loadAndValidate(['policies/pipe.yaml', 'policies/zero.yaml', 'policies/ok.yaml'], { cwd: root, now: NOW });
     expect(result.findings.map((f) => [f.file, f.rule])).toEqual([
       ['policies/pipe.yaml', 'file.unreadable'],
-      ['policies/zero.yaml', 'file.unreadable'],
+      // /dev/zero is outside the repository: refused before any read is tried.
+      ['policies/zero.yaml', 'manifests.outside-repository'],
     ]);
     expect(result.findings[0].message).toMatch(/not a regular file/);
     expect(result.manifests.exceptions).toHaveLength(1);
+    // Found by a glob, the FIFO is refused the same way (not skipped in silence, not waited on).
+    const globbed = await loadAndValidate([], { cwd: root, now: NOW });
+    expect(globbed.findings.map((f) => [f.file, f.rule])).toEqual([
+      ['policies/pipe.yaml', 'file.unreadable'],
+      ['policies/zero.yaml', 'file.outside-repository'],
+    ]);
   }, 3_000);
 
   it('reads a 1 MiB mapping through the yaml package in linear time (duplicate keys included)', async () => {
