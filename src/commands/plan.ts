@@ -121,7 +121,7 @@ export interface PlanRun {
 export async function runPlan(paths: string[], context: ReconcileContext, io: CliIo): Promise<PlanRun> {
   const manifestPaths = paths.length > 0 ? paths : configuredManifests(context.config);
   // Governance rules (config `governance`) block like schema errors: nothing is sent when they fail.
-  const validation = withGovernance(await loadAndValidate(manifestPaths, { cwd: io.cwd, timeZone: context.timeZone }), context.config.governance);
+  const validation = withGovernance(await loadAndValidate(manifestPaths, { cwd: io.cwd, timeZone: context.timeZone }), context.config.governance, context.config);
   const client = createCloudViewClient(context.target.client);
   if (hasErrors(validation.findings)) return { findings: validation.findings, client, blockedBy: 'manifests' };
   // Planning only reads: an interrupt ends it at once. What runs after the plan decides for itself.

@@ -33,7 +33,7 @@ export async function tagCommand(argv: string[], io: CliIo): Promise<number> {
   const format = parseChoice(values.format, ['text', 'json'] as const, 'format');
   const context = await resolveContext(values, io);
   const paths = positionals.length > 0 ? positionals : configuredManifests(context.config);
-  const validation = withGovernance(await loadAndValidate(paths, { cwd: io.cwd, timeZone: context.timeZone }), context.config.governance);
+  const validation = withGovernance(await loadAndValidate(paths, { cwd: io.cwd, timeZone: context.timeZone }), context.config.governance, context.config);
   for (const finding of validation.findings) io.stderr.write(`${formatFinding(finding)}\n`);
   if (hasErrors(validation.findings)) {
     io.stderr.write('cvex tag: the manifests are invalid; nothing was sent to CloudView.\n');

@@ -34,7 +34,7 @@ export async function validateCommand(argv: string[], io: CliIo): Promise<number
   const paths = positionals.length > 0 ? positionals : configuredManifests(config);
   const validation = await loadAndValidate(paths, { cwd: io.cwd, timeZone: config.timezone });
   // Governance violations are errors like any other, so a pull request that breaks them fails here.
-  const result = withGovernance(validation, config.governance);
+  const result = withGovernance(validation, config.governance, config);
   const summary = { files: result.fileCount, exceptions: result.exceptionCount };
   const render: Record<Format, () => string> = {
     text: () => renderFindingsText(result.findings, summary, { color: useColor(io.stdout, io.env) }),
