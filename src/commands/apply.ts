@@ -6,7 +6,7 @@ import { type CommandSpec, parseCommandLine } from '../command-line/define';
 import { type CliIo, UsageError, useColor } from '../command-line/io';
 import { createStatusLine } from '../command-line/status-line';
 import { CREDENTIALS_EPILOG } from '../command-line/target';
-import { auditActor, checkAuditLogWritable, createAuditLog, type AuditLog } from '../reconcile/audit';
+import { auditActor, openAuditLog, type AuditGap, type AuditLog } from '../reconcile/audit';
 import { executePlan, type OperationResult } from '../reconcile/execute';
 import { evaluateSafety, fingerprintRemote, originOf, SAFETY_DEFAULTS } from '../reconcile/plan';
 import { isManaged } from '../reconcile/ownership';
@@ -14,6 +14,8 @@ import { loadPlanFile } from '../reconcile/plan-file';
 import { listRemoteExceptions } from '../reconcile/remote';
 import { runTagStage } from '../reconcile/tag-stage';
 import type { Plan } from '../reconcile/types';
+import { FileReadError } from '../files/read-bounded';
+import { jsonSafe } from '../render/escape';
 import { renderTextPlan, terminalSafe } from '../render/plan-text';
 import { blockedMessage, formatFinding, PLAN_FLAGS, resolveContext, runPlan, type ReconcileContext } from './plan';
 
@@ -159,13 +161,12 @@ async function applyPlan(plan: Plan, context: ReconcileContext, client: CloudVie
     return 1;
   }
 
-  const auditFile = flags.auditLog ? path.resolve(io.cwd, flags.auditLog) : undefined;
-  if (auditFile) {
+  let audit: AuditLog | undefined;
+  if (flags.auditLog) {
     try {
-      await checkAuditLogWritable(auditFile);
+      audit = await openAuditLog(path.resolve(io.cwd, flags.auditLog));
     } catch (error) {
-      const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-      io.stderr.write(`cvex apply: cannot write the audit log ${flags.auditLog} (${reason}); nothing was changed.\n`);
+      io.stderr.write(`cvex apply: cannot write the audit log ${flags.auditLog} (${describeWriteError(error)}); nothing was changed.\n`);
       return 1;
     }
   }
@@ -173,18 +174,29 @@ async function applyPlan(plan: Plan, context: ReconcileContext, client: CloudVie
   // A saved plan was reviewed when it was made (as with terraform apply PLANFILE): no question.
   if (!flags.savedPlan && !flags.autoApprove && plan.changes.length > 0) {
     if (!io.prompt) {
+      await audit?.close();
       io.stderr.write('cvex apply: no terminal to confirm on: pass --auto-approve (in CI, after reviewing `cvex plan`), or apply a saved plan with --plan FILE.\n');
       return 1;
     }
     const answer = await io.prompt(`Apply ${plan.changes.length} changes to ${plan.target.apiUrl}? Only 'yes' is accepted: `);
     if (answer.trim() !== 'yes') {
+      await audit?.close();
       io.stderr.write('Apply cancelled; nothing was changed.\n');
       return 1;
     }
   }
 
-  const audit: AuditLog | undefined = auditFile ? createAuditLog(auditFile) : undefined;
   const actor = auditActor(io.env);
+  // A real record, written before the first change: a log that cannot take one stops the run here.
+  if (audit) {
+    try {
+      await audit.start({ time: new Date().toISOString(), commit: context.commit, actor, target: plan.target.apiUrl, changes: plan.changes.length });
+    } catch (error) {
+      await audit.close();
+      io.stderr.write(`cvex apply: cannot write the audit log ${flags.auditLog} (${describeWriteError(error)}); nothing was changed.\n`);
+      return 1;
+    }
+  }
   let done = 0;
   let failedSoFar = 0;
   const total = plan.changes.length;
@@ -228,7 +240,7 @@ async function applyPlan(plan: Plan, context: ReconcileContext, client: CloudVie
       });
     }
   }
-  await audit?.flush();
+  const auditGap = await audit?.close();
 
   const failed = report.failed + tagFailures;
   const interrupted =
@@ -236,10 +248,24 @@ async function applyPlan(plan: Plan, context: ReconcileContext, client: CloudVie
       ? `, ${report.notStarted} not started (interrupted${tagsSkipped ? '; tag stage skipped' : ''})`
       : '';
   io.stdout.write(`\nApply ${failed === 0 && !interrupted ? 'complete' : interrupted ? 'interrupted' : 'finished with failures'}: ${report.succeeded} succeeded, ${failed} failed${interrupted}.\n`);
+  if (auditGap) reportAuditGap(auditGap, flags.auditLog ?? '', io);
   if (failed > 0 || interrupted) {
     for (const result of report.results.filter((item) => item.result === 'failed')) io.stderr.write(`  failed: ${result.operation} ${oneLine(result.name)}: ${oneLine(result.error ?? 'unknown error')}\n`);
     io.stderr.write('Run `cvex apply` again: it converges (nothing created twice, nothing lost).\n');
     return 1;
   }
-  return 0;
+  return auditGap ? 1 : 0;
+}
+
+function describeWriteError(error: unknown): string {
+  return error instanceof FileReadError ? error.message : ((error as NodeJS.ErrnoException).code ?? (error as Error).message);
+}
+
+/** The changes were made but their records were not written: print them, so none is lost. */
+function reportAuditGap(gap: AuditGap, file: string, io: CliIo): void {
+  io.stderr.write(
+    `cvex apply: the audit log ${file} stopped taking records (${gap.error}); ${gap.missing.length} ${gap.missing.length === 1 ? 'record is' : 'records are'} missing from it: ` +
+      `${gap.missing.map((record) => `${record.operation} ${oneLine(record.name)} (${record.result})`).join(', ')}. The missing records, as JSON Lines:\n`,
+  );
+  for (const record of gap.missing) io.stderr.write(`${jsonSafe(JSON.stringify(record))}\n`);
 }

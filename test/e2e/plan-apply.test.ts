@@ -53,6 +53,8 @@ describe('cvex plan / apply', () => {
     expect(world.sim.exceptions()[0].explanation).toContain(' 0123456789ab]');
     const records = (await readFile(path.join(world.dir, 'audit.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
     expect(records).toEqual([
+      // Written before the first change: the proof that the log takes a real record.
+      { time: expect.any(String), operation: 'applyStarted', commit: sha, actor: 'octocat', target: world.sim.url, changes: 1 },
       expect.objectContaining({ operation: 'create', name: 'team-a-one', uuidBefore: null, uuidAfter: world.sim.exceptions()[0].uuid, result: 'succeeded', commit: sha, actor: 'octocat' }),
     ]);
     expect(JSON.stringify(records)).not.toContain('cvex-demo-password');
