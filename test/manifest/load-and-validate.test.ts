@@ -183,13 +183,12 @@ describe('loadAndValidate', () => {
       files[`policies/bulk-${file}.yaml`] = `exceptions:\n${items.join('')}`;
     }
     const root = tempTree(files);
-    const started = performance.now();
+    // Speed is the validate bench's to measure; quadratic work here would outrun the test's time limit.
     const result = await loadAndValidate([], { cwd: root, now: NOW });
     expect(result.findings).toEqual([]);
     expect(result.manifests.exceptions).toHaveLength(10_000);
     expect(result.manifests.exceptions[9_999].location).toEqual({ file: 'policies/bulk-9.yaml', line: 2 + 999 * 9, column: 5 });
-    expect(performance.now() - started).toBeLessThan(5_000);
-  });
+  }, 20_000);
 
   it('refuses a path that is not a regular file (a FIFO, a device) without reading it', async () => {
     // `manifests:` in cvex.config.yaml is repository text: it may name a FIFO or a symlink to
@@ -211,7 +210,8 @@ describe('loadAndValidate', () => {
       ['policies/pipe.yaml', 'file.unreadable'],
       ['policies/zero.yaml', 'file.outside-repository'],
     ]);
-  }, 3_000);
+    // A read of the FIFO would wait for a writer forever: the time limit is the assertion.
+  }, 10_000);
 
   it('reads a 1 MiB mapping through the yaml package in linear time (duplicate keys included)', async () => {
     // A `*` in a comment sends the file to the yaml package; 60,000 keys in one mapping.
@@ -219,9 +219,8 @@ describe('loadAndValidate', () => {
     const text = `# *not an alias\n${CONNECTOR('wide').trimEnd()}\n    metadata:\n${keys}      k7: again\n`;
     expect(text.length).toBeLessThan(1024 * 1024);
     const root = tempTree({ 'policies/wide.yaml': text });
-    const started = performance.now();
+    // The quadratic duplicate-key check took 30 s on such a file: the test's time limit catches it.
     const result = await loadAndValidate([], { cwd: root, now: NOW });
-    expect(performance.now() - started).toBeLessThan(5_000);
     expect(result.findings.map((f) => [f.rule, f.path, f.line])).toEqual([['yaml.duplicate-key', 'exceptions.0.metadata.k7', 13 + 60_000]]);
   }, 20_000);
 });
