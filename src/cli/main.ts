@@ -4,6 +4,7 @@ import * as readline from 'node:readline/promises';
 import { renderHelp, wantsHelp } from '../command-line/define';
 import { type CliIo, Interrupted, type StopSignal, UsageError } from '../command-line/io';
 import { closest } from '../model/closest';
+import { terminalSafeLines } from '../render/escape';
 import { COMMANDS } from './commands';
 
 export function usage(): string {
@@ -71,12 +72,13 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       return stopped.exitCode;
     }
     if (error instanceof UsageError) {
-      io.stderr.write(`cvex ${name}: ${error.message}\n`);
+      io.stderr.write(`cvex ${name}: ${terminalSafeLines(error.message)}\n`);
       return usageExitCode(rest);
     }
     const err = error instanceof Error ? error : new Error(String(error));
     // One clear line; the stack only on request. Error messages never carry credentials (see src/api/errors.ts).
-    io.stderr.write(`cvex ${name}: ${err.name === 'Error' ? '' : `${err.name}: `}${err.message}\n`);
+    // Messages may quote repository or remote text (a config key, a name): shown, never obeyed.
+    io.stderr.write(`cvex ${name}: ${err.name === 'Error' ? '' : `${err.name}: `}${terminalSafeLines(err.message)}\n`);
     if (debug && err.stack) io.stderr.write(`${err.stack}\n`);
     return 1;
   }

@@ -1,10 +1,10 @@
 // The flags every command that talks to CloudView shares (plan, apply, import, tag, report, ...).
 // Spread `TARGET_FLAGS` into the command's own flags, then call `resolveTarget`.
 // Credentials come from the environment only: a flag would end up in shell history and `ps`.
-import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { CloudViewClientOptions } from '../api/client';
 import { PLATFORMS, TargetError, normaliseApiUrl, platformBaseUrl } from '../api/platforms';
+import { FileReadError, readBoundedSync } from '../files/read-bounded';
 import { isValidTimeZone } from '../model/dates';
 import type { FlagSpecs } from './define';
 import { UsageError } from './io';
@@ -130,8 +130,10 @@ export function resolveTarget(values: TargetValues, env: NodeJS.ProcessEnv, cont
   if (caFile !== undefined) {
     const file = path.resolve(context.cwd ?? process.cwd(), caFile);
     try {
-      ca = (context.readFile ?? readFileSync)(file);
+      // A regular file of at most 1 MiB: `--ca-file /dev/zero` or a FIFO is refused, not read forever.
+      ca = (context.readFile ?? ((name: string) => readBoundedSync(name, 'caBundle')))(file);
     } catch (error) {
+      if (error instanceof FileReadError) throw new UsageError(`--ca-file: cannot read ${caFile}: ${error.message}`);
       const code = (error as { code?: string }).code;
       throw new UsageError(`--ca-file: cannot read ${caFile}${code ? ` (${code})` : ''}`);
     }

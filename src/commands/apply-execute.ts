@@ -4,12 +4,12 @@ import type { CloudViewClient } from '../api/client';
 import type { CliIo } from '../command-line/io';
 import { createStatusLine } from '../command-line/status-line';
 import type { ApplyOutcome } from '../reconcile/apply-report';
-import { auditActor, createAuditLog, type AuditLog } from '../reconcile/audit';
+import { auditActor, type AuditLog } from '../reconcile/audit';
 import { executePlan, type ApplyReport, type MarkerStamp } from '../reconcile/execute';
 import { runTagStage, type TagRunResult } from '../reconcile/tag-stage';
 import type { Plan, PlanSafety } from '../reconcile/types';
 import { describeLift } from './apply-lift';
-import { oneLine, progressLine, reportMissing } from './apply-output';
+import { oneLine, progressLine, reportAuditGap, reportMissing } from './apply-output';
 import type { ReconcileContext } from './plan';
 
 /** How one apply ended, for the exit code and the --report file. */
@@ -26,7 +26,10 @@ export interface ApplyRun {
 }
 
 export interface RunOptions {
-  auditFile?: string;
+  /** Opened, and proven with its first record, before anything was sent. */
+  audit?: AuditLog;
+  /** The audit log's name as the user gave it, for messages. */
+  auditLogName?: string;
   safety: PlanSafety;
   /** Clock ms by which a replace's create retries end. */
   deadlineMs?: number;
@@ -35,9 +38,8 @@ export interface RunOptions {
 }
 
 export async function runChanges(plan: Plan, context: ReconcileContext, client: CloudViewClient, io: CliIo, options: RunOptions): Promise<ApplyRun> {
-  const { auditFile, safety } = options;
+  const { audit, safety } = options;
   const tagRules = plan.tags.map(({ cloudType, regex, tagNames }) => ({ cloudType, regex, tagNames }));
-  const audit: AuditLog | undefined = auditFile ? createAuditLog(auditFile) : undefined;
   const actor = auditActor(io.env);
   if (safety.lifted) {
     audit?.write({ time: new Date().toISOString(), operation: 'liftGuards', name: describeLift(safety.lifted), uuidBefore: null, uuidAfter: null, result: 'succeeded', commit: context.commit, actor, lifted: safety.lifted });
@@ -90,7 +92,7 @@ export async function runChanges(plan: Plan, context: ReconcileContext, client: 
       });
     }
   }
-  await audit?.flush();
+  const auditGap = await audit?.close();
 
   const failed = report.failed + tags.filter((result) => !result.ok).length;
   const interrupted = report.notStarted > 0 || stopRequested;
@@ -101,8 +103,10 @@ export async function runChanges(plan: Plan, context: ReconcileContext, client: 
   const state = failed === 0 && report.skipped === 0 && !interrupted ? 'complete' : interrupted ? 'interrupted' : 'finished with failures';
   io.stdout.write(`\nApply ${state}: ${report.succeeded} succeeded, ${failed} failed${notes.map((note) => `, ${note}`).join('')}.\n`);
   reportMissing(report, io);
+  // The changes were made but some records were not written: said after the summary, exit 1.
+  if (auditGap) reportAuditGap(auditGap, options.auditLogName ?? '', io);
   const outcome: ApplyOutcome = interrupted ? 'interrupted' : state === 'complete' ? 'applied' : 'failed';
-  const result: ApplyRun = { code: state === 'complete' ? 0 : 1, outcome, plan, safety, execution: report, tags };
+  const result: ApplyRun = { code: state === 'complete' && !auditGap ? 0 : 1, outcome, plan, safety, execution: report, tags };
   if (state !== 'complete') {
     for (const item of report.results.filter((entry) => entry.result !== 'succeeded' && !entry.missing)) {
       io.stderr.write(`  ${item.result}: ${item.operation} ${oneLine(item.name)}: ${oneLine(item.error ?? 'unknown error')}\n`);

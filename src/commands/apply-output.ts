@@ -1,8 +1,10 @@
 // What `cvex apply` prints as it goes and at the end: one line per change, and the exemptions a
 // replace left missing, loudly. Remote text is made one safe line first.
 import type { CliIo } from '../command-line/io';
+import type { AuditGap } from '../reconcile/audit';
 import type { ApplyReport, OperationResult } from '../reconcile/execute';
-import { REPLACE_SYMBOL, terminalSafe } from '../render/plan-text';
+import { jsonSafe, terminalSafe } from '../render/escape';
+import { REPLACE_SYMBOL } from '../render/plan-text';
 
 const SYMBOL: Record<OperationResult['operation'], string> = { create: '+', replace: REPLACE_SYMBOL, delete: '-' };
 const VERB: Record<OperationResult['operation'], string> = { create: 'created', replace: 'replaced', delete: 'deleted' };
@@ -30,4 +32,13 @@ export function reportMissing(report: ApplyReport, io: CliIo): void {
       `!! Their resources are NOT exempt until \`cvex apply\` runs again (it creates them):\n`,
   );
   for (const item of report.missing) io.stderr.write(`!!   ${oneLine(item.name)} (was ${oneLine(item.uuidBefore)}): ${oneLine(item.error)}\n`);
+}
+
+/** The changes were made but their records were not written: print them, so none is lost. */
+export function reportAuditGap(gap: AuditGap, file: string, io: CliIo): void {
+  io.stderr.write(
+    `cvex apply: the audit log ${file} stopped taking records (${gap.error}); ${gap.missing.length} ${gap.missing.length === 1 ? 'record is' : 'records are'} missing from it: ` +
+      `${gap.missing.map((record) => `${record.operation} ${oneLine(record.name)} (${record.result})`).join(', ')}. The missing records, as JSON Lines:\n`,
+  );
+  for (const record of gap.missing) io.stderr.write(`${jsonSafe(JSON.stringify(record))}\n`);
 }

@@ -7,9 +7,10 @@ import { type CommandSpec, parseCommandLine } from '../command-line/define';
 import { type CliIo, closeOnInterrupt, Interrupted, UsageError, useColor } from '../command-line/io';
 import { checkRepository, resolveSigner } from '../command-line/owner';
 import { CREDENTIALS_EPILOG, parseDuration } from '../command-line/target';
+import { FileReadError } from '../files/read-bounded';
 import type { Finding } from '../model/findings';
 import { buildApplyReport, writeApplyReport } from '../reconcile/apply-report';
-import { auditActor, checkAuditLogWritable } from '../reconcile/audit';
+import { auditActor, openAuditLog, type AuditLog } from '../reconcile/audit';
 import type { MarkerStamp } from '../reconcile/execute';
 import { originOf } from '../reconcile/plan';
 import { compareSavedPlan, DIFFERENCES_LISTED } from '../reconcile/plan-compare';
@@ -17,7 +18,7 @@ import { loadPlanFile } from '../reconcile/plan-file';
 import { preflightReplaces } from '../reconcile/preflight';
 import { evaluateSafety, liftHint, trippedGuards } from '../reconcile/safety';
 import type { Plan, PlanSafety } from '../reconcile/types';
-import { terminalSafe } from '../render/plan-text';
+import { terminalSafe } from '../render/escape';
 import { renderTextPlan } from '../render/plan-text';
 import { type ApplyRun, runChanges } from './apply-execute';
 import { describeLift, parseAllowRemovals, resolveOverride } from './apply-lift';
@@ -248,13 +249,12 @@ async function applyPlan(plan: Plan, context: ReconcileContext, client: CloudVie
     return refused('a replace would delete an exception it cannot re-create', plan, safety);
   }
 
-  const auditFile = flags.auditLog ? path.resolve(io.cwd, flags.auditLog) : undefined;
-  if (auditFile) {
+  let audit: AuditLog | undefined;
+  if (flags.auditLog) {
     try {
-      await checkAuditLogWritable(auditFile);
+      audit = await openAuditLog(path.resolve(io.cwd, flags.auditLog));
     } catch (error) {
-      const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-      io.stderr.write(`cvex apply: cannot write the audit log ${flags.auditLog} (${reason}); nothing was changed.\n`);
+      io.stderr.write(`cvex apply: cannot write the audit log ${flags.auditLog} (${describeWriteError(error)}); nothing was changed.\n`);
       return refused('the audit log cannot be written', plan, safety);
     }
   }
@@ -262,17 +262,36 @@ async function applyPlan(plan: Plan, context: ReconcileContext, client: CloudVie
   // A saved plan was reviewed when it was made (as with terraform apply PLANFILE): no question.
   if (!flags.savedPlan && !flags.autoApprove && plan.changes.length > 0) {
     if (!io.prompt) {
+      await audit?.close();
       io.stderr.write('cvex apply: no terminal to confirm on: pass --auto-approve (in CI, after reviewing `cvex plan`), or apply a saved plan with --plan FILE.\n');
       return refused('no terminal to confirm on', plan, safety);
     }
     const answer = await io.prompt(`Apply ${plan.changes.length} changes to ${plan.target.apiUrl}? Only 'yes' is accepted: `);
     if (answer.trim() !== 'yes') {
+      await audit?.close();
       io.stderr.write('Apply cancelled; nothing was changed.\n');
       return refused('the confirmation was declined', plan, safety);
     }
   }
   // Interrupted during the checks or the question: still nothing sent.
-  if (io.signal?.aborted) return { code: 1, outcome: 'interrupted', plan, safety };
+  if (io.signal?.aborted) {
+    await audit?.close();
+    return { code: 1, outcome: 'interrupted', plan, safety };
+  }
 
-  return runChanges(plan, context, client, io, { auditFile, safety, deadlineMs: flags.deadlineMs, stamp: flags.stamp });
+  // A real record, written before the first change: a log that cannot take one stops the run here.
+  if (audit) {
+    try {
+      await audit.start({ time: new Date().toISOString(), commit: context.commit, actor: auditActor(io.env), target: plan.target.apiUrl, changes: plan.changes.length });
+    } catch (error) {
+      await audit.close();
+      io.stderr.write(`cvex apply: cannot write the audit log ${flags.auditLog} (${describeWriteError(error)}); nothing was changed.\n`);
+      return refused('the audit log cannot be written', plan, safety);
+    }
+  }
+  return runChanges(plan, context, client, io, { audit, auditLogName: flags.auditLog, safety, deadlineMs: flags.deadlineMs, stamp: flags.stamp });
+}
+
+function describeWriteError(error: unknown): string {
+  return error instanceof FileReadError ? error.message : ((error as NodeJS.ErrnoException).code ?? (error as Error).message);
 }

@@ -2,7 +2,7 @@
 // alone (no API call), for a scheduled reminder.
 import { type CommandSpec, parseChoice, parseCommandLine } from '../command-line/define';
 import { type CliIo, UsageError, useColor } from '../command-line/io';
-import { loadConfig } from '../config';
+import { configuredManifests, loadConfig } from '../config';
 import { findExpiring, parseWithin } from '../governance/expiring';
 import { loadAndValidate } from '../manifest';
 import { isCalendarDate, isValidTimeZone, localDateOf, startOfLocalDay } from '../model/dates';
@@ -42,7 +42,7 @@ export async function expiringCommand(argv: string[], io: CliIo): Promise<number
   const timeZone = values.timezone ?? config.timezone ?? 'UTC';
   const today = values.now ?? localDateOf(new Date(), timeZone);
 
-  const result = await loadAndValidate(positionals.length > 0 ? positionals : (config.manifests ?? []), {
+  const result = await loadAndValidate(positionals.length > 0 ? positionals : configuredManifests(config), {
     cwd: io.cwd,
     now: startOfLocalDay(today, timeZone),
     timeZone,

@@ -4,7 +4,7 @@
 // unless `--take-over OWNER` asks for them (they are then re-stamped by replace on the next apply).
 // Cost: ceil(N / pageSize) list requests plus one detail GET per exception imported: the list
 // carries no cloud type, controls or targets.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { RemoteException } from '../api/types';
 import { createCloudViewClient } from '../api/client';
@@ -13,7 +13,8 @@ import { type CommandSpec, parseCommandLine } from '../command-line/define';
 import { type CliIo, closeOnInterrupt, UsageError } from '../command-line/io';
 import { detectRepository, isLoopbackTarget, ownerFromRepository } from '../command-line/owner';
 import { CREDENTIALS_EPILOG, TARGET_FLAGS } from '../command-line/target';
-import { DEFAULT_CONFIG_FILE } from '../config';
+import { configuredManifests, DEFAULT_CONFIG_FILE } from '../config';
+import { FileReadError, readBoundedText, type ReadKind } from '../files/read-bounded';
 import { adoptIntoConfig } from '../import/adopt';
 import { resolveDetailClouds } from '../import/resolve-cloud';
 import { buildImportedFiles, mergeIntoExistingFile } from '../import/to-manifests';
@@ -26,6 +27,7 @@ import { OWNER_PATTERN, readMarker } from '../reconcile/marker';
 import type { Ownership, OwnershipIndex } from '../reconcile/ownership-index';
 import { classifyRemote, listRemoteExceptions } from '../reconcile/remote';
 import { checkZoneStamps, describeWrongZone, TimeZoneError } from '../reconcile/zone-check';
+import { terminalSafe } from '../render/escape';
 import { resolveContext, type ReconcileContext } from './plan';
 
 export const importDefinition = {
@@ -72,11 +74,13 @@ function readByPlan(relative: string, patterns: readonly string[]): boolean {
   });
 }
 
-async function readOptional(file: string): Promise<string> {
+/** A file import adds to, through the bounded reader; '' when it does not exist yet. */
+async function readOptional(file: string, kind: ReadKind, shown: string): Promise<string> {
   try {
-    return await readFile(file, 'utf8');
+    return await readBoundedText(file, kind);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    if (error instanceof FileReadError && error.reason === 'missing') return '';
+    if (error instanceof FileReadError) throw new FileReadError(error.reason, `${shown}: ${error.message}`, error.code);
     throw error;
   }
 }
@@ -147,7 +151,7 @@ export async function importCommand(argv: string[], io: CliIo): Promise<number> 
   const client = createCloudViewClient(context.target.client);
   closeOnInterrupt(io, client);
   try {
-    const { manifests } = await loadAndValidate(context.config.manifests ?? [], { cwd: io.cwd, timeZone: context.timeZone });
+    const { manifests } = await loadAndValidate(configuredManifests(context.config), { cwd: io.cwd, timeZone: context.timeZone });
     const listing = await listRemoteExceptions(client);
     // A listing that moved may have missed exceptions: say so, import what it saw.
     if (!listing.consistent) io.stderr.write(`cvex import: the exceptions list changed while it was read, twice (${listing.problem}); some exceptions may be missing: import again when the account is quiet\n`);
@@ -190,13 +194,13 @@ export async function importCommand(argv: string[], io: CliIo): Promise<number> 
     }
     const written = await writeImportedFiles(files, outDir, values.all === true, io);
     if (written === undefined) return 1;
-    for (const item of skipped) io.stderr.write(`skipped ${item.name} (${item.uuid}): ${item.reason}\n`);
+    for (const item of skipped) io.stderr.write(`${terminalSafe(`skipped ${item.name} (${item.uuid}): ${item.reason}`)}\n`);
     reportLeftAlone(selection, context, io);
 
     if (!values['no-adopt']) {
       const imported = details.filter((detail) => !skipped.some((item) => item.uuid === detail.uuid) && (files.length > 0 || definedElsewhere.has(detail.name)));
       const kept = details.filter((detail) => definedElsewhere.has(detail.name)).map((detail) => JSON.stringify(detail.name));
-      if (kept.length > 0) io.stdout.write(`kept the repository's own manifests for ${kept.join(', ')} (not written again)\n`);
+      if (kept.length > 0) io.stdout.write(`${terminalSafe(`kept the repository's own manifests for ${kept.join(', ')} (not written again)`)}\n`);
       const unmarked = imported.filter((detail) => readMarker(detail.explanation).marker === undefined).map((detail) => detail.name);
       await adoptConfig(values.config, { manageNames: unmarked, takeOverFrom: [...selection.takenOver], ...identity }, context, io);
     }
@@ -218,7 +222,7 @@ async function writeImportedFiles(files: ReturnType<typeof buildImportedFiles>['
   for (const file of files) {
     const target = path.join(outDir, file.name);
     const shown = path.relative(io.cwd, target);
-    const existing = all ? '' : await readOptional(target);
+    const existing = all ? '' : await readOptional(target, 'manifest', shown);
     if (existing.trim() === '') {
       writes.push({ file: target, text: file.text, note: `wrote ${shown} (${file.count} exceptions)` });
       continue;
@@ -256,8 +260,9 @@ function reportLeftAlone(selection: ReturnType<typeof selectImports>, context: R
 async function adoptConfig(configFlag: string | undefined, adoption: Parameters<typeof adoptIntoConfig>[1], context: ReconcileContext, io: CliIo): Promise<void> {
   const configFile = path.resolve(io.cwd, typeof configFlag === 'string' ? configFlag : DEFAULT_CONFIG_FILE);
   const shown = path.relative(io.cwd, configFile);
-  const result = adoptIntoConfig(await readOptional(configFile), adoption, context.manage);
-  if (result.text === (await readOptional(configFile))) return;
+  const before = await readOptional(configFile, 'config', shown);
+  const result = adoptIntoConfig(before, adoption, context.manage);
+  if (result.text === before) return;
   await writeFile(configFile, result.text);
   if (result.ownerWritten) io.stdout.write(`wrote owner: ${result.ownerWritten} to ${shown} (every exception this repository creates carries it)\n`);
   if (result.repositoryWritten) io.stdout.write(`wrote repository: ${result.repositoryWritten} to ${shown}\n`);

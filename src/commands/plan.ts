@@ -7,7 +7,7 @@ import { type CliIo, closeOnInterrupt, UsageError, useColor } from '../command-l
 import { resolveConfiguredTarget } from '../command-line/context';
 import { resolveOwnership } from '../command-line/owner';
 import { CREDENTIALS_EPILOG, TARGET_FLAGS, type ResolvedTarget } from '../command-line/target';
-import type { CvexConfig } from '../config';
+import { configuredManifests, type CvexConfig } from '../config';
 import { withGovernance } from '../governance';
 import { checkInventory, InventoryCache } from '../inventory';
 import { loadAndValidate, type ValidationResult } from '../manifest';
@@ -24,6 +24,7 @@ import { scopeOfPaths } from '../reconcile/scope';
 import type { Plan, PlanScope } from '../reconcile/types';
 import { renderJsonPlan } from '../render/plan-json';
 import { renderMarkdownPlan } from '../render/plan-markdown';
+import { terminalSafe } from '../render/escape';
 import { renderTextPlan } from '../render/plan-text';
 
 /** The flags plan and apply share: what to read, and the removal thresholds. */
@@ -156,7 +157,7 @@ export async function resolveCommit(io: CliIo): Promise<string> {
 
 export function formatFinding(finding: Finding): string {
   const where = finding.line > 0 ? `${finding.file}:${finding.line}:${finding.column}` : finding.file;
-  return `${where}: ${finding.severity} ${finding.rule}: ${finding.message}`;
+  return terminalSafe(`${where}: ${finding.severity} ${finding.rule}: ${finding.message}`);
 }
 
 export interface PlanRun {
@@ -174,10 +175,10 @@ export interface PlanRun {
 
 /** Validates the manifests, then (only if valid) plans against the remote. The caller closes the client. */
 export async function runPlan(paths: string[], context: ReconcileContext, io: CliIo, options: { client?: CloudViewClient } = {}): Promise<PlanRun> {
-  const manifestPaths = paths.length > 0 ? paths : (context.config.manifests ?? []);
+  const manifestPaths = paths.length > 0 ? paths : configuredManifests(context.config);
   // Governance rules (config `governance`) and the marker's room in the explanation block like schema errors.
   const validation = withMarkerFit(
-    withGovernance(await loadAndValidate(manifestPaths, { cwd: io.cwd, timeZone: context.timeZone }), context.config.governance),
+    withGovernance(await loadAndValidate(manifestPaths, { cwd: io.cwd, timeZone: context.timeZone }), context.config.governance, context.config),
     markerFitOptions({ ...context.config, owner: context.ownership.owner }),
   );
   const client = options.client ?? createCloudViewClient(context.target.client);

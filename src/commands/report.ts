@@ -7,6 +7,7 @@ import { type CliIo, closeOnInterrupt, UsageError, useColor } from '../command-l
 import { resolveConfiguredTarget } from '../command-line/context';
 import { resolveOwnership } from '../command-line/owner';
 import { CREDENTIALS_EPILOG, TARGET_FLAGS } from '../command-line/target';
+import { configuredManifests } from '../config';
 import { DEFAULT_OVER_BROAD_THRESHOLD, type CoverageReport, gatherCoverageReport } from '../inventory';
 import { loadAndValidate } from '../manifest';
 import { hasErrors } from '../model/findings';
@@ -64,7 +65,7 @@ export async function reportCommand(argv: string[], io: CliIo): Promise<number> 
 
   const progress = createStatusLine(io, 'cvex report');
   progress.update('reading manifests…');
-  const validation = await loadAndValidate(positionals.length > 0 ? positionals : (config.manifests ?? []), { cwd: io.cwd, timeZone: target.timeZone });
+  const validation = await loadAndValidate(positionals.length > 0 ? positionals : configuredManifests(config), { cwd: io.cwd, timeZone: target.timeZone });
   if (hasErrors(validation.findings)) {
     progress.done();
     io.stderr.write('cvex report: some manifests are invalid (run `cvex validate`); their exceptions are read from the API instead.\n');

@@ -4,6 +4,7 @@ import { createCloudViewClient } from '../api/client';
 import { type CommandSpec, parseChoice, parseCommandLine } from '../command-line/define';
 import { type CliIo, closeOnInterrupt } from '../command-line/io';
 import { CREDENTIALS_EPILOG, TARGET_FLAGS } from '../command-line/target';
+import { configuredManifests } from '../config';
 import { withGovernance } from '../governance';
 import { loadAndValidate } from '../manifest';
 import { hasErrors } from '../model/findings';
@@ -31,8 +32,8 @@ export async function tagCommand(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommandLine(tagDefinition, argv);
   const format = parseChoice(values.format, ['text', 'json'] as const, 'format');
   const context = await resolveContext(values, io);
-  const paths = positionals.length > 0 ? positionals : (context.config.manifests ?? []);
-  const validation = withGovernance(await loadAndValidate(paths, { cwd: io.cwd, timeZone: context.timeZone }), context.config.governance);
+  const paths = positionals.length > 0 ? positionals : configuredManifests(context.config);
+  const validation = withGovernance(await loadAndValidate(paths, { cwd: io.cwd, timeZone: context.timeZone }), context.config.governance, context.config);
   for (const finding of validation.findings) io.stderr.write(`${formatFinding(finding)}\n`);
   if (hasErrors(validation.findings)) {
     io.stderr.write('cvex tag: the manifests are invalid; nothing was sent to CloudView.\n');

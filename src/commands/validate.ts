@@ -1,7 +1,7 @@
 // `cvex validate [PATH...]`: check manifests; exit 0 when valid (warnings allowed), 1 on any error.
 import { type CommandSpec, parseChoice, parseCommandLine } from '../command-line/define';
 import { type CliIo, useColor } from '../command-line/io';
-import { loadConfig } from '../config';
+import { configuredManifests, loadConfig } from '../config';
 import { withGovernance } from '../governance';
 import { loadAndValidate } from '../manifest';
 import { hasErrors } from '../model/findings';
@@ -33,11 +33,11 @@ export async function validateCommand(argv: string[], io: CliIo): Promise<number
 
   // cvex.config.yaml is optional; a broken one is a ConfigError (one line, exit 1).
   const config = await loadConfig(io.cwd, values.config);
-  const paths = positionals.length > 0 ? positionals : (config.manifests ?? []);
+  const paths = positionals.length > 0 ? positionals : configuredManifests(config);
   const validation = await loadAndValidate(paths, { cwd: io.cwd, timeZone: config.timezone });
   // Governance violations are errors like any other, so a pull request that breaks them fails here;
   // so is an explanation that would not fit with the marker apply appends.
-  const result = withMarkerFit(withGovernance(validation, config.governance), markerFitOptions(config));
+  const result = withMarkerFit(withGovernance(validation, config.governance, config), markerFitOptions(config));
   const summary = { files: result.fileCount, exceptions: result.exceptionCount };
   const render: Record<Format, () => string> = {
     text: () => renderFindingsText(result.findings, summary, { color: useColor(io.stdout, io.env) }),

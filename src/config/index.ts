@@ -1,10 +1,13 @@
 // cvex.config.yaml: repository-wide settings. Optional; flags override it.
-import { readFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import Ajv from 'ajv';
-import { isMap, isScalar, LineCounter, parseDocument } from 'yaml';
 import configSchema from '../../schemas/config.schema.json';
-import type { ExceptionReason } from '../model/exception';
+import { FileReadError, readBoundedText } from '../files/read-bounded';
+import { WorkingFolderError } from '../files/repository-paths';
+import type { ManifestPattern } from '../manifest/load-files';
+import { parseYaml, type PathSegment } from '../manifest/parse-yaml';
+import type { ExceptionReason, SourceLocation } from '../model/exception';
 import { isValidTimeZone } from '../model/dates';
 
 export const DEFAULT_CONFIG_FILE = 'cvex.config.yaml';
@@ -44,6 +47,11 @@ export interface CvexConfig {
   /** Calls a replace keeps in reserve in the rate-limit window (default 5). */
   replaceReserve?: number;
   governance?: GovernanceRules;
+  /**
+   * Where keys findings may point at were written: `manifests`, `manifests.<i>`,
+   * `governance.namePattern`. Only in a config read from a file.
+   */
+  locations?: Record<string, SourceLocation>;
 }
 
 /** A config file that cannot be used: the message carries file:line:column. */
@@ -54,73 +62,100 @@ export class ConfigError extends Error {
 let validateConfig: ReturnType<Ajv['compile']> | undefined;
 
 /**
- * Reads `cvex.config.yaml` from `cwd` (or `explicitPath`). A missing default file is an empty
- * config, and so is a missing explicit one with `allowMissing` (a command about to write it);
- * otherwise a missing explicit file, bad YAML or a schema violation is a ConfigError.
+ * Reads `cvex.config.yaml` from `cwd` (or `explicitPath`) through the bounded reader (a regular file
+ * of at most 1 MiB). A missing default file is an empty config, and so is a missing explicit one
+ * with `allowMissing` (a command about to write it); otherwise a missing explicit file, a file cvex
+ * refuses to read, bad YAML or a schema violation is a ConfigError.
  */
 export async function loadConfig(cwd: string, explicitPath?: string, options: { allowMissing?: boolean } = {}): Promise<CvexConfig> {
   const file = path.resolve(cwd, explicitPath ?? DEFAULT_CONFIG_FILE);
+  const shown = explicitPath ?? DEFAULT_CONFIG_FILE;
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readBoundedText(file, 'config', 'a YAML config');
   } catch (error) {
-    if ((explicitPath === undefined || options.allowMissing) && (error as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw new ConfigError(`cannot read config ${explicitPath ?? DEFAULT_CONFIG_FILE}: ${(error as Error).message}`);
+    if (!(error instanceof FileReadError)) throw error;
+    if (error.reason === 'missing') {
+      // No config because the folder itself is gone: say that, not "no manifests".
+      if (!(await stat(cwd).catch(() => undefined))) throw new WorkingFolderError();
+      if (explicitPath === undefined || options.allowMissing) return {};
+    }
+    throw new ConfigError(`cannot read config ${shown}: ${error.message}`);
   }
   return parseConfig(text, path.relative(cwd, file) || file);
 }
 
+/**
+ * Reads the config's text with the manifests' YAML reader (src/manifest/parse-yaml.ts): the same
+ * YAML 1.2 core schema, duplicate keys, bounded aliases and exact numbers, each reported at
+ * `file:line:column`.
+ */
 export function parseConfig(text: string, displayName: string): CvexConfig {
-  const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, uniqueKeys: true });
-  const at = (offset: number | undefined) => {
-    const { line, col } = lineCounter.linePos(offset ?? 0);
-    return `${displayName}:${line}:${col}`;
+  const parsed = parseYaml(text, displayName);
+  const at = (keys: readonly PathSegment[], key = false): string => {
+    const { line, column } = parsed.positionOf(keys, key);
+    return `${displayName}:${line}:${column}`;
   };
-  if (document.errors.length > 0) {
-    const [first] = document.errors;
-    throw new ConfigError(`${at(first.pos[0])}: ${first.message.split('\n')[0]}`);
+  const yamlErrors = parsed.findings.filter((finding) => finding.severity === 'error');
+  if (yamlErrors.length > 0) {
+    throw new ConfigError(yamlErrors.map((finding) => `${displayName}:${finding.line}:${finding.column}: ${finding.message}`).join('\n'));
   }
-  const value: unknown = document.toJS({ maxAliasCount: 100 }) ?? {};
+  const value: unknown = parsed.value ?? {};
   validateConfig ??= new Ajv({ allErrors: true, strict: true }).compile(configSchema);
   if (!validateConfig(value)) {
-    const messages = (validateConfig.errors ?? []).map((error) => {
-      const keys = error.instancePath.split('/').slice(1).map((key) => key.replace(/~1/g, '/').replace(/~0/g, '~'));
-      const container = keys.length === 0 ? document.contents : document.getIn(keys, true);
-      let offset = (container as { range?: [number] } | null)?.range?.[0];
-      let extra = '';
+    const errors = validateConfig.errors ?? [];
+    // An empty string fails minLength and the not-blank pattern: one message is enough.
+    const emptyAt = new Set(errors.filter((error) => error.keyword === 'minLength').map((error) => error.instancePath));
+    const messages = errors.filter((error) => !(error.keyword === 'pattern' && emptyAt.has(error.instancePath))).map((error) => {
+      const keys: PathSegment[] = error.instancePath.split('/').slice(1).map((key) => key.replace(/~1/g, '/').replace(/~0/g, '~'));
       if (error.keyword === 'additionalProperties') {
         // Point at the unknown key itself, not at the mapping that holds it.
         const unknownKey = (error.params as { additionalProperty: string }).additionalProperty;
-        extra = ` '${unknownKey}'`;
-        const pair = isMap(container) ? container.items.find((item) => isScalar(item.key) && item.key.value === unknownKey) : undefined;
-        offset = (pair?.key as { range?: [number] } | undefined)?.range?.[0] ?? offset;
+        return `${at([...keys, unknownKey], true)}: ${error.instancePath || '(root)'} ${error.message} '${unknownKey}'`;
       }
-      return `${at(offset)}: ${error.instancePath || '(root)'} ${error.message}${extra}`;
+      const message = error.keyword === 'pattern' && (error.params as { pattern: string }).pattern === '\\S' ? 'must not be blank' : error.message;
+      return `${at(keys)}: ${error.instancePath || '(root)'} ${message}`;
     });
     throw new ConfigError(messages.join('\n'));
   }
   const config = value as CvexConfig;
   if (config.timezone !== undefined && !isValidTimeZone(config.timezone)) {
-    throw new ConfigError(`${at((document.get('timezone', true) as { range?: [number] } | undefined)?.range?.[0])}: unknown time zone '${config.timezone}'`);
+    throw new ConfigError(`${at(['timezone'])}: unknown time zone '${config.timezone}'`);
   }
   if (config.platform !== undefined && config.apiUrl !== undefined) {
     // Two targets in one file: which one wins would be a guess, and the wrong one is a real account.
-    throw new ConfigError(`${at((document.get('apiUrl', true) as { range?: [number] } | undefined)?.range?.[0])}: set either platform or apiUrl, not both`);
+    throw new ConfigError(`${at(['apiUrl'])}: set either platform or apiUrl, not both`);
   }
   for (const [index, key] of (config.markerKeys ?? []).entries()) {
     // The pattern allows 43 base64url characters; the last one must leave exactly 32 bytes.
     const encoded = key.slice('ed25519:'.length);
     if (Buffer.from(encoded, 'base64url').toString('base64url') !== encoded) {
-      throw new ConfigError(`${at((document.getIn(['markerKeys', index], true) as { range?: [number] } | undefined)?.range?.[0])}: markerKeys[${index}] is not a 32-byte Ed25519 public key`);
+      throw new ConfigError(`${at(['markerKeys', index])}: markerKeys[${index}] is not a 32-byte Ed25519 public key`);
     }
   }
   if (config.governance?.namePattern !== undefined) {
     try {
       new RegExp(config.governance.namePattern);
     } catch (error) {
-      throw new ConfigError(`${displayName}: governance.namePattern does not compile: ${(error as Error).message}`);
+      throw new ConfigError(`${at(['governance', 'namePattern'])}: governance.namePattern does not compile: ${(error as Error).message}`);
     }
   }
-  return { ...config, file: displayName };
+  const locations: Record<string, SourceLocation> = {};
+  const locate = (keys: readonly PathSegment[], key = false): void => {
+    locations[keys.join('.')] = { file: displayName, ...parsed.positionOf(keys, key) };
+  };
+  if (config.manifests) {
+    locate(['manifests'], true);
+    config.manifests.forEach((_pattern, index) => locate(['manifests', index]));
+  }
+  if (config.governance?.namePattern !== undefined) locate(['governance', 'namePattern']);
+  return { ...config, file: displayName, locations };
+}
+
+/** The config's `manifests` globs, each with the line it was written at; [] when it has none. */
+export function configuredManifests(config: CvexConfig): ManifestPattern[] {
+  return (config.manifests ?? []).map((pattern, index) => {
+    const location = config.locations?.[`manifests.${index}`];
+    return location ? { pattern, source: { ...location, path: `manifests.${index}` } } : { pattern };
+  });
 }

@@ -34,7 +34,7 @@ const yaml12Int = new Type('tag:yaml.org,2002:int', {
   resolve: (data: unknown, explicitTag?: unknown) => explicitTag === undefined && mayBeNumber(data) && INT.test(data),
   construct: (data: string) => {
     const [, skip, radix] = INT_PATTERNS.find(([pattern]) => pattern.test(data))!;
-    return parseInt(data.substring(skip), radix);
+    return exact(parseInt(data.substring(skip), radix));
   },
 });
 const yaml12Float = new Type('tag:yaml.org,2002:float', {
@@ -42,12 +42,23 @@ const yaml12Float = new Type('tag:yaml.org,2002:float', {
   resolve: (data: unknown, explicitTag?: unknown) =>
     explicitTag === undefined && mayBeNumber(data) && (FLOAT.test(data) || FLOAT_SPECIAL.test(data)),
   construct: (data: string) => {
-    if (!FLOAT_SPECIAL.test(data)) return parseFloat(data);
+    if (!FLOAT_SPECIAL.test(data)) return exact(parseFloat(data));
     if (data.slice(-3).toLowerCase() === 'nan') return NaN;
     return data[0] === '-' ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
   },
 });
 const MANIFEST_SCHEMA = CORE_SCHEMA.extend({ implicit: [yaml12Int, yaml12Float] });
+
+/** An integral value beyond the range where every integer is exact; what both YAML readers refuse. */
+export function isUnsafeInteger(value: number): boolean {
+  return Number.isInteger(value) && !Number.isSafeInteger(value);
+}
+
+/** A number js-yaml would round (past 2^53 - 1): load throws, and the `yaml` package reports it. */
+function exact(value: number): number {
+  if (isUnsafeInteger(value)) throw new Unsupported();
+  return value;
+}
 
 /**
  * Text the fast path leaves to the `yaml` package without trying:
@@ -63,6 +74,7 @@ const MANIFEST_SCHEMA = CORE_SCHEMA.extend({ implicit: [yaml12Int, yaml12Float] 
  *   js-yaml ends the scalar where the `yaml` package reports it;
  * - a lone carriage return: js-yaml counts it as a line break, the `yaml` package's lines do not;
  * - a byte-order mark anywhere but at the start (see needsYamlPackage).
+ * A number js-yaml would round (an integer past 2^53 - 1) also sends the document there (see exact).
  * A false alarm (a `*` or `!` in a plain string) only costs speed.
  */
 const NEEDS_YAML_PACKAGE = /(?:^|[\s[{,:-])(?:\*[^\s,\]}]|[&!])|^\ufeff?(?:%|(?:---|\.\.\.)\S)|^ *\t|\r(?!\n)/m;

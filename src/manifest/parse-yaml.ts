@@ -1,9 +1,10 @@
 // YAML text → plain data plus a way back from a field path to its line and column.
-// Safety: duplicate keys are errors (`uniqueKeys`), alias expansion is bounded (`maxAliasCount`),
-// YAML 1.2 core schema only, so `2026-11-01` stays a string and `yes` is not a boolean.
+// Safety: duplicate keys are errors, alias expansion is bounded (`maxAliasCount`), numbers are exact
+// or an error, YAML 1.2 core schema only, so `2026-11-01` stays a string and `yes` is not a boolean.
+// Manifests and cvex.config.yaml are both read here.
 import { Alias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import type { Finding } from '../model/findings';
-import { loadWithPositions } from './js-yaml-positions';
+import { isUnsafeInteger, loadWithPositions } from './js-yaml-positions';
 
 export type PathSegment = string | number;
 
@@ -17,7 +18,7 @@ export interface Position {
 export interface ParsedYaml {
   /** The document as plain data; undefined when the YAML could not be read. */
   value: unknown;
-  /** `yaml.*` findings: syntax errors, duplicate keys, too many aliases, unknown tags. */
+  /** `yaml.*` findings: syntax errors, duplicate keys, too many aliases, inexact numbers, unknown tags. */
   findings: Finding[];
   /**
    * Where the node at `path` starts: its key when `key` is true and the node is a mapping value,
@@ -25,6 +26,8 @@ export interface ParsedYaml {
    */
   positionOf(path: readonly PathSegment[], key?: boolean): Position;
 }
+
+const MAY_BE_INEXACT = /\d{16}|\d[eE][-+]?\d|0[xXoO][0-9a-fA-F]{13}/;
 
 /** Aliases a document may expand; beyond this it is refused as a resource-exhaustion attempt. */
 export const MAX_ALIAS_COUNT = 100;
@@ -84,6 +87,11 @@ export function parseYamlWithYamlPackage(text: string, file: string): ParsedYaml
     issue('yaml.duplicate-key', `duplicate key ${JSON.stringify(key)}: a second value would silently replace the first`, duplicate.offset);
     findings[findings.length - 1].path = duplicate.path.join('.');
   }
+  // Only 16 or more digits, an exponent or a long hex or octal number can be past 2^53: skip the walk otherwise.
+  for (const inexact of MAY_BE_INEXACT.test(text) ? inexactNumbers(doc) : []) {
+    issue('yaml.number-precision', inexact.message, inexact.offset);
+    findings[findings.length - 1].path = inexact.path.join('.');
+  }
   for (const warning of doc.warnings) {
     const message = firstLine(warning.message);
     const tag = /^Unresolved tag: (\S+)/.exec(message)?.[1];
@@ -115,6 +123,39 @@ export function parseYamlWithYamlPackage(text: string, file: string): ParsedYaml
       return offset === undefined ? FIRST_POSITION : positionAt(offset);
     },
   };
+}
+
+/**
+ * Numbers a JavaScript number cannot hold exactly: an integer past 2^53 - 1 (9007199254740991) is
+ * rounded (`9007199254740993` becomes 9007199254740992, `99999999999999999999999` becomes 1e+23),
+ * and sending the rounded value would be a silent rewrite. The source digits are compared with the
+ * value read; js-yaml-positions.ts refuses the same numbers, so both readers agree.
+ */
+function inexactNumbers(doc: Document): Array<{ offset: number; path: PathSegment[]; message: string }> {
+  const found: Array<{ offset: number; path: PathSegment[]; message: string }> = [];
+  visit(doc, {
+    Scalar(_key, node, ancestors) {
+      if (typeof node.value !== 'number' || !isUnsafeInteger(node.value)) return;
+      const written = (node as { source?: string }).source ?? String(node.value);
+      found.push({
+        offset: node.range?.[0] ?? 0,
+        path: fieldPathOf(ancestors, node),
+        message: `the number ${written} cannot be read exactly (it would become ${String(node.value)}): integers must be at most ${Number.MAX_SAFE_INTEGER}`,
+      });
+    },
+  });
+  return found;
+}
+
+/** The field path of a node from the ancestors `visit` passes (mapping keys and list indices). */
+function fieldPathOf(ancestors: readonly unknown[], node: unknown): PathSegment[] {
+  const segments: PathSegment[] = [];
+  ancestors.forEach((ancestor, index) => {
+    const child = ancestors[index + 1] ?? node;
+    if (isPair(ancestor) && ancestor.value === child) segments.push(isScalar(ancestor.key) ? String(ancestor.key.value) : '?');
+    else if (isSeq(ancestor)) segments.push(ancestor.items.indexOf(child as never));
+  });
+  return segments;
 }
 
 function firstLine(message: string): string {

@@ -14,6 +14,9 @@ export const MANIFEST_SCHEMA_PATH = path.resolve(__dirname, '..', '..', 'schemas
 
 let compiled: ValidateFunction | undefined;
 
+/** The schema's rule for text that is not blank once trimmed (definitions.nonEmptyString). */
+const BLANK_PATTERN = '\\S';
+
 export function loadManifestSchema(): Record<string, unknown> {
   return JSON.parse(readFileSync(MANIFEST_SCHEMA_PATH, 'utf8')) as Record<string, unknown>;
 }
@@ -68,6 +71,7 @@ function toFinding(error: ErrorObject, manifest: ManifestFile): Finding | undefi
   let atKey = false;
   let anchor: PathSegment[] = base;
   let message: string;
+  let rule = `schema.${error.keyword}`;
   const label = fieldLabel(base);
   switch (error.keyword) {
     case 'required':
@@ -92,7 +96,14 @@ function toFinding(error: ErrorObject, manifest: ManifestFile): Finding | undefi
     case 'const':
       message = `\`${label}\` must be ${JSON.stringify(params.allowedValue)}; got ${describe(error.data)}`;
       break;
-    case 'pattern': // the schema's only pattern is the date's
+    case 'pattern':
+      if (params.pattern === BLANK_PATTERN) {
+        // An empty string is minLength's finding; this one is for text made only of spaces.
+        if (error.data === '') return undefined;
+        rule = 'schema.blank';
+        message = `\`${label}\` must not be blank (only whitespace); got ${describe(error.data)}`;
+        break;
+      }
       message = `\`${label}\` must be a date written YYYY-MM-DD; got ${describe(error.data)}`;
       break;
     case 'minItems':
@@ -103,6 +114,9 @@ function toFinding(error: ErrorObject, manifest: ManifestFile): Finding | undefi
       break;
     case 'minimum':
       message = `\`${label}\` must be a positive integer; got ${describe(error.data)}`;
+      break;
+    case 'maximum':
+      message = `\`${label}\` must be at most ${String(params.limit)} (control ids are Java ints); got ${describe(error.data)}`;
       break;
     case 'uniqueItems': {
       const later = Math.max(Number(params.i), Number(params.j));
@@ -120,7 +134,7 @@ function toFinding(error: ErrorObject, manifest: ManifestFile): Finding | undefi
   if (target[0] === 'exceptions' && manifest.defaultsPathOf(anchor)) return undefined;
   // The path names the field at fault; the position is the nearest node that exists (a missing
   // field's mapping, an unknown field's key, a repeated item).
-  return { ...manifest.finding('error', `schema.${error.keyword}`, message, target), ...manifest.positionOf(anchor, atKey) };
+  return { ...manifest.finding('error', rule, message, target), ...manifest.positionOf(anchor, atKey) };
 }
 
 function scopeFinding(error: ErrorObject, base: PathSegment[], manifest: ManifestFile): Finding | undefined {

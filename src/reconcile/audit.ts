@@ -1,6 +1,7 @@
 // The audit trail of apply: one JSON Lines record per operation, appended to a file the user
 // chooses (`--audit-log`, config `auditLog`). Never holds credentials: names, uuids, results only.
-import { appendFile } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { openForAppend } from '../files/read-bounded';
 import type { OperationResult } from './execute';
 import type { SafetyLift } from './types';
 
@@ -16,33 +17,71 @@ export interface AuditRecord extends Omit<OperationResult, 'operation'> {
   lifted?: SafetyLift;
 }
 
+/** The first record of a run, written (and waited for) before the first change. */
+export interface AuditStartRecord {
+  time: string;
+  operation: 'applyStarted';
+  commit: string;
+  actor: string | null;
+  /** The origin the run changes. */
+  target: string;
+  /** Exception changes the run is about to make. */
+  changes: number;
+}
+
+/** Records that could not be written, and why: the caller reports them after the summary. */
+export interface AuditGap {
+  error: string;
+  missing: AuditRecord[];
+}
+
 export interface AuditLog {
+  /**
+   * Writes the `applyStarted` record and waits until it is written: proof that the log takes a real
+   * record (an empty append to /proc/version succeeds, a real one fails) before anything changes.
+   * Rejects when it cannot be written; close() is still the caller's to call.
+   */
+  start(record: Omit<AuditStartRecord, 'operation'>): Promise<void>;
+  /** Appends in order; writes are chained so records never interleave. */
   write(record: AuditRecord): void;
-  /** Resolves once every record is on disk; rejects with the first write error. */
-  flush(): Promise<void>;
+  /** Waits for every record, closes the file; the records that could not be written, if any. */
+  close(): Promise<AuditGap | undefined>;
 }
 
 /**
- * Creates the file if needed and proves it can be appended to, before apply changes anything:
- * an audit trail that fails after the changes were made would lose their record.
+ * Opens (creating if needed) the audit log for appending. Refused (FileReadError) unless it is a
+ * regular file: a FIFO would block apply, a device would swallow the records.
  */
-export async function checkAuditLogWritable(file: string): Promise<void> {
-  await appendFile(file, '', 'utf8');
-}
-
-/** Appends in order; writes are chained so records never interleave. */
-export function createAuditLog(file: string): AuditLog {
+export async function openAuditLog(file: string): Promise<AuditLog> {
+  const handle: FileHandle = await openForAppend(file);
   let chain: Promise<void> = Promise.resolve();
   let failure: unknown;
+  const missing: AuditRecord[] = [];
+  const append = (record: AuditRecord | AuditStartRecord): Promise<void> => handle.appendFile(`${JSON.stringify(record)}\n`, 'utf8');
   return {
+    async start(record) {
+      await append({ operation: 'applyStarted', ...record });
+    },
     write(record) {
-      chain = chain.then(() => appendFile(file, `${JSON.stringify(record)}\n`, 'utf8')).catch((error) => {
-        failure ??= error;
+      chain = chain.then(async () => {
+        // After a failure nothing more is tried: a half-written line would only grow.
+        if (failure !== undefined) {
+          missing.push(record);
+          return;
+        }
+        try {
+          await append(record);
+        } catch (error) {
+          failure = error;
+          missing.push(record);
+        }
       });
     },
-    async flush() {
+    async close() {
       await chain;
-      if (failure !== undefined) throw failure;
+      await handle.close().catch(() => undefined);
+      if (failure === undefined) return undefined;
+      return { error: (failure as NodeJS.ErrnoException).code ?? (failure as Error).message, missing };
     },
   };
 }

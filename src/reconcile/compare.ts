@@ -78,14 +78,17 @@ export function compareDetailFields(desired: ExceptionSpec, detail: RemoteExcept
   return diffs;
 }
 
-/** Seconds of slack between createdOn and updatedOn before an edit counts as out of band. */
-export const EDIT_TOLERANCE_MS = 5_000;
-
-/** True when the UI edited the exception in place after it was created (same uuid, updatedOn moved). */
+/**
+ * True when the exception was edited in place (in the Qualys UI: same uuid) after it was created.
+ * CloudView stamps `updatedOn` equal to `createdOn` (to the second, as it reports them) when it
+ * creates an exception, and moves `updatedOn` on every edit. So any difference counts, with no
+ * tolerance: a window of slack would hide an edit made within it (hidden fields included). Both are
+ * compared as instants, exactly as the API reports them; text that is not a timestamp is compared as text.
+ */
 export function wasEditedOutOfBand(remote: Pick<RemoteException, 'createdOn' | 'updatedOn'>): boolean {
   if (!remote.updatedOn || !remote.createdOn) return false;
   try {
-    return parseQualysTimestamp(remote.updatedOn).getTime() - parseQualysTimestamp(remote.createdOn).getTime() > EDIT_TOLERANCE_MS;
+    return parseQualysTimestamp(remote.updatedOn).getTime() !== parseQualysTimestamp(remote.createdOn).getTime();
   } catch {
     return remote.updatedOn !== remote.createdOn;
   }

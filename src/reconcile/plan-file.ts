@@ -1,8 +1,10 @@
 // Saves and loads a plan (schemas/plan.schema.json). A loaded plan is validated before anything
 // uses it: `apply --plan` must apply exactly what was reviewed, or nothing.
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import Ajv from 'ajv';
+import { FileReadError, readBoundedText } from '../files/read-bounded';
 import planSchema from '../../schemas/plan.schema.json';
+import { renderJsonPlan } from '../render/plan-json';
 import { PLAN_VERSION } from './plan';
 import type { Plan } from './types';
 
@@ -17,7 +19,9 @@ export function parsePlan(text: string, displayName: string): Plan {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new PlanFileError(`${displayName} is not JSON: ${(error as Error).message}`);
+    // V8's message quotes the text it failed on; a file that is not a plan may hold anything.
+    const position = /position (\d+)/.exec((error as Error).message)?.[1];
+    throw new PlanFileError(`${displayName} is not JSON${position === undefined ? '' : ` (syntax error at character ${position})`}`);
   }
   const version = (value as { version?: unknown } | null)?.version;
   if (version !== PLAN_VERSION) {
@@ -34,13 +38,15 @@ export function parsePlan(text: string, displayName: string): Plan {
 export async function loadPlanFile(file: string, displayName = file): Promise<Plan> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    // A regular file within 64 MiB: `--plan /dev/zero` is refused at once, not read until memory runs out.
+    text = await readBoundedText(file, 'plan', 'a JSON plan');
   } catch (error) {
-    throw new PlanFileError(`cannot read plan ${displayName}: ${(error as Error).message}`);
+    if (!(error instanceof FileReadError)) throw error;
+    throw new PlanFileError(`cannot read plan ${displayName}: ${error.message}`);
   }
   return parsePlan(text, displayName);
 }
 
 export async function savePlanFile(file: string, plan: Plan): Promise<void> {
-  await writeFile(file, `${JSON.stringify(plan, null, 2)}\n`, 'utf8');
+  await writeFile(file, renderJsonPlan(plan), 'utf8');
 }

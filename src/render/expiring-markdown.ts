@@ -2,6 +2,7 @@
 // Everything that comes from a manifest is escaped: a manifest must not inject markup, links,
 // HTML or @mentions into a page that notifies people.
 import type { ExpiringReport } from '../governance/expiring';
+import { escapeMarkdown } from './escape';
 import { describeDaysLeft } from './expiring-text';
 import { plural } from './plural';
 
@@ -37,26 +38,4 @@ export function renderExpiringMarkdown(report: ExpiringReport): string {
   }
   lines.push('', 'Renew an exception by moving its `endDate` in a pull request, or remove it from the repository.', '');
   return lines.join('\n');
-}
-
-/**
- * Inline user text, safe in a table cell: no line breaks, HTML, markdown syntax, pipes or mentions.
- * `@` gets a zero-width space after it (as an entity) so GitHub does not notify anyone; `#123` the
- * same so it does not link an issue; `://` too so a bare URL is not linked.
- */
-export function escapeMarkdown(text: string): string {
-  return (
-    text
-      // eslint-disable-next-line no-control-regex
-      .replace(/[\u0000-\u001f\u007f]+/g, ' ')
-      .replace(/&/g, '&amp;')
-      .replace(/</g, '&lt;')
-      .replace(/>/g, '&gt;')
-      // `$` too: GitHub renders $...$ as LaTeX math (sizes, colours: markup by another name).
-      .replace(/[\\`*_{}[\]()!|~$]/g, '\\$&')
-      .replace(/([@#])/g, '$1&#8203;')
-      // Bare URLs would be autolinked; break the scheme, and `www.` which GitHub links without one.
-      .replace(/:\/\//g, ':&#8203;//')
-      .replace(/(www)\./gi, '$1&#8203;.')
-  );
 }

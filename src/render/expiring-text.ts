@@ -1,5 +1,6 @@
 // `cvex expiring` for a terminal: one line per exception, soonest first.
 import type { ExpiringException, ExpiringReport } from '../governance/expiring';
+import { terminalSafe } from './escape';
 import { plural } from './plural';
 
 export interface TextOptions {
@@ -8,13 +9,20 @@ export interface TextOptions {
 
 export function renderExpiringText(report: ExpiringReport, options: TextOptions): string {
   const paint = (code: number, text: string) => (options.color ? `\u001b[${code}m${text}\u001b[0m` : text);
-  const heading = `Exceptions ending by ${report.windowEnd} (within ${plural(report.withinDays, 'day')} of ${report.today}, ${report.timeZone})`;
+  const heading = `Exceptions ending by ${report.windowEnd} (within ${plural(report.withinDays, 'day')} of ${report.today}, ${terminalSafe(report.timeZone)})`;
   if (report.exceptions.length === 0) return `${heading}: none.\n`;
 
+  // Names, owners, tickets and paths are repository text: shown, never obeyed by the terminal.
   const rows = report.exceptions.map((exception) => ({
     status: exception.status === 'expired' ? 'EXPIRED' : 'expiring',
     when: `${exception.endDate} (${describeDaysLeft(exception)})`,
-    exception,
+    exception: {
+      ...exception,
+      name: terminalSafe(exception.name),
+      file: terminalSafe(exception.file),
+      owner: exception.owner === undefined ? undefined : terminalSafe(exception.owner),
+      ticket: exception.ticket === undefined ? undefined : terminalSafe(exception.ticket),
+    },
   }));
   const statusWidth = Math.max(...rows.map((row) => row.status.length));
   const whenWidth = Math.max(...rows.map((row) => row.when.length));

@@ -1,5 +1,6 @@
 // Findings as text, JSON (schemas/validate-result.schema.json) or GitHub workflow commands. Pure.
 import type { Finding } from '../model/findings';
+import { jsonSafe, terminalSafe, terminalSafeLines } from './escape';
 
 export interface FindingsSummary {
   files: number;
@@ -18,10 +19,12 @@ const RESET = '\u001b[0m';
 /** `file:line:column: error: message [field.path]`, one per line, then a one-line summary. */
 export function renderFindingsText(findings: readonly Finding[], summary: FindingsSummary, options: TextOptions = {}): string {
   const lines = findings.map((finding) => {
-    const where = finding.line > 0 ? `${finding.file}:${finding.line}:${finding.column}` : finding.file;
+    // File names and messages carry repository text (names, values): one line each, nothing hidden.
+    const file = terminalSafe(finding.file);
+    const where = finding.line > 0 ? `${file}:${finding.line}:${finding.column}` : file;
     const severity = options.color ? `${finding.severity === 'error' ? RED : YELLOW}${finding.severity}${RESET}` : finding.severity;
     const path = finding.path ? ` [${finding.path}]` : '';
-    return `${where}: ${severity}: ${finding.message}${path}\n`;
+    return `${where}: ${severity}: ${terminalSafe(finding.message)}${path}\n`;
   });
   return `${lines.join('')}${summaryLine(findings, summary)}\n`;
 }
@@ -58,7 +61,7 @@ export function toValidateJson(findings: readonly Finding[], summary: FindingsSu
 }
 
 export function renderFindingsJson(findings: readonly Finding[], summary: FindingsSummary): string {
-  return `${JSON.stringify(toValidateJson(findings, summary), null, 2)}\n`;
+  return `${jsonSafe(JSON.stringify(toValidateJson(findings, summary), null, 2))}\n`;
 }
 
 /**
@@ -67,11 +70,12 @@ export function renderFindingsJson(findings: readonly Finding[], summary: Findin
  */
 export function renderFindingsGithub(findings: readonly Finding[], summary: FindingsSummary): string {
   const lines = findings.map((finding) => {
+    // The real path, so GitHub attaches the annotation to the file in the diff.
     const properties = [`file=${escapeProperty(finding.file)}`];
     if (finding.line > 0) properties.push(`line=${finding.line}`, `col=${finding.column}`);
     properties.push(`title=${escapeProperty(finding.rule)}`);
     const path = finding.path ? ` [${finding.path}]` : '';
-    return `::${finding.severity} ${properties.join(',')}::${escapeData(`${finding.message}${path}`)}\n`;
+    return `::${finding.severity} ${properties.join(',')}::${escapeData(terminalSafeLines(`${finding.message}${path}`))}\n`;
   });
   return `${lines.join('')}${summaryLine(findings, summary)}\n`;
 }

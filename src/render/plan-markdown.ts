@@ -1,39 +1,14 @@
 // The plan as a pull-request comment. Every piece of user text (names, explanations, regexes,
-// remote descriptions) goes through escapeMarkdown: a manifest must not be able to inject
-// markup, HTML, links or @mentions into a comment posted by a bot.
+// remote descriptions) goes through escapeMarkdown (./escape.ts): a manifest must not be able to
+// inject markup, HTML, links or @mentions into a comment posted by a bot.
 import { describeScope } from '../reconcile/scope';
 import type { Plan, PlanChange } from '../reconcile/types';
+import { escapeMarkdown, markdownCode as code } from './escape';
 import { describeDiff, describeSpec, REPLACE_NOTE, REPLACE_SYMBOL, summaryLine } from './plan-text';
 
-const MAX_CELL = 300;
+export { escapeMarkdown } from './escape';
+
 const MAX_ROWS = 200;
-
-/** Text safe inside a table cell: no HTML, no Markdown syntax, no mentions, no line breaks. */
-export function escapeMarkdown(text: string): string {
-  const flat = text.replace(/\r\n?|\n/g, ' ');
-  const clipped = flat.length > MAX_CELL ? `${flat.slice(0, MAX_CELL - 1)}…` : flat;
-  return (
-    clipped
-      // eslint-disable-next-line no-control-regex
-      .replace(/[\u0000-\u001f\u007f]/g, ' ')
-      .replace(/&/g, '&amp;')
-      .replace(/</g, '&lt;')
-      .replace(/>/g, '&gt;')
-      // `$` too: GitHub renders $...$ as LaTeX math (sizes, colours: markup by another name).
-      .replace(/[\\`*_{}[\]()#+!|~$]/g, (char) => `\\${char}`)
-      // A zero-width space after @ stops GitHub from notifying a user or team.
-      .replace(/@/g, '@\u200b')
-      // Bare URLs would be autolinked; break the scheme.
-      .replace(/:\/\//g, ':\u200b//')
-      // GitHub also autolinks `www.` without a scheme.
-      .replace(/(www)\./gi, '$1\u200b.')
-  );
-}
-
-function code(text: string): string {
-  // Inside a code span only the backtick matters; the content is ours (uuids, dates) but be safe.
-  return `\`${text.replace(/`/g, "'").replace(/\r?\n/g, ' ')}\``;
-}
 
 const ACTION_LABEL: Record<PlanChange['action'], string> = { create: '➕ create', replace: `🔁 ${REPLACE_SYMBOL} replace`, delete: '➖ delete' };
 

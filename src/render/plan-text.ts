@@ -3,6 +3,9 @@
 import type { ExceptionSpec } from '../model/exception';
 import { describeScope } from '../reconcile/scope';
 import type { FieldDiff, Plan, PlanChange } from '../reconcile/types';
+import { terminalSafe } from './escape';
+
+export { terminalSafe } from './escape';
 
 /** A replace, as Terraform marks it: the API has no update, so cvex deletes then creates. */
 export const REPLACE_SYMBOL = '-/+';
@@ -10,16 +13,6 @@ export const REPLACE_NOTE = 'the exemption is lifted between delete and create; 
 
 const ANSI = { green: '\u001b[32m', red: '\u001b[31m', yellow: '\u001b[33m', bold: '\u001b[1m', dim: '\u001b[2m', reset: '\u001b[0m' };
 type Colour = keyof typeof ANSI;
-
-/**
- * Removes terminal control characters: a manifest or a remote description cannot move the cursor or
- * recolour. Every use is one line, so a line break becomes a space: a remote name cannot forge a
- * line of the plan, or a CI workflow command (`::error ...`) in the job log.
- */
-export function terminalSafe(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/\r\n?|\n/g, ' ').replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '?');
-}
 
 function short(value: unknown, max = 100): string {
   let text: string;
@@ -67,7 +60,7 @@ export function renderTextPlan(plan: Plan, options: { color: boolean }): string 
   if (plan.conflicts.length > 0) {
     lines.push(paint('red', 'Conflicts (nothing will be applied until they are resolved):'));
     for (const conflict of plan.conflicts) {
-      lines.push(`  ${paint('red', '✗')} ${conflict.source.file}:${conflict.source.line}: ${terminalSafe(conflict.message)}`);
+      lines.push(`  ${paint('red', '✗')} ${terminalSafe(conflict.source.file)}:${conflict.source.line}: ${terminalSafe(conflict.message)}`);
     }
     lines.push('');
   }
@@ -129,7 +122,7 @@ function renderChange(change: PlanChange, paint: (colour: Colour, text: string) 
   const name = terminalSafe(change.name);
   switch (change.action) {
     case 'create':
-      return [`  ${paint('green', '+')}  ${paint('bold', name)}  ${paint('dim', `${change.source.file}:${change.source.line}`)}`, `       ${terminalSafe(describeSpec(change.spec))}`];
+      return [`  ${paint('green', '+')}  ${paint('bold', name)}  ${paint('dim', `${terminalSafe(change.source.file)}:${change.source.line}`)}`, `       ${terminalSafe(describeSpec(change.spec))}`];
     case 'delete': {
       const adopted = change.ownership === 'adopted' ? '; adopted by name: another repository may claim it too (needs --force)' : '';
       return [`  ${paint('red', '-')}  ${paint('bold', name)}  ${paint('dim', `${terminalSafe(change.uuid)} (no longer in the repository${adopted})`)}`];

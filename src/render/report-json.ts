@@ -1,6 +1,7 @@
 // The coverage report as JSON: the CoverageReport object itself (schemas/report.schema.json).
 import type { CoverageReport } from '../inventory/report-model';
+import { jsonSafe } from './escape';
 
 export function renderJsonReport(report: CoverageReport): string {
-  return `${JSON.stringify(report, null, 2)}\n`;
+  return `${jsonSafe(JSON.stringify(report, null, 2))}\n`;
 }

@@ -1,14 +1,14 @@
 // The coverage report as Markdown, e.g. the body of a scheduled issue. User text (names, file paths)
 // goes through escapeMarkdown: a manifest must not inject markup, links or @mentions.
 import type { CoverageReport } from '../inventory/report-model';
-import { escapeMarkdown } from './plan-markdown';
+import { escapeMarkdown, markdownCode } from './escape';
 import { describeExempted, describeExpiry, summaryLine } from './report-text';
 
 const MAX_ROWS = 500;
 
 export function renderMarkdownReport(report: CoverageReport): string {
   const lines = [`### cvex report: ${escapeMarkdown(summaryLine(report))}`, ''];
-  lines.push(`Time zone \`${report.timeZone.replace(/`/g, "'")}\` · over-broad above ${report.overBroadThreshold} evaluations or more than one account`, '');
+  lines.push(`Time zone ${markdownCode(report.timeZone)} · over-broad above ${report.overBroadThreshold} evaluations or more than one account`, '');
   if (report.exceptions.length === 0) {
     lines.push('No managed exceptions in this subscription.');
     return `${lines.join('\n')}\n`;

@@ -1,5 +1,6 @@
 // The coverage report for a terminal: a summary line, then one aligned row per managed exception.
 import type { CoverageReport, CoverageRow } from '../inventory/report-model';
+import { terminalSafe } from './escape';
 
 export function describeFlags(row: CoverageRow): string {
   const flags: string[] = [];
@@ -28,17 +29,11 @@ export function summaryLine(report: CoverageReport): string {
   );
 }
 
-/** Terminal text: control characters in user text are shown as spaces so a name cannot move the cursor. */
-function clean(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
-}
-
 export function renderTextReport(report: CoverageReport, options: { color?: boolean } = {}): string {
   const paint = (code: string, text: string) => (options.color ? `\u001b[${code}m${text}\u001b[0m` : text);
   const header = ['EXCEPTION', 'CLOUD/SCOPE', 'STATE', 'ENDS', 'ACCOUNTS', 'EXEMPTED', 'FLAGS'];
   const rows = report.exceptions.map((row) => [
-    clean(row.name),
+    terminalSafe(row.name),
     `${row.cloudType ?? '?'}/${row.scope}`,
     row.state,
     describeExpiry(row),

@@ -1,6 +1,6 @@
 // The password must never reach stdout/stderr, an error message, a stack or an inspected error,
 // even when a hostile or broken server echoes the credentials back in every failure it can produce.
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { inspect } from 'node:util';
@@ -175,6 +175,8 @@ describe('the password never leaks', () => {
     open.push(sim);
     const cwd = mkdtempSync(path.join(tmpdir(), 'cvex-secrets-'));
     mkdirSync(path.join(cwd, 'policies'));
+    // One (empty) manifest: with none, plan stops before it talks to the server.
+    writeFileSync(path.join(cwd, 'policies', 'none.yaml'), 'exceptions: []\n');
     let output = '';
     const io = {
       stdout: { write: (text: string) => (output += text) },

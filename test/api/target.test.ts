@@ -52,7 +52,7 @@ describe('resolveTarget', () => {
     [['--platform', 'US1', '--concurrency', 'two'], {}, /--concurrency/],
     [['--platform', 'US1', '--timeout=0'], {}, /--timeout/],
     [['--platform', 'US1', '--timeout', '40000m'], {}, /--timeout: at most 24 hours/],
-    [['--platform', 'US1', '--ca-file', 'nope.pem'], {}, /--ca-file: cannot read nope\.pem \(ENOENT\)/],
+    [['--platform', 'US1', '--ca-file', 'nope.pem'], {}, /--ca-file: cannot read nope\.pem: no such file or folder/],
   ])('refuses %j with a UsageError', (args, env, pattern) => {
     expect(() => resolveTarget(values(args as string[]), { ...creds, ...env })).toThrow(UsageError);
     expect(() => resolveTarget(values(args as string[]), { ...creds, ...env })).toThrow(pattern);

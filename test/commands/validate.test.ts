@@ -173,19 +173,24 @@ describe('cvex validate', () => {
 
   it('prints whole-file findings without a position in text', async () => {
     const folder = tempFolder({ 'binary.yml': Buffer.from([0, 1, 2]) });
-    const { code, stdout } = await run([], folder);
-    expect(code).toBe(0);
-    expect(stdout).toBe('policies/**/*.{yaml,yml}: warning: no manifest matches this pattern\n0 errors, 1 warning in 0 files (0 exceptions)\n');
     const explicit = await run(['binary.yml'], folder);
     expect(explicit.code).toBe(1);
     expect(explicit.stdout.split('\n')[0]).toBe('binary.yml: error: binary file (contains NUL bytes), not a YAML manifest');
   });
 
-  it('warns about a folder without manifests', async () => {
+  it('fails when there are no manifests to read: a folder without any, or the wrong folder', async () => {
     const folder = tempFolder({ 'README.md': '# nothing here\n' });
-    const { code, stdout } = await run(['.'], folder);
-    expect(code).toBe(0);
-    expect(stdout).toBe('.: warning: no *.yaml or *.yml manifests in this folder\n0 errors, 1 warning in 0 files (0 exceptions)\n');
+    const empty = await run(['.'], folder);
+    expect(empty.code).toBe(1);
+    expect(empty.stdout).toBe(
+      '.: error: no *.yaml or *.yml manifests in this folder, and no other pattern matches one either: no manifests to read\n1 error, 0 warnings in 0 files (0 exceptions)\n',
+    );
+    // Run from the wrong folder: the default glob's folder is missing, which is an error, not "0 files".
+    const wrongFolder = await run([], folder);
+    expect(wrongFolder.code).toBe(1);
+    expect(wrongFolder.stdout).toBe(
+      `policies/**/*.{yaml,yml}: error: no policies/ folder here (${folder}): run cvex from the repository root, or list your manifest globs under \`manifests:\` in cvex.config.yaml\n1 error, 0 warnings in 0 files (0 exceptions)\n`,
+    );
   });
 
   it('colours the severity only when asked', async () => {

@@ -1,8 +1,11 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { symlinkSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, parseConfig } from '../../src/config';
+import { ConfigError, configuredManifests, loadConfig, parseConfig } from '../../src/config';
+import { WorkingFolderError } from '../../src/files/repository-paths';
 
 describe('config', () => {
   it('is empty when the default file is absent, an error when an explicit one is', async () => {
@@ -42,6 +45,49 @@ describe('config', () => {
     expect(() => parseConfig('governance:\n  namePattern: "("\n', 'c.yaml')).toThrow(/namePattern does not compile/);
     expect(() => parseConfig('a: 1\na: 2\n', 'c.yaml')).toThrow(/c\.yaml:2:1/);
     expect(() => parseConfig('platform: US1\napiUrl: https://qualysguard.qg2.apps.qualys.com\n', 'c.yaml')).toThrow(/c\.yaml:2:9: set either platform or apiUrl, not both/);
+  });
+
+  it('is read with the manifests\' YAML reader: alias bombs, duplicate keys and inexact numbers at file:line:column', () => {
+    const lines = ['a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x", "x"]'];
+    for (let i = 1; i < 10; i += 1) lines.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10).fill(`*${String.fromCharCode(96 + i)}`).join(', ')}]`);
+    expect(() => parseConfig(`${lines.join('\n')}\n`, 'c.yaml')).toThrow(/^c\.yaml:2:\d+: aliases expand to too many nodes \(limit 100\)/);
+    expect(() => parseConfig('maxDeletes: 3\nmaxDeletes: 4\n', 'c.yaml')).toThrow('c.yaml:2:1: duplicate key "maxDeletes"');
+    expect(() => parseConfig('maxDeletes: 99999999999999999999\n', 'c.yaml')).toThrow('c.yaml:1:13: the number 99999999999999999999 cannot be read exactly (it would become 100000000000000000000)');
+    expect(() => parseConfig('maxDeletes: 2147483648\n', 'c.yaml')).toThrow('c.yaml:1:13: /maxDeletes must be <= 2147483647');
+  });
+
+  it('rejects blank strings after trimming, at their line', () => {
+    expect(() => parseConfig('manifests: ["policies/*.yaml", "  "]\n', 'c.yaml')).toThrow('c.yaml:1:32: /manifests/1 must not be blank');
+    expect(() => parseConfig('manifests: [""]\n', 'c.yaml')).toThrow(/^c\.yaml:1:13: \/manifests\/0 must NOT have fewer than 1 characters$/);
+    expect(() => parseConfig('governance:\n  namePattern: " "\n', 'c.yaml')).toThrow('c.yaml:2:16: /governance/namePattern must not be blank');
+  });
+
+  it('records where each manifests glob is written, for findings about it', () => {
+    const config = parseConfig('timezone: UTC\nmanifests:\n  - policies/**/*.yaml\n  - "teams/*.yml"\ngovernance:\n  namePattern: "^x"\n', 'cvex.config.yaml');
+    expect(configuredManifests(config)).toEqual([
+      { pattern: 'policies/**/*.yaml', source: { file: 'cvex.config.yaml', line: 3, column: 5, path: 'manifests.0' } },
+      { pattern: 'teams/*.yml', source: { file: 'cvex.config.yaml', line: 4, column: 5, path: 'manifests.1' } },
+    ]);
+    expect(config.locations?.['governance.namePattern']).toEqual({ file: 'cvex.config.yaml', line: 6, column: 16 });
+    expect(configuredManifests({})).toEqual([]);
+  });
+
+  it('refuses a FIFO, a link to /dev/zero and a huge file without reading them, and never quotes them', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'cvex-config-'));
+    execFileSync('mkfifo', [path.join(dir, 'cvex.config.yaml')]);
+    await expect(loadConfig(dir)).rejects.toThrow('cannot read config cvex.config.yaml: not a regular file (a pipe, a device or a socket), not read');
+    symlinkSync('/dev/zero', path.join(dir, 'zero.yaml'));
+    await expect(loadConfig(dir, 'zero.yaml')).rejects.toThrow(/not a regular file/);
+    await writeFile(path.join(dir, 'big.yaml'), `# TOPSECRET\n${'manage: []\n#'.repeat(200_000)}`);
+    const error = await loadConfig(dir, 'big.yaml').catch((caught: Error) => caught);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(/^cannot read config big\.yaml: file is \d+ bytes; the config is limited to 1048576 bytes, not read$/);
+  }, 5_000);
+
+  it('says the working folder is gone when it is, instead of reading an empty config', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'cvex-config-'));
+    await rm(dir, { recursive: true });
+    await expect(loadConfig(dir)).rejects.toThrow(WorkingFolderError);
   });
 });
 

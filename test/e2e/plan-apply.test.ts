@@ -53,6 +53,8 @@ describe('cvex plan / apply', () => {
     expect(world.sim.exceptions()[0].explanation).toMatch(/ 0123456789ab [0-9a-f]{8}\.[A-Za-z0-9_-]{86}\]$/);
     const records = (await readFile(path.join(world.dir, 'audit.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
     expect(records).toEqual([
+      // Written before the first change: the proof that the log takes a real record.
+      { time: expect.any(String), operation: 'applyStarted', commit: sha, actor: 'octocat', target: world.sim.url, changes: 1 },
       expect.objectContaining({ operation: 'create', name: 'team-a-one', uuidBefore: null, uuidAfter: world.sim.exceptions()[0].uuid, result: 'succeeded', commit: sha, actor: 'octocat' }),
     ]);
     expect(JSON.stringify(records)).not.toContain('cvex-demo-password');
@@ -277,7 +279,7 @@ describe('cvex plan / apply', () => {
     const result = await world.run(['plan', '--format', 'markdown']);
     expect(result.code).toBe(0);
     expect(result.stdout).not.toMatch(/<img|<script|@admins|@security/);
-    expect(result.stdout).toContain('&lt;img src=x&gt;\\|@\u200badmins');
+    expect(result.stdout).toContain('&lt;img src=x&gt;\\|@&#8203;admins');
   });
 
   it('previews and runs the applyTags stage', async () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { findExpiring, parseWithin } from '../../src/governance/expiring';
 import type { ManifestException } from '../../src/model/exception';
-import { escapeMarkdown, renderExpiringMarkdown } from '../../src/render/expiring-markdown';
+import { escapeMarkdown } from '../../src/render/escape';
+import { renderExpiringMarkdown } from '../../src/render/expiring-markdown';
 import { renderExpiringText } from '../../src/render/expiring-text';
 import { renderExpiringJson } from '../../src/render/expiring-json';
 

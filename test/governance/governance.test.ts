@@ -149,3 +149,32 @@ describe('withGovernance', () => {
     expect(withGovernance(result, undefined)).toBe(result);
   });
 });
+
+describe('governance.namePattern runs with a time bound', () => {
+  it('reports a catastrophically backtracking pattern at its config line instead of hanging', () => {
+    // `^(a+)+$` against 35 a's and a '!' takes minutes with a backtracking engine.
+    const names = [exception({ name: 'team-a-ok' }), exception({ name: `${'a'.repeat(35)}!` }, undefined, { file: 'policies/a.yaml', line: 7, column: 5 }, 'exceptions.1')];
+    const source = { file: 'cvex.config.yaml', locations: { 'governance.namePattern': { file: 'cvex.config.yaml', line: 4, column: 16 } } };
+    // Unbounded, this test would run for minutes: its own time limit is what fails then.
+    const findings = checkGovernance(names, { namePattern: '^(a+)+$' }, source, { regexTimeLimitMs: 200 });
+    expect(findings).toEqual([
+      {
+        severity: 'error',
+        rule: 'governance.name-pattern-timeout',
+        message: expect.stringMatching(/^governance\.namePattern \/\^\(a\+\)\+\$\/ did not finish within 200 ms over 2 names: it backtracks catastrophically/),
+        file: 'cvex.config.yaml',
+        line: 4,
+        column: 16,
+        path: 'governance.namePattern',
+      },
+    ]);
+  }, 5_000);
+
+  it('tests every name in one bounded run, with the same verdicts as a plain RegExp', () => {
+    const names = Array.from({ length: 10_000 }, (_v, i) => (i % 7 === 0 ? `Team-${i}` : `team-${i}`));
+    const exceptions = names.map((name, i) => exception({ name }, undefined, { file: 'policies/a.yaml', line: i + 1, column: 5 }, `exceptions.${i}`));
+    const findings = checkGovernance(exceptions, { namePattern: '^[a-z0-9-]+$' });
+    const expected = names.filter((name) => !/^[a-z0-9-]+$/.test(name));
+    expect(findings.map((f) => f.message.match(/name '([^']+)'/)?.[1])).toEqual(expected);
+  });
+});

@@ -229,7 +229,7 @@ describe('renderers', () => {
 
   it('markdown escapes user text', () => {
     const markdown = renderMarkdownReport(sampleReport());
-    expect(markdown).toContain('team "a", &lt;b&gt;\\|c d @\u200borg/team =cmd');
+    expect(markdown).toContain('team "a", &lt;b&gt;\\|c d @&#8203;org/team =cmd');
     expect(markdown).not.toContain('<b>');
     expect(markdown).toContain('**over-broad** (covers 60 &gt; 50, 2 accounts)');
     expect(markdown).toContain('**stale** (now-passes)');

@@ -62,6 +62,8 @@ describe('manifest fixtures', () => {
       'schema.uniqueItems',
       'schema.minimum',
       'schema.minLength',
+      'schema.blank',
+      'schema.maximum',
       'schema.scope',
       'date.calendar',
       'date.order',
@@ -71,6 +73,7 @@ describe('manifest fixtures', () => {
       'yaml.syntax',
       'yaml.duplicate-key',
       'yaml.alias-limit',
+      'yaml.number-precision',
       'file.not-yaml',
     ]) {
       expect(rules, rule).toContain(rule);

@@ -146,8 +146,8 @@ describe('loadAndValidate', () => {
     expect((await loadAndValidate(['**/*.yaml'], { cwd: root, now: NOW })).manifests.files).toEqual(['other/d.yaml', 'policies/a.yaml']);
     const both = await loadAndValidate(['policies', 'policies/a.yaml'], { cwd: root, now: NOW });
     expect(both.manifests.files).toEqual(['policies/a.yaml', 'policies/team/b.yml']);
-    const none = await loadAndValidate(['nothing/*.yaml'], { cwd: root, now: NOW });
-    expect(none.findings.map((f) => [f.rule, f.severity, f.file])).toEqual([['file.none', 'warning', 'nothing/*.yaml']]);
+    const none = await loadAndValidate(['policies/*.json', 'policies'], { cwd: root, now: NOW });
+    expect(none.findings.filter((f) => f.rule.startsWith('file.')).map((f) => [f.rule, f.severity, f.file])).toEqual([['file.none', 'warning', 'policies/*.json']]);
   });
 
   it('checks names across every file and reports each place', async () => {
@@ -183,13 +183,12 @@ describe('loadAndValidate', () => {
       files[`policies/bulk-${file}.yaml`] = `exceptions:\n${items.join('')}`;
     }
     const root = tempTree(files);
-    const started = performance.now();
+    // Speed is the validate bench's to measure; quadratic work here would outrun the test's time limit.
     const result = await loadAndValidate([], { cwd: root, now: NOW });
     expect(result.findings).toEqual([]);
     expect(result.manifests.exceptions).toHaveLength(10_000);
     expect(result.manifests.exceptions[9_999].location).toEqual({ file: 'policies/bulk-9.yaml', line: 2 + 999 * 9, column: 5 });
-    expect(performance.now() - started).toBeLessThan(5_000);
-  });
+  }, 20_000);
 
   it('refuses a path that is not a regular file (a FIFO, a device) without reading it', async () => {
     // `manifests:` in cvex.config.yaml is repository text: it may name a FIFO or a symlink to
@@ -200,11 +199,19 @@ describe('loadAndValidate', () => {
     const result = await loadAndValidate(['policies/pipe.yaml', 'policies/zero.yaml', 'policies/ok.yaml'], { cwd: root, now: NOW });
     expect(result.findings.map((f) => [f.file, f.rule])).toEqual([
       ['policies/pipe.yaml', 'file.unreadable'],
-      ['policies/zero.yaml', 'file.unreadable'],
+      // /dev/zero is outside the repository: refused before any read is tried.
+      ['policies/zero.yaml', 'manifests.outside-repository'],
     ]);
     expect(result.findings[0].message).toMatch(/not a regular file/);
     expect(result.manifests.exceptions).toHaveLength(1);
-  }, 3_000);
+    // Found by a glob, the FIFO is refused the same way (not skipped in silence, not waited on).
+    const globbed = await loadAndValidate([], { cwd: root, now: NOW });
+    expect(globbed.findings.map((f) => [f.file, f.rule])).toEqual([
+      ['policies/pipe.yaml', 'file.unreadable'],
+      ['policies/zero.yaml', 'file.outside-repository'],
+    ]);
+    // A read of the FIFO would wait for a writer forever: the time limit is the assertion.
+  }, 10_000);
 
   it('reads a 1 MiB mapping through the yaml package in linear time (duplicate keys included)', async () => {
     // A `*` in a comment sends the file to the yaml package; 60,000 keys in one mapping.
@@ -212,7 +219,7 @@ describe('loadAndValidate', () => {
     const text = `# *not an alias\n${CONNECTOR('wide').trimEnd()}\n    metadata:\n${keys}      k7: again\n`;
     expect(text.length).toBeLessThan(1024 * 1024);
     const root = tempTree({ 'policies/wide.yaml': text });
-    // The test's time limit is the check: the quadratic reading took over 30 s.
+    // The quadratic duplicate-key check took 30 s on such a file: the test's time limit catches it.
     const result = await loadAndValidate([], { cwd: root, now: NOW });
     expect(result.findings.map((f) => [f.rule, f.path, f.line])).toEqual([['yaml.duplicate-key', 'exceptions.0.metadata.k7', 13 + 60_000]]);
   }, 20_000);

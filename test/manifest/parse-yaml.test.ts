@@ -70,7 +70,7 @@ const SNIPPETS: Record<string, string> = {
   'tabs inside values': 'a: "tab\there"\nb: plain\twith tab\nc:\t"after tab"\nd: x\t# comment after tab\n',
   unicode: 'name: "déjà vu 🚀"\nkey🚀: ✓\n日本: 語\nlist:\n  - ünïcödé\n  - "\\u263A"\n',
   'multi-line plain and quoted scalars': 'a: one\n  two\n\n  three\nb: "one\n  two"\nc: \'one\n\n  two\'\n',
-  'numbers and booleans as YAML 1.2 core': 'i: [0, -0, +12, 012, 0o17, 0x1F, -0x1F, 0b101, 1_000, 99999999999999999999]\nf: [1.5, .5, +.5, -.5, 1., 1e3, 1.5E-3, -1e+2, .inf, -.Inf, +.INF, .nan, .NaN, 1_0.5]\nb: [true, True, TRUE, false, yes, no, on, off, y, n]\nn: [null, Null, NULL, ~, nULL]\nd: [2026-11-01, 2026-11-01T10:00:00Z, "12:30", 12:30]\n',
+  'numbers and booleans as YAML 1.2 core': 'i: [0, -0, +12, 012, 0o17, 0x1F, -0x1F, 0b101, 1_000, 9007199254740991, -9007199254740991]\nf: [1.5, .5, +.5, -.5, 1., 1e3, 1.5E-3, -1e+2, .inf, -.Inf, +.INF, .nan, .NaN, 1_0.5]\nb: [true, True, TRUE, false, yes, no, on, off, y, n]\nn: [null, Null, NULL, ~, nULL]\nd: [2026-11-01, 2026-11-01T10:00:00Z, "12:30", 12:30]\n',
   'numeric and boolean keys': '1: a\n0x10: b\n1.5: c\ntrue: d\n.inf: e\n',
   'merge key is a plain key': 'a:\n  <<: {b: 1}\n  c: 2\n',
   'proto key': '__proto__: {polluted: true}\nconstructor: 1\n',
@@ -171,6 +171,28 @@ describe('parseYaml: js-yaml fast path against the yaml package', () => {
       expect(parsed.value).toEqual(reference.value);
       expect(parsed.findings).toEqual(reference.findings);
     }
+  });
+
+  it('refuses integers a JavaScript number would round, in both readers, at the number', () => {
+    const text = 'a: 1\nids: [9007199254740991, 9007199254740993]\nbig: 99999999999999999999999\nhex: 0x1FFFFFFFFFFFFF1\nfloat: 1e23\nquoted: "9007199254740993"\n';
+    // js-yaml declines the document, and the yaml package reports each number where it is written.
+    expect(loadWithPositions(text, 'n.yaml')).toBeUndefined();
+    const parsed = parseYaml(text, 'n.yaml');
+    expect(parsed.findings.map((f) => [f.rule, f.line, f.column])).toEqual([
+      ['yaml.number-precision', 2, 25],
+      ['yaml.number-precision', 3, 6],
+      ['yaml.number-precision', 4, 6],
+      ['yaml.number-precision', 5, 8],
+    ]);
+    expect(parsed.findings[0].message).toBe(
+      'the number 9007199254740993 cannot be read exactly (it would become 9007199254740992): integers must be at most 9007199254740991',
+    );
+    expect(parsed.findings[1].message).toContain('99999999999999999999999 cannot be read exactly (it would become 1e+23)');
+    // The largest exact integer, and digits in quotes, read as written.
+    const fine = parseYaml('a: 9007199254740991\nb: "9007199254740993"\n', 'n.yaml');
+    expect(fine.findings).toEqual([]);
+    expect(fine.value).toEqual({ a: 9007199254740991, b: '9007199254740993' });
+    expect(loadWithPositions('a: 9007199254740991\n', 'n.yaml')).toBeDefined();
   });
 
   it('bounds alias expansion (billion laughs) through the yaml package', () => {

@@ -42,9 +42,17 @@ describe('compare', () => {
     ]);
   });
 
-  it('tolerates a few seconds between createdOn and updatedOn', () => {
-    expect(wasEditedOutOfBand({ createdOn: '2026-01-02T10:00:00+0000', updatedOn: '2026-01-02T10:00:02+0000' })).toBe(false);
+  it('counts any difference between createdOn and updatedOn as an edit: no blind window', () => {
+    // CloudView stamps both equal, to the second, when it creates an exception.
+    expect(wasEditedOutOfBand({ createdOn: '2026-01-02T10:00:00+0000', updatedOn: '2026-01-02T10:00:00+0000' })).toBe(false);
+    // The same instant written another way is not an edit.
+    expect(wasEditedOutOfBand({ createdOn: '2026-01-02T10:00:00+0000', updatedOn: '2026-01-02T11:00:00+0100' })).toBe(false);
+    expect(wasEditedOutOfBand({ createdOn: '2026-01-02T10:00:00+0000', updatedOn: '2026-01-02T10:00:01+0000' })).toBe(true);
+    expect(wasEditedOutOfBand({ createdOn: '2026-01-02T10:00:00+0000', updatedOn: '2026-01-02T10:00:04+0000' })).toBe(true);
     expect(wasEditedOutOfBand({ createdOn: '2026-01-02T10:00:00+0000', updatedOn: '2026-01-03T09:00:00+0000' })).toBe(true);
+    // Not timestamps: compared as text.
+    expect(wasEditedOutOfBand({ createdOn: 'yesterday', updatedOn: 'yesterday' })).toBe(false);
+    expect(wasEditedOutOfBand({ createdOn: 'yesterday', updatedOn: 'today' })).toBe(true);
   });
 });
 

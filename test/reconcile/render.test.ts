@@ -4,8 +4,9 @@ import planSchema from '../../schemas/plan.schema.json';
 import { buildPlan, type PlanOptions } from '../../src/reconcile/plan';
 import { parsePlan, PlanFileError } from '../../src/reconcile/plan-file';
 import { renderJsonPlan } from '../../src/render/plan-json';
-import { escapeMarkdown, renderMarkdownPlan } from '../../src/render/plan-markdown';
-import { renderTextPlan, terminalSafe } from '../../src/render/plan-text';
+import { escapeMarkdown, terminalSafe } from '../../src/render/escape';
+import { renderMarkdownPlan } from '../../src/render/plan-markdown';
+import { renderTextPlan } from '../../src/render/plan-text';
 import { detailOf, manifest, remoteOf, SIGNED_OWNERSHIP, spec } from './helpers';
 
 const options: PlanOptions = {
@@ -73,7 +74,7 @@ describe('plan renderers', () => {
 
   it('markdown: neutralises mentions, HTML, code, pipes, newlines and links', () => {
     const escaped = escapeMarkdown('@org/team <b>x</b> `code` a|b\nnext [link](https://evil.example) #12');
-    expect(escaped).toBe('@\u200borg/team &lt;b&gt;x&lt;/b&gt; \\`code\\` a\\|b next \\[link\\]\\(https:\u200b//evil.example\\) \\#12');
+    expect(escaped).toBe('@&#8203;org/team &lt;b&gt;x&lt;/b&gt; \\`code\\` a\\|b next \\[link\\]\\(https:&#8203;//evil.example\\) #&#8203;12');
     expect(escaped).not.toMatch(/\n|<|(^|[^\\])\|/);
   });
 
