@@ -63,6 +63,13 @@ export const COMMANDS: Record<string, CommandEntry> = {
       return { run: module.reportCommand, definition: module.reportDefinition };
     },
   },
+  notes: {
+    summary: 'fetch or push the apply records kept in git notes (refs/notes/cvex)',
+    load: async () => {
+      const module = await import('../commands/notes');
+      return { run: module.notesCommand, definition: module.notesDefinition };
+    },
+  },
   simulate: {
     summary: 'run the local CloudView simulator',
     load: async () => {

@@ -6,6 +6,8 @@ import { type CommandSpec, parseCommandLine } from '../command-line/define';
 import { type CliIo, UsageError, useColor } from '../command-line/io';
 import { createStatusLine } from '../command-line/status-line';
 import { CREDENTIALS_EPILOG } from '../command-line/target';
+import { liftedGuardsOf, recordApplyInGit } from '../audit/record-apply';
+import type { TagStageRecord } from '../audit/apply-record';
 import { auditActor, checkAuditLogWritable, createAuditLog, type AuditLog } from '../reconcile/audit';
 import { executePlan, type OperationResult } from '../reconcile/execute';
 import { evaluateSafety, fingerprintRemote, originOf, SAFETY_DEFAULTS } from '../reconcile/plan';
@@ -210,10 +212,12 @@ async function applyPlan(plan: Plan, context: ReconcileContext, client: CloudVie
   status.done();
 
   let tagFailures = 0;
+  const tagRecords: TagStageRecord[] = [];
   const tagsSkipped = tagRules.length > 0 && (report.notStarted > 0 || stopRequested);
   if (tagRules.length > 0 && !tagsSkipped) {
     for (const result of await runTagStage(client, tagRules)) {
       if (!result.ok) tagFailures += 1;
+      tagRecords.push({ cloudType: result.cloudType, regex: result.regex, tagNames: result.tagNames, result: result.ok ? 'succeeded' : 'failed', message: result.message });
       io.stdout.write(`${result.ok ? 'tagged' : '! applyTags failed'} ${result.cloudType} /${oneLine(result.regex)}/ → ${oneLine(result.tagNames.join(', '))}: ${oneLine(result.message)}\n`);
       audit?.write({
         time: new Date().toISOString(),
@@ -236,10 +240,22 @@ async function applyPlan(plan: Plan, context: ReconcileContext, client: CloudVie
       ? `, ${report.notStarted} not started (interrupted${tagsSkipped ? '; tag stage skipped' : ''})`
       : '';
   io.stdout.write(`\nApply ${failed === 0 && !interrupted ? 'complete' : interrupted ? 'interrupted' : 'finished with failures'}: ${report.succeeded} succeeded, ${failed} failed${interrupted}.\n`);
+  // The record in git notes (docs/audit.md): after the changes, whatever their outcome.
+  const recorded = await recordApplyInGit(io, {
+    plan,
+    results: report.results,
+    tagResults: tagRecords,
+    actor,
+    commit: context.commit,
+    lifted: liftedGuardsOf(plan.safety),
+    interrupted: interrupted !== '',
+  });
+  if (recorded.ok) io.stdout.write(`${recorded.message}\n`);
+  else io.stderr.write(`cvex apply: ${recorded.message}\n`);
   if (failed > 0 || interrupted) {
     for (const result of report.results.filter((item) => item.result === 'failed')) io.stderr.write(`  failed: ${result.operation} ${oneLine(result.name)}: ${oneLine(result.error ?? 'unknown error')}\n`);
     io.stderr.write('Run `cvex apply` again: it converges (nothing created twice, nothing lost).\n');
     return 1;
   }
-  return 0;
+  return recorded.ok ? 0 : 1;
 }
