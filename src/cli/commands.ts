@@ -63,6 +63,13 @@ export const COMMANDS: Record<string, CommandEntry> = {
       return { run: module.reportCommand, definition: module.reportDefinition };
     },
   },
+  log: {
+    summary: "each exception's history: manifest changes, pull requests, applies, state now",
+    load: async () => {
+      const module = await import('../commands/log');
+      return { run: module.logCommand, definition: module.logDefinition };
+    },
+  },
   notes: {
     summary: 'fetch or push the apply records kept in git notes (refs/notes/cvex)',
     load: async () => {
