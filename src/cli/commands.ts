@@ -70,6 +70,13 @@ export const COMMANDS: Record<string, CommandEntry> = {
       return { run: module.logCommand, definition: module.logDefinition };
     },
   },
+  renew: {
+    summary: 'extend exceptions: set their endDate in the manifests, in place',
+    load: async () => {
+      const module = await import('../commands/renew');
+      return { run: module.renewCommand, definition: module.renewDefinition };
+    },
+  },
   notes: {
     summary: 'fetch or push the apply records kept in git notes (refs/notes/cvex)',
     load: async () => {
