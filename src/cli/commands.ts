@@ -77,6 +77,13 @@ export const COMMANDS: Record<string, CommandEntry> = {
       return { run: module.renewCommand, definition: module.renewDefinition };
     },
   },
+  renewals: {
+    summary: 'renewal pull requests: exceptions ending soon, by owner, within the removal guards',
+    load: async () => {
+      const module = await import('../commands/renewals');
+      return { run: module.renewalsCommand, definition: module.renewalsDefinition };
+    },
+  },
   notes: {
     summary: 'fetch or push the apply records kept in git notes (refs/notes/cvex)',
     load: async () => {

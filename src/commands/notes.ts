@@ -19,7 +19,7 @@ it is never written to .git/config.`,
   flags: {
     remote: { type: 'string', value: 'NAME|URL', description: 'where the records live (default origin; an audit repository URL works too)' },
   },
-  epilog: `Exit codes: 0 done, 1 git failed, 2 usage error.
+  epilog: `Exit codes: 0 done (also outside a git repository: nothing to do), 1 git failed, 2 usage error.
 Environment: GITHUB_TOKEN or GH_TOKEN (HTTPS remotes), GITHUB_SERVER_URL (default https://github.com).`,
 } as const satisfies CommandSpec;
 
@@ -31,9 +31,10 @@ export async function notesCommand(argv: string[], io: CliIo): Promise<number> {
   const action = parseChoice(positionals[0], ACTIONS, 'action');
   const remote = values.remote?.trim() || 'origin';
   if (remote.startsWith('-')) throw new UsageError(`--remote: '${remote}' is not a remote name or URL`);
+  // As apply outside git records nothing there, there is nothing to move: not an error.
   if (!(await readRepositoryInfo(io.cwd))) {
-    io.stderr.write('cvex notes: not a git repository: there are no records to share.\n');
-    return 1;
+    io.stdout.write('Not a git repository: no apply records in git to fetch or push.\n');
+    return 0;
   }
   const env = tokenAuthEnv(githubToken(io.env), io.env.GITHUB_SERVER_URL || undefined);
   if (action === 'fetch') {

@@ -37,7 +37,7 @@ export interface RenewOptions {
 }
 
 /** Every exception of a text but `except`, as read (defaults merged): what must not change. */
-function othersOf(text: string, file: string, except: ReadonlySet<string>): string {
+export function othersOf(text: string, file: string, except: ReadonlySet<string>): string {
   const read = readWrittenExceptions(text, file);
   if (!read.ok) return `unreadable: ${read.reason}`;
   return stableStringify(read.exceptions.filter((item) => !except.has(item.name)).map(({ name, fields, metadata }) => ({ name, fields, metadata })));
