@@ -88,12 +88,12 @@ async function benchmark(): Promise<void> {
     const rows = [
       ['every exception, json', await run(dir, ['log', '--offline', '--format', 'json'])],
       ['every exception, text', await run(dir, ['log', '--offline'])],
-      ['one exception, text', await run(dir, ['log', '--offline', 'bench-3-7'])],
+      ['one exception, text', await run(dir, ['log', '--offline', 'bench-3-3'])],
     ] as const;
     console.log('');
     console.log('| cvex log | git processes | wall time | output |');
     console.log('|---|---:|---:|---:|');
-    for (const [label, result] of rows) console.log(`| ${label} | ${result.processes} | ${(result.ms / 1000).toFixed(2)} s | ${(result.bytes / 1024).toFixed(0)} KiB |`);
+    for (const [label, result] of rows) console.log(`| ${label} | ${result.processes} | ${(result.ms / 1000).toFixed(2)} s | ${(result.bytes / 1024).toFixed(1)} KiB |`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

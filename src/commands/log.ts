@@ -20,6 +20,7 @@ import { isCalendarDate } from '../model/dates';
 import { listRemoteExceptions } from '../reconcile/remote';
 import { originOf } from '../reconcile/plan';
 import { renderLogCsv } from '../render/log-csv';
+import { parseRemote } from './notes';
 import { renderLogJson } from '../render/log-json';
 import { renderLogMarkdown } from '../render/log-markdown';
 import { renderLogText } from '../render/log-text';
@@ -114,7 +115,7 @@ export async function logCommand(argv: string[], io: CliIo): Promise<number> {
   const validation = await loadAndValidate(config.manifests ?? [], { cwd: io.cwd, timeZone: config.timezone });
   const current = new Map(validation.manifests.exceptions.map((exception) => [exception.spec.name, { file: exception.location.file, line: exception.location.line }]));
 
-  const remote = values.remote?.trim() || 'origin';
+  const remote = parseRemote(values.remote);
   const history = await readAuditHistory({
     cwd: io.cwd,
     manifestGlobs: globs,

@@ -25,12 +25,18 @@ Environment: GITHUB_TOKEN or GH_TOKEN (HTTPS remotes), GITHUB_SERVER_URL (defaul
 
 const ACTIONS = ['fetch', 'push'] as const;
 
+/** `--remote`: a remote name or URL (default origin), never something git would read as an option. */
+export function parseRemote(value: string | boolean | undefined): string {
+  const remote = typeof value === 'string' && value.trim() ? value.trim() : 'origin';
+  if (remote.startsWith('-') || /[\s]/.test(remote)) throw new UsageError(`--remote: '${remote}' is not a remote name or URL`);
+  return remote;
+}
+
 export async function notesCommand(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommandLine(notesDefinition, argv);
   if (positionals.length !== 1) throw new UsageError('expected one action: fetch or push');
   const action = parseChoice(positionals[0], ACTIONS, 'action');
-  const remote = values.remote?.trim() || 'origin';
-  if (remote.startsWith('-')) throw new UsageError(`--remote: '${remote}' is not a remote name or URL`);
+  const remote = parseRemote(values.remote);
   // As apply outside git records nothing there, there is nothing to move: not an error.
   if (!(await readRepositoryInfo(io.cwd))) {
     io.stdout.write('Not a git repository: no apply records in git to fetch or push.\n');

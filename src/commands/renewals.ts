@@ -24,6 +24,7 @@ import { plural } from '../render/plural';
 import { renderRenewalBody, type RenewalContext } from '../render/renewal-markdown';
 import { planRenewalGroups, type RenewalGroup } from '../renewals/group';
 import { publishRenewals } from '../renewals/publish';
+import { parseRemote } from './notes';
 import { parseRenewalLength } from './renew';
 
 const FORMATS = ['text', 'json', 'markdown'] as const;
@@ -96,6 +97,7 @@ export async function renewalsCommand(argv: string[], io: CliIo): Promise<number
   const format = parseChoice(values.format, FORMATS, 'format');
   if (values.now !== undefined && !isCalendarDate(values.now)) throw new UsageError(`--now must be a date YYYY-MM-DD, not '${values.now}'`);
   if (typeof values.timezone === 'string' && !isValidTimeZone(values.timezone)) throw new UsageError(`unknown time zone '${values.timezone}'`);
+  const remote = parseRemote(values.remote);
 
   const config = await loadConfig(io.cwd, values.config);
   const timeZone = (typeof values.timezone === 'string' ? values.timezone : undefined) ?? config.timezone ?? 'UTC';
@@ -132,7 +134,7 @@ export async function renewalsCommand(argv: string[], io: CliIo): Promise<number
   };
   const groups = plan.groups.map((group) => ({ ...group, body: renderRenewalBody(group, context) }));
 
-  if (values['open-pull-requests']) return openPullRequests(values, io, { config, groups, length, today, timeZone });
+  if (values['open-pull-requests']) return openPullRequests(values, io, { config, groups, length, today, timeZone, remote });
 
   if (format === 'json') {
     io.stdout.write(`${JSON.stringify({ version: 1, today, timeZone, withinDays, windowEnd: expiring.windowEnd, guard: plan.guard, groups }, null, 2)}\n`);
@@ -147,14 +149,14 @@ export async function renewalsCommand(argv: string[], io: CliIo): Promise<number
 async function openPullRequests(
   values: Values,
   io: CliIo,
-  input: { config: Awaited<ReturnType<typeof loadConfig>>; groups: Array<RenewalGroup & { body: string }>; length: ReturnType<typeof parseRenewalLength>; today: string; timeZone: string },
+  input: { config: Awaited<ReturnType<typeof loadConfig>>; groups: Array<RenewalGroup & { body: string }>; length: ReturnType<typeof parseRenewalLength>; today: string; timeZone: string; remote: string },
 ): Promise<number> {
   const repository = await readRepositoryInfo(io.cwd);
   if (!repository?.head) {
     io.stderr.write('cvex renewals: --open-pull-requests works in a git checkout of the repository (with commits).\n');
     return 1;
   }
-  const remote = typeof values.remote === 'string' && values.remote.trim() ? values.remote.trim() : 'origin';
+  const { remote } = input;
   const token = githubToken(io.env);
   const target = resolveGitHubTarget(io.env, io.env.GITHUB_REPOSITORY?.trim() || repositoryOfRemoteUrl((await readRemoteUrl(io.cwd, remote)) ?? ''), token);
   if (typeof target === 'string') {

@@ -169,8 +169,13 @@ describe('cvex log', { timeout: 60_000 }, () => {
     const clone = await createScriptedRepo({ bare: origin.dir });
     await clone.git(['fetch', '--quiet', 'origin', 'main']);
     await clone.git(['checkout', '--quiet', '-B', 'main', 'origin/main']);
+    const before = sim.counters().total;
     const result = await cvex(['log', '--format', 'json', '--github'], { ...target(), GITHUB_TOKEN: github.token, GITHUB_API_URL: github.url, GITHUB_REPOSITORY: github.repository }, clone.dir);
     expect(result.code, result.stderr).toBe(0);
+    // The state in Qualys costs one listing: one page here.
+    expect(sim.counters().total - before).toBe(1);
+    // Approvers: one GitHub request per pull request (#3, #12, #15), the token in the header only.
+    expect(github.requests.map((request) => request.path.split('?')[0]).sort()).toEqual(['/repos/acme/exceptions/pulls/12/reviews', '/repos/acme/exceptions/pulls/15/reviews', '/repos/acme/exceptions/pulls/3/reviews']);
     report = JSON.parse(result.stdout) as LogReport;
     await clone.close();
 
@@ -279,6 +284,9 @@ describe('cvex log', { timeout: 60_000 }, () => {
     expect(short).toBeLessThanOrEqual(6);
     const item = (JSON.parse(long.stdout) as LogReport).exceptions[0];
     expect(changes(item)).toHaveLength(17);
+    // Changed in the repository, not applied yet: the state now says so.
+    const drift = JSON.parse((await cvex(['log', '--format', 'json', 'team-a-one'], target())).stdout) as LogReport;
+    expect(drift.exceptions[0].now).toMatchObject({ uuid: uuids.one2, state: 'ACTIVE', drift: 'differs', detail: 'differs in endDate' });
     await repo.git(['reset', '--quiet', '--hard', commits.c4]);
   });
 
