@@ -26,7 +26,11 @@ export function liftedGuardsOf(safety: unknown): Array<Record<string, unknown>> 
   return [];
 }
 
+/** `CVEX_GIT_RECORD=off`: rehearsals against the simulator leave no record in the repository. */
+export const GIT_RECORD_ENV = 'CVEX_GIT_RECORD';
+
 export async function recordApplyInGit(io: CliIo, input: RecordApplyInput): Promise<RecordOutcome> {
+  if (io.env[GIT_RECORD_ENV]?.trim().toLowerCase() === 'off') return { ok: true, message: `${GIT_RECORD_ENV}=off: nothing recorded in git.` };
   const repository = await readRepositoryInfo(io.cwd);
   if (!repository) return { ok: true, message: 'Not a git repository: nothing recorded in git (only the audit log, when one is set).' };
   if (!/^[0-9a-f]{40,64}$/.test(input.commit) || !(await commitExists(io.cwd, input.commit))) {

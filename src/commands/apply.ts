@@ -33,6 +33,8 @@ no update API), then deletes in batches. Exceptions the repository does not own 
     ...PLAN_FLAGS,
   },
   epilog: `Exit codes: 0 done, 1 any failure (with a report), 2 usage error.
+In a git repository the apply's record is appended to the git note on the applied commit
+(refs/notes/cvex; \`cvex notes push\` shares it); CVEX_GIT_RECORD=off skips it (rehearsals).
 ${CREDENTIALS_EPILOG}`,
 } as const satisfies CommandSpec;
 

@@ -129,6 +129,14 @@ describe('apply records in git notes', () => {
     expect(record.changes.find((change) => change.name === 'team-a-one')).toMatchObject({ result: 'succeeded' });
   });
 
+  it('CVEX_GIT_RECORD=off (a rehearsal, the demo) records nothing', async () => {
+    await repo.commit('one', { 'policies/aws.yaml': manifest([awsException('team-a-one')]) });
+    const applied = await cvex(['apply', '--auto-approve'], { CVEX_GIT_RECORD: 'off' });
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(applied.stdout).toContain('CVEX_GIT_RECORD=off: nothing recorded in git.');
+    expect(await repo.git(['notes', '--ref=refs/notes/cvex', 'list'])).toBe('');
+  });
+
   it('outside git, says nothing is recorded in git', async () => {
     const outside = await createBareRemote();
     const { mkdir, writeFile } = await import('node:fs/promises');
