@@ -3,7 +3,6 @@
 // `git push origin refs/notes/cvex` and `git fetch origin refs/notes/cvex`.
 import { execGit, GitCommandError } from './exec-git';
 import { commitIdentityEnv } from './identity';
-import { readGitObjects } from './read-objects';
 
 export const CVEX_NOTES_REF = 'refs/notes/cvex';
 
@@ -23,27 +22,6 @@ export async function listNotes(cwd: string, ref = CVEX_NOTES_REF): Promise<Map<
     if (blob && commit) notes.set(commit, blob);
   }
   return notes;
-}
-
-/** The text of several notes refs at once (one `notes list` per ref, one `cat-file` for all): commit → texts. */
-export async function readAllNotes(cwd: string, refs: readonly string[]): Promise<Map<string, string[]>> {
-  const blobsByCommit = new Map<string, string[]>();
-  for (const ref of refs) {
-    for (const [commit, blob] of await listNotes(cwd, ref)) {
-      const blobs = blobsByCommit.get(commit) ?? [];
-      if (!blobs.includes(blob)) blobs.push(blob);
-      blobsByCommit.set(commit, blobs);
-    }
-  }
-  const objects = await readGitObjects(cwd, [...blobsByCommit.values()].flat());
-  const texts = new Map<string, string[]>();
-  for (const [commit, blobs] of blobsByCommit) {
-    texts.set(commit, blobs.flatMap((blob) => {
-      const object = objects.get(blob);
-      return object ? [object.content.toString('utf8')] : [];
-    }));
-  }
-  return texts;
 }
 
 /**
