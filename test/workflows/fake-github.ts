@@ -1,5 +1,6 @@
-// A small in-memory GitHub REST API on 127.0.0.1: just the issue, comment and label routes that
-// scripts/gh-sticky.js uses, with a request log to assert on.
+// A small in-memory GitHub REST API on 127.0.0.1: the issue, comment and label routes that
+// scripts/gh-sticky.js uses, and the pull-request and review routes of `cvex renewals` and
+// `cvex log --github`, with a request log to assert on.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
