@@ -70,6 +70,34 @@ export const COMMANDS: Record<string, CommandEntry> = {
       return { run: module.reportCommand, definition: module.reportDefinition };
     },
   },
+  log: {
+    summary: "each exception's history: manifest changes, pull requests, applies, state now",
+    load: async () => {
+      const module = await import('../commands/log');
+      return { run: module.logCommand, definition: module.logDefinition };
+    },
+  },
+  renew: {
+    summary: 'extend exceptions: set their endDate in the manifests, in place',
+    load: async () => {
+      const module = await import('../commands/renew');
+      return { run: module.renewCommand, definition: module.renewDefinition };
+    },
+  },
+  renewals: {
+    summary: 'renewal pull requests: exceptions ending soon, by owner, within the removal guards',
+    load: async () => {
+      const module = await import('../commands/renewals');
+      return { run: module.renewalsCommand, definition: module.renewalsDefinition };
+    },
+  },
+  notes: {
+    summary: 'fetch or push the apply records kept in git notes (refs/notes/cvex)',
+    load: async () => {
+      const module = await import('../commands/notes');
+      return { run: module.notesCommand, definition: module.notesDefinition };
+    },
+  },
   simulate: {
     summary: 'run the local CloudView simulator',
     load: async () => {

@@ -3,6 +3,7 @@
 import type { CloudViewClient } from '../api/client';
 import type { CliIo } from '../command-line/io';
 import { createStatusLine } from '../command-line/status-line';
+import { liftedGuardsOf, recordApplyInGit } from '../audit/record-apply';
 import type { ApplyOutcome } from '../reconcile/apply-report';
 import { auditActor, type AuditLog } from '../reconcile/audit';
 import { executePlan, type ApplyReport, type MarkerStamp } from '../reconcile/execute';
@@ -105,8 +106,20 @@ export async function runChanges(plan: Plan, context: ReconcileContext, client: 
   reportMissing(report, io);
   // The changes were made but some records were not written: said after the summary, exit 1.
   if (auditGap) reportAuditGap(auditGap, options.auditLogName ?? '', io);
+  // The record in git notes (docs/audit.md): after the changes, whatever their outcome.
+  const recorded = await recordApplyInGit(io, {
+    plan,
+    results: report.results,
+    tagResults: tags.map((tag) => ({ cloudType: tag.cloudType, regex: tag.regex, tagNames: tag.tagNames, result: tag.ok ? 'succeeded' : 'failed', message: tag.message })),
+    actor,
+    commit: context.commit,
+    lifted: liftedGuardsOf(safety),
+    interrupted,
+  });
+  if (recorded.ok) io.stdout.write(`${recorded.message}\n`);
+  else io.stderr.write(`cvex apply: ${recorded.message}\n`);
   const outcome: ApplyOutcome = interrupted ? 'interrupted' : state === 'complete' ? 'applied' : 'failed';
-  const result: ApplyRun = { code: state === 'complete' && !auditGap ? 0 : 1, outcome, plan, safety, execution: report, tags };
+  const result: ApplyRun = { code: state === 'complete' && !auditGap && recorded.ok ? 0 : 1, outcome, plan, safety, execution: report, tags };
   if (state !== 'complete') {
     for (const item of report.results.filter((entry) => entry.result !== 'succeeded' && !entry.missing)) {
       io.stderr.write(`  ${item.result}: ${item.operation} ${oneLine(item.name)}: ${oneLine(item.error ?? 'unknown error')}\n`);

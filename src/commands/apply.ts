@@ -65,6 +65,8 @@ exception adopted by name only, or every managed exception: apply refuses. A rev
 Signals: the first SIGINT / SIGTERM starts nothing new; a replace whose delete went through still
 gets its create (tried once more if it fails), and the report names every exemption left missing.
 A second signal exits at once.
+In a git repository the apply's record is appended to the git note on the applied commit
+(refs/notes/cvex; \`cvex notes push\` shares it); CVEX_GIT_RECORD=off skips it (rehearsals).
 Exit codes: 0 done, 1 any failure, refusal or skipped change (with a report), 2 usage error,
 130 / 143 stopped by SIGINT / SIGTERM.
 ${CREDENTIALS_EPILOG}`,

@@ -49,8 +49,9 @@ export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
       accountIds: ['210987654321'],
     });
     narration.write(`CloudView simulator listening on ${simulator.url} (time zone ${timezone}); one exception already exists, made "in the UI".\n`);
-    // The demo always talks to its own simulator, whatever QUALYS_* the shell has.
-    const env = { ...io.env, QUALYS_API_URL: simulator.url, QUALYS_USERNAME: DEFAULT_SIM_USER, QUALYS_PASSWORD: DEFAULT_SIM_PASSWORD };
+    // The demo always talks to its own simulator, whatever QUALYS_* the shell has; its applies to a
+    // throwaway simulator are no part of the repository's audit trail.
+    const env = { ...io.env, QUALYS_API_URL: simulator.url, QUALYS_USERNAME: DEFAULT_SIM_USER, QUALYS_PASSWORD: DEFAULT_SIM_PASSWORD, CVEX_GIT_RECORD: 'off' };
     const inner: CliIo = { ...io, env };
     // With --apply only the last plan is the answer on stdout; what leads to it is narration.
     const leading: CliIo = { ...inner, stdout: values.apply ? narration : io.stdout };

@@ -48,9 +48,9 @@ function parseThreshold(value: string | boolean | undefined): number {
   return Number(value.trim());
 }
 
-export function renderReport(report: CoverageReport, format: ReportFormat, io: CliIo): string {
+export function renderReport(report: CoverageReport, format: ReportFormat, io: CliIo, ownerOf?: (name: string) => string | undefined): string {
   if (format === 'json') return renderJsonReport(report);
-  if (format === 'markdown') return renderMarkdownReport(report);
+  if (format === 'markdown') return renderMarkdownReport(report, { ownerOf });
   if (format === 'csv') return renderCsvReport(report);
   return renderTextReport(report, { color: useColor(io.stdout, io.env) });
 }
@@ -84,7 +84,8 @@ export async function reportCommand(argv: string[], io: CliIo): Promise<number> 
       onProgress: (phase) => progress.update(`${phase}…`),
     });
     progress.done();
-    io.stdout.write(renderReport(report, format, io));
+    const owners = new Map(validation.manifests.exceptions.map((exception) => [exception.spec.name, exception.metadata.owner]));
+    io.stdout.write(renderReport(report, format, io, (name) => owners.get(name)));
     return 0;
   } finally {
     progress.done();

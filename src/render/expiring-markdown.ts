@@ -2,6 +2,7 @@
 // Everything that comes from a manifest is escaped: a manifest must not inject markup, links,
 // HTML or @mentions into a page that notifies people.
 import type { ExpiringReport } from '../governance/expiring';
+import { renderEndingChart } from './ending-chart';
 import { escapeMarkdown } from './escape';
 import { describeDaysLeft } from './expiring-text';
 import { plural } from './plural';
@@ -36,6 +37,7 @@ export function renderExpiringMarkdown(report: ExpiringReport): string {
       ].join(' | ')} |`,
     );
   }
-  lines.push('', 'Renew an exception by moving its `endDate` in a pull request, or remove it from the repository.', '');
+  lines.push('', ...renderEndingChart(report.exceptions.map((exception) => ({ endDate: exception.endDate, group: exception.owner })), { title: 'Exceptions ending per month by owner', fallbackGroup: 'no owner' }));
+  lines.push('Renew an exception by moving its `endDate` in a pull request (`cvex renew NAME --by 90d`), or remove it from the repository.', '');
   return lines.join('\n');
 }

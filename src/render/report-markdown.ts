@@ -1,12 +1,18 @@
 // The coverage report as Markdown, e.g. the body of a scheduled issue. User text (names, file paths)
 // goes through escapeMarkdown: a manifest must not inject markup, links or @mentions.
 import type { CoverageReport } from '../inventory/report-model';
+import { renderEndingChart } from './ending-chart';
 import { escapeMarkdown, markdownCode } from './escape';
 import { describeExempted, describeExpiry, summaryLine } from './report-text';
 
 const MAX_ROWS = 500;
 
-export function renderMarkdownReport(report: CoverageReport): string {
+export interface MarkdownReportOptions {
+  /** metadata.owner of each exception the repository declares: the chart's groups. */
+  ownerOf?: (name: string) => string | undefined;
+}
+
+export function renderMarkdownReport(report: CoverageReport, options: MarkdownReportOptions = {}): string {
   const lines = [`### cvex report: ${escapeMarkdown(summaryLine(report))}`, ''];
   lines.push(`Time zone ${markdownCode(report.timeZone)} · over-broad above ${report.overBroadThreshold} evaluations or more than one account`, '');
   if (report.exceptions.length === 0) {
@@ -33,5 +39,8 @@ export function renderMarkdownReport(report: CoverageReport): string {
   if (report.exceptions.some((row) => row.approximate)) {
     lines.push('', '≤ QUALYSTAG counts are upper bounds: tag membership is not readable from the API.');
   }
+  const ending = report.exceptions.filter((row) => row.daysToExpiry !== null && row.daysToExpiry >= 0);
+  const chart = renderEndingChart(ending.map((row) => ({ endDate: row.endDate, group: options.ownerOf?.(row.name) ?? (row.file === null ? 'not in the repository' : undefined) })), { title: 'Exceptions ending per month by owner', fallbackGroup: 'no owner' });
+  if (chart.length > 0) lines.push('', ...chart.slice(0, -1));
   return `${lines.join('\n')}\n`;
 }

@@ -1,5 +1,6 @@
-// A small in-memory GitHub REST API on 127.0.0.1: just the issue, comment and label routes that
-// scripts/gh-sticky.js uses, with a request log to assert on.
+// A small in-memory GitHub REST API on 127.0.0.1: the issue, comment and label routes that
+// scripts/gh-sticky.js uses, and the pull-request and review routes of `cvex renewals` and
+// `cvex log --github`, with a request log to assert on.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -22,6 +23,23 @@ export interface FakeComment {
   user?: { login: string; type: 'User' | 'Bot' };
 }
 
+/** A pull request as the pulls routes see it (also an issue, for its comments). */
+export interface FakePull {
+  number: number;
+  title: string;
+  body: string;
+  state: 'open' | 'closed';
+  merged: boolean;
+  head: { ref: string };
+  base: { ref: string };
+  user: { login: string };
+}
+
+export interface FakeReview {
+  user: { login: string };
+  state: 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'DISMISSED';
+}
+
 export interface FakeGitHub {
   url: string;
   repository: string;
@@ -31,6 +49,10 @@ export interface FakeGitHub {
   requests: { method: string; path: string; authorization?: string }[];
   /** Adds a pull request (an issue with pull_request set) and returns its number. */
   addPullRequest(): number;
+  /** Pull requests opened through POST /pulls (and addPullRequest), by number. */
+  pulls: Map<number, FakePull>;
+  /** Reviews per pull request, as GET /pulls/N/reviews lists them. */
+  reviews: Map<number, FakeReview[]>;
   close(): Promise<void>;
 }
 
@@ -38,6 +60,8 @@ export async function startFakeGitHub(repository = 'acme/exceptions', token = 'g
   const issues = new Map<number, FakeIssue>();
   const labels = new Set<string>();
   const requests: FakeGitHub['requests'] = [];
+  const pulls = new Map<number, FakePull>();
+  const reviews = new Map<number, FakeReview[]>();
   let nextNumber = 1;
   let nextCommentId = 1000;
   const server = createServer((req, res) => {
@@ -105,6 +129,32 @@ export async function startFakeGitHub(repository = 'acme/exceptions', token = 'g
       comment.body = body.body;
       return send(res, 200, comment);
     }
+    if (method === 'GET' && route === '/pulls') {
+      const state = target.searchParams.get('state') ?? 'open';
+      const head = target.searchParams.get('head');
+      const owner = repository.split('/')[0];
+      const found = [...pulls.values()].filter((pull) => (state === 'all' || pull.state === state) && (!head || `${owner}:${pull.head.ref}` === head));
+      return send(res, 200, paged(found).map(publicPull));
+    }
+    if (method === 'POST' && route === '/pulls') {
+      if ([...pulls.values()].some((pull) => pull.state === 'open' && pull.head.ref === body.head)) {
+        return send(res, 422, { message: `A pull request already exists for ${body.head}.` });
+      }
+      const number = nextNumber++;
+      const pull: FakePull = { number, title: body.title, body: body.body, state: 'open', merged: false, head: { ref: body.head }, base: { ref: body.base }, user: { login: 'cvex-renewals[bot]' } };
+      pulls.set(number, pull);
+      issues.set(number, { number, title: body.title, body: body.body, state: 'open', labels: [], pull_request: {}, comments: [] });
+      return send(res, 201, publicPull(pull));
+    }
+    if ((match = /^\/pulls\/(\d+)$/.exec(route)) && method === 'PATCH') {
+      const pull = pulls.get(Number(match[1]));
+      if (!pull) return send(res, 404, { message: 'Not Found' });
+      Object.assign(pull, pick(body, ['title', 'body', 'state']));
+      return send(res, 200, publicPull(pull));
+    }
+    if ((match = /^\/pulls\/(\d+)\/reviews$/.exec(route)) && method === 'GET') {
+      return send(res, 200, paged(reviews.get(Number(match[1])) ?? []));
+    }
     if ((match = /^\/labels\/(.+)$/.exec(route)) && method === 'GET') {
       const name = decodeURIComponent(match[1]);
       return labels.has(name) ? send(res, 200, { name }) : send(res, 404, { message: 'Not Found' });
@@ -114,6 +164,10 @@ export async function startFakeGitHub(repository = 'acme/exceptions', token = 'g
       return send(res, 201, { name: body.name });
     }
     return send(res, 404, { message: `no fake route ${method} ${route}` });
+  }
+
+  function publicPull(pull: FakePull) {
+    return { ...pull, html_url: `${htmlBase}/pull/${pull.number}` };
   }
 
   function publicIssue(issue: FakeIssue) {
@@ -128,6 +182,8 @@ export async function startFakeGitHub(repository = 'acme/exceptions', token = 'g
     issues,
     labels,
     requests,
+    pulls,
+    reviews,
     addPullRequest() {
       const number = nextNumber++;
       issues.set(number, { number, title: 'PR', body: '', state: 'open', labels: [], pull_request: {}, comments: [] });

@@ -49,6 +49,8 @@ export interface RunContext {
   /** Variables the runner sets (GITHUB_API_URL, GITHUB_SHA, ...). */
   runnerEnv: Record<string, string>;
   token: string;
+  /** Outputs of `uses:` steps (recorded, not run), by step id: e.g. the token an action would mint. */
+  usesOutputs?: Record<string, Record<string, string>>;
 }
 
 interface WorkflowStep {
@@ -148,6 +150,7 @@ export async function runJob(workflow: Workflow, jobName: string, context: RunCo
     }
     if (step.uses !== undefined || step.run?.trim() === 'npm ci') {
       run('success', { recordedOnly: true, uses: step.uses, with: substituteAll(step.with ?? {}, expressionContext) });
+      if (step.id && context.usesOutputs?.[step.id]) stepsContext[step.id].outputs = { ...context.usesOutputs[step.id] };
       continue;
     }
     if (step.run === undefined) throw new Error(`step '${name}' has neither run nor uses`);

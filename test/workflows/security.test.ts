@@ -44,7 +44,7 @@ describe.each(files)('%s', (name) => {
       expect(usesSecrets(job.env)).toEqual([]);
       for (const step of job.steps) {
         if (usesSecrets(step.env).length === 0) continue;
-        expect(step.run ?? '', step.name ?? step.id).toMatch(/\bcvex (plan|apply|tag)\b/);
+        expect(step.run ?? '', step.name ?? step.id).toMatch(/\bcvex (plan|apply|tag|report)\b/);
       }
     }
   });

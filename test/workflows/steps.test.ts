@@ -1,7 +1,8 @@
 // Runs the cvex steps of each GitOps workflow as the runner would (same commands, same env, parsed
 // from the YAML) against the CloudView simulator and a fake GitHub, and checks what people read:
 // the sticky plan comment, the apply job summary, the drift issue.
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadAndValidate } from '../../src/manifest';
@@ -256,6 +257,10 @@ describe('exceptions-apply.yml', SLOW, () => {
     const cwd = await makeCheckout({ 'policies/aws.yaml': manifest() });
     git(cwd, 'init', '-q', '-b', 'main');
     const before = commit(cwd, 'Two exceptions', 'policies/aws.yaml');
+    // The checkout's origin: the workflow fetches and pushes the apply records (git notes) there.
+    const origin = await mkdtemp(path.join(tmpdir(), 'cvex-origin-'));
+    git(origin, 'init', '-q', '--bare');
+    git(cwd, 'remote', 'add', 'origin', origin);
     // As the apply of that commit left the account.
     const { manifests } = await loadAndValidate([], { cwd });
     simulator.seedExceptions(manifests.exceptions.map((exception) => createBodyOf(exception.spec, before)));
