@@ -61,6 +61,9 @@ export async function resolveOwnership(context: IdentityContext): Promise<Owners
       );
     }
     owner = LOCAL_OWNER;
+  } else if (owner === LOCAL_OWNER && !isLoopbackTarget(context.baseUrl)) {
+    // `local` is the simulator's owner, whose markers are not verified without keys: never a real platform's.
+    throw new OwnershipError(`${config.file ?? 'cvex.config.yaml'}: owner '${LOCAL_OWNER}' is reserved for the local simulator; choose the slug this repository is known by (e.g. platform-security)`);
   }
   let markerKeys;
   try {

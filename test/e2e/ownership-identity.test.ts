@@ -50,6 +50,25 @@ describe('owner identity', () => {
     expect(config).toMatch(/^owner: cloud-policies\nrepository: acme\/Cloud_Policies\nmanage:\n {2}- made-in-ui\n$/);
   });
 
+  it('against the simulator with no config (owner local, no key, no git) the quickstart loop works: apply, edit, plan, remove', async () => {
+    world = await startWorld({ ownership: 'none' });
+    await world.writeManifest('aws.yaml', [awsException('team-a-one'), awsException('team-a-two')]);
+    expect((await world.run(['apply', '--auto-approve'])).code).toBe(0);
+    await world.writeManifest('aws.yaml', [awsException('team-a-one', { endDate: '2027-03-31' })]);
+    const plan = JSON.parse((await world.run(['plan', '--format', 'json'])).stdout) as Plan;
+    expect(plan.conflicts).toEqual([]);
+    expect(plan.changes.map((change) => `${change.action}:${change.name}`)).toEqual(['replace:team-a-one', 'delete:team-a-two']);
+  });
+
+  it("owner: local is the simulator's and refused against a real platform", async () => {
+    world = await startWorld({ ownership: 'none' });
+    await world.writeConfig({ owner: 'local' });
+    await world.writeManifest('aws.yaml', [awsException('team-a-one')]);
+    const result = await world.run(['plan'], { env: REAL });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("owner 'local' is reserved for the local simulator");
+  });
+
   it('apply refuses in another repository than the config names, before anything is read', async () => {
     world = await startWorld();
     await world.writeConfig({ repository: 'acme/policies' });
