@@ -121,8 +121,11 @@ export function replaceCause(change: Extract<PlanChange, { action: 'replace' }>)
 function renderChange(change: PlanChange, paint: (colour: Colour, text: string) => string): string[] {
   const name = terminalSafe(change.name);
   switch (change.action) {
-    case 'create':
-      return [`  ${paint('green', '+')}  ${paint('bold', name)}  ${paint('dim', `${terminalSafe(change.source.file)}:${change.source.line}`)}`, `       ${terminalSafe(describeSpec(change.spec))}`];
+    case 'create': {
+      // From a listing that moved while read: the name may exist already (the server refuses a duplicate).
+      const unconfirmed = change.unconfirmed ? ' (unconfirmed: the listing moved while it was read)' : '';
+      return [`  ${paint('green', '+')}  ${paint('bold', name)}  ${paint('dim', `${terminalSafe(change.source.file)}:${change.source.line}${unconfirmed}`)}`, `       ${terminalSafe(describeSpec(change.spec))}`];
+    }
     case 'delete': {
       const adopted = change.ownership === 'adopted' ? '; adopted by name: another repository may claim it too (needs --force)' : '';
       return [`  ${paint('red', '-')}  ${paint('bold', name)}  ${paint('dim', `${terminalSafe(change.uuid)} (no longer in the repository${adopted})`)}`];

@@ -84,6 +84,9 @@ describe('a plan from a listing that never held still', () => {
     const validate = new Ajv({ strict: false }).compile((await import('../../schemas/plan.schema.json')).default);
     expect(validate(plan), JSON.stringify(validate.errors)).toBe(true);
 
+    const text = await world.run(['plan', '--skip-inventory']);
+    expect(text.stdout).toMatch(/\+ {2}team-a-2 {2}policies\/aws\.yaml:\d+ \(unconfirmed: the listing moved while it was read\)/);
+
     const applied = await world.run(['apply', '--auto-approve', '--skip-inventory']);
     // The unconfirmed create of a name that exists meets the server's uniqueness; the exception found
     // by that name carries this very spec's marker, so it counts as done. Nothing is deleted.
