@@ -21,6 +21,10 @@ export interface CvexConfig {
   /** Where the settings came from; undefined when no file exists. */
   file?: string;
   version?: 1;
+  /** Slug in the marker of the exceptions this repository creates. */
+  owner?: string;
+  /** `org/name` of the repository that keeps these exceptions. */
+  repository?: string;
   timezone?: string;
   manifests?: string[];
   manage?: string[];

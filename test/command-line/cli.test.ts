@@ -144,7 +144,7 @@ describe('cvex demo --format json', () => {
   it('prints only the plan JSON on stdout; the narration goes to stderr', async () => {
     let stdout = '';
     let stderr = '';
-    const code = await main(['demo', '--format', 'json'], { stdout: { write: (text: string) => (stdout += text) }, stderr: { write: (text: string) => (stderr += text) }, env: {}, cwd: ROOT });
+    const code = await main(['demo', '--format', 'json'], { stdout: { write: (text: string) => (stdout += text) }, stderr: { write: (text: string) => (stderr += text) }, env: {}, cwd: path.join(ROOT, 'test', 'fixtures', 'example-repo') });
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toMatchObject({ version: 1, summary: expect.any(Object) });
     expect(stderr).toContain('CloudView simulator listening');
