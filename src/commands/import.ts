@@ -11,7 +11,8 @@ import { CREDENTIALS_EPILOG, TARGET_FLAGS } from '../command-line/target';
 import { DEFAULT_CONFIG_FILE } from '../config';
 import { addManagedNames } from '../import/adopt';
 import { buildImportedFiles, mergeIntoExistingFile } from '../import/to-manifests';
-import { loadAndValidate, MANIFEST_SCHEMA_PATH } from '../manifest';
+import { loadAndValidate } from '../manifest';
+import { manifestSchemaReference } from '../import/schema-reference';
 import { CLOUD_TYPES } from '../model/exception';
 import { DEFAULT_MANIFEST_GLOBS } from '../manifest/load-files';
 import { minimatch } from 'minimatch';
@@ -76,7 +77,7 @@ export async function importCommand(argv: string[], io: CliIo): Promise<number> 
     const remote = await listRemoteExceptions(client);
     const wanted = values.all ? remote : remote.filter((item) => !isManaged(item, context.manage));
     const details = await mapWithConcurrency(wanted, context.target.client.concurrency ?? 2, (item) => client.getException(item.uuid));
-    const schemaPath = path.relative(outDir, MANIFEST_SCHEMA_PATH).split(path.sep).join('/');
+    const schemaPath = manifestSchemaReference(outDir, io.cwd);
     // A name another manifest already defines (the conflict plan reports, which import resolves) is
     // adopted but not written again: two definitions would fail validation; the repository's wins.
     const definedElsewhere = await namesDefinedOutside(outDir, context, io);
