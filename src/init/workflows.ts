@@ -3,7 +3,7 @@
 // same text with local references, so what `cvex init` writes is what this repository runs.
 import { driftCron } from './schedule';
 
-export type ReusableWorkflow = 'cvex-plan.yml' | 'cvex-apply.yml' | 'cvex-drift.yml';
+export type ReusableWorkflow = 'cvex-plan.yml' | 'cvex-apply.yml' | 'cvex-drift.yml' | 'cvex-tag.yml';
 
 export interface CallerOptions {
   /** How `uses:` names a reusable workflow, e.g. `org/repo/.github/workflows/cvex-plan.yml@v1.2.3`. */
@@ -88,8 +88,9 @@ export function applyCaller({ reusable }: CallerOptions): string {
 export function driftCaller({ reusable, owner }: CallerOptions): string {
   return [
     '# Every day: plan against the live account with the read-only credentials. Drift opens or',
-    '# updates one issue labelled cvex-drift, a clean plan closes it; then the tag stage runs as its',
-    '# own job in qualys-production. Skipped while an apply is queued or running.',
+    '# updates one issue labelled cvex-drift, a clean plan closes it. Skipped while an apply is queued',
+    '# or running. Then the tag stage, a job of its own in qualys-production (the write credentials),',
+    '# after a plan that answered: 0 clean or 2 drift.',
     'name: exceptions-drift',
     '',
     'on:',
@@ -114,6 +115,10 @@ export function driftCaller({ reusable, owner }: CallerOptions): string {
     '    secrets:',
     '      QUALYS_READ_USERNAME: ${{ secrets.QUALYS_READ_USERNAME }}',
     '      QUALYS_READ_PASSWORD: ${{ secrets.QUALYS_READ_PASSWORD }}',
+    '  tag:',
+    '    needs: drift',
+    "    if: ${{ github.ref == 'refs/heads/main' && (needs.drift.outputs.plan-exitcode == '0' || needs.drift.outputs.plan-exitcode == '2') }}",
+    `    uses: ${reusable('cvex-tag.yml')}`,
     '',
   ].join('\n');
 }
