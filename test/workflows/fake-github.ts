@@ -1,5 +1,6 @@
-// A small in-memory GitHub REST API on 127.0.0.1: just the issue, comment and label routes that
-// scripts/gh-sticky.js uses, with a request log to assert on.
+// A small in-memory GitHub REST API on 127.0.0.1: just the routes scripts/gh-sticky.js and
+// scripts/gh-gitops.js use (issues, comments, labels, a commit range and its pull requests, the runs
+// of a workflow), with a request log to assert on.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -12,6 +13,14 @@ export interface FakeIssue {
   labels: { name: string }[];
   pull_request?: object;
   comments: FakeComment[];
+  /** Who opened it; issues opened through the API with the token are github-actions[bot]'s. */
+  user?: { login: string };
+}
+
+export interface FakeWorkflowRun {
+  id: number;
+  status: 'queued' | 'in_progress' | 'waiting' | 'pending' | 'requested' | 'completed';
+  html_url?: string;
 }
 
 export interface FakeComment {
@@ -29,6 +38,10 @@ export interface FakeGitHub {
   issues: Map<number, FakeIssue>;
   labels: Set<string>;
   requests: { method: string; path: string; authorization?: string }[];
+  /** Commits of the default branch, oldest first, and the merged pull requests each belongs to. */
+  commits: { sha: string; pulls: number[] }[];
+  /** Runs of each workflow file, newest first. */
+  workflowRuns: Map<string, FakeWorkflowRun[]>;
   /** Adds a pull request (an issue with pull_request set) and returns its number. */
   addPullRequest(): number;
   close(): Promise<void>;
@@ -38,6 +51,8 @@ export async function startFakeGitHub(repository = 'acme/exceptions', token = 'g
   const issues = new Map<number, FakeIssue>();
   const labels = new Set<string>();
   const requests: FakeGitHub['requests'] = [];
+  const commits: FakeGitHub['commits'] = [];
+  const workflowRuns: FakeGitHub['workflowRuns'] = new Map();
   let nextNumber = 1;
   let nextCommentId = 1000;
   const server = createServer((req, res) => {
@@ -78,6 +93,7 @@ export async function startFakeGitHub(repository = 'acme/exceptions', token = 'g
         state: 'open',
         labels: (body.labels ?? []).map((name: string) => ({ name })),
         comments: [],
+        user: { login: 'github-actions[bot]' },
       };
       issues.set(issue.number, issue);
       return send(res, 201, publicIssue(issue));
@@ -109,6 +125,21 @@ export async function startFakeGitHub(repository = 'acme/exceptions', token = 'g
       const name = decodeURIComponent(match[1]);
       return labels.has(name) ? send(res, 200, { name }) : send(res, 404, { message: 'Not Found' });
     }
+    if ((match = /^\/compare\/([0-9a-f]+)\.\.\.([0-9a-f]+)$/.exec(route)) && method === 'GET') {
+      const from = commits.findIndex((commit) => commit.sha === match![1]);
+      const to = commits.findIndex((commit) => commit.sha === match![2]);
+      if (from < 0 || to < 0) return send(res, 404, { message: 'Not Found' });
+      const range = commits.slice(from + 1, to + 1);
+      return send(res, 200, { total_commits: range.length, commits: range.slice(0, perPage).map((commit) => ({ sha: commit.sha })) });
+    }
+    if ((match = /^\/commits\/([0-9a-f]+)\/pulls$/.exec(route)) && method === 'GET') {
+      const commit = commits.find((item) => item.sha === match![1]);
+      return send(res, 200, (commit?.pulls ?? []).map((number) => ({ number, merged_at: '2026-11-30T08:00:00Z' })));
+    }
+    if ((match = /^\/actions\/workflows\/([^/]+)\/runs$/.exec(route)) && method === 'GET') {
+      const runs = workflowRuns.get(decodeURIComponent(match[1])) ?? [];
+      return send(res, 200, { total_count: runs.length, workflow_runs: runs.slice(0, perPage) });
+    }
     if (route === '/labels' && method === 'POST') {
       labels.add(body.name);
       return send(res, 201, { name: body.name });
@@ -128,6 +159,8 @@ export async function startFakeGitHub(repository = 'acme/exceptions', token = 'g
     issues,
     labels,
     requests,
+    commits,
+    workflowRuns,
     addPullRequest() {
       const number = nextNumber++;
       issues.set(number, { number, title: 'PR', body: '', state: 'open', labels: [], pull_request: {}, comments: [] });
