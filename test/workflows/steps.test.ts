@@ -1,17 +1,23 @@
-// Runs the cvex steps of each GitOps workflow as the runner would (same commands, same env, parsed
-// from the YAML) against the CloudView simulator and a fake GitHub, and checks what people read:
-// the sticky plan comment, the apply job summary, the drift issue.
+// Runs each caller workflow (exceptions-plan/apply/drift.yml) with the reusable workflows it calls,
+// as the runner would (same commands, same env, parsed from the YAML), against the CloudView
+// simulator and a fake GitHub, in a policy repository shaped as `cvex init` writes it. Checks what
+// people read (the sticky plan comment, the apply report on the pull requests, the drift issue)
+// and who holds which credentials.
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { localDateOf } from '../../src/model/dates';
 import { DEFAULT_SIM_PASSWORD, DEFAULT_SIM_USER, type Simulator, startSimulator } from '../../src/simulator';
 import { type FakeGitHub, startFakeGitHub } from './fake-github';
-import { assertBuilt, type JobRun, loadWorkflow, makeCheckout, type RunContext, runJob, type Workflow } from './run-workflow';
+import { assertBuilt, type JobRun, loadWorkflow, type RunContext, runWorkflow, type Workflow, type WorkflowRun } from './run-workflow';
 
+const BASE_SHA = 'ba5e000000000000000000000000000000000001';
 const SHA = 'c0ffee0000000000000000000000000000000042';
 const PLAN_MARKER = '<!-- cvex-plan -->';
 const DRIFT_MARKER = '<!-- cvex-drift -->';
+// Repository-level secrets a team might have left from an older setup: plan and drift never get them.
+const STRAY_WRITE_PASSWORD = 'repository-level-write-password';
 
 function daysFromToday(days: number): string {
   return localDateOf(new Date(Date.now() + days * 86_400_000), 'UTC');
@@ -66,6 +72,17 @@ function manifest({ extra = false, invalid = false }: ManifestOptions = {}): str
   ].join('\n');
 }
 
+/** A policy repository at one commit, as `cvex init` lays it out. */
+function repository(options: ManifestOptions & { config?: string } = {}): Record<string, string> {
+  return {
+    'package.json': '{ "name": "exceptions", "private": true, "devDependencies": { "@cloudview-exceptions/cvex": "0.0.0-test" } }\n',
+    'package-lock.json': '{}\n',
+    'cvex.config.yaml': options.config ?? 'version: 1\nowner: team-a\nrepository: acme/exceptions\ntimezone: UTC\n',
+    '.github/CODEOWNERS': '/policies/ @acme/security\n/cvex.config.yaml @acme/security\n',
+    'policies/aws.yaml': manifest(options),
+  };
+}
+
 let simulator: Simulator;
 let github: FakeGitHub;
 let workflows: Record<'plan' | 'apply' | 'drift', Workflow>;
@@ -89,14 +106,22 @@ afterEach(async () => {
   await github.close();
 });
 
-function context(cwd: string, eventName: string, event: Record<string, unknown> = {}): RunContext {
+function context(eventName: string, commits: Record<string, Record<string, string>>, event: Record<string, unknown> = {}): RunContext {
   return {
-    cwd,
     eventName,
     event,
+    ref: eventName === 'pull_request' ? 'refs/pull/7/merge' : 'refs/heads/main',
     token: github.token,
-    // Repository secrets, as docs/gitops.md tells a team to set them.
-    secrets: { QUALYS_API_URL: simulator.url, QUALYS_USERNAME: DEFAULT_SIM_USER, QUALYS_PASSWORD: DEFAULT_SIM_PASSWORD },
+    // As docs/gitops.md tells a team to set them up.
+    secrets: {
+      QUALYS_READ_USERNAME: DEFAULT_SIM_USER,
+      QUALYS_READ_PASSWORD: DEFAULT_SIM_PASSWORD,
+      QUALYS_USERNAME: 'stray-writer',
+      QUALYS_PASSWORD: STRAY_WRITE_PASSWORD,
+    },
+    environments: { 'qualys-production': { QUALYS_USERNAME: DEFAULT_SIM_USER, QUALYS_PASSWORD: DEFAULT_SIM_PASSWORD } },
+    vars: { QUALYS_API_URL: simulator.url },
+    commits,
     runnerEnv: {
       GITHUB_REPOSITORY: github.repository,
       GITHUB_API_URL: github.url,
@@ -109,42 +134,67 @@ function context(cwd: string, eventName: string, event: Record<string, unknown> 
   };
 }
 
-function describeRun(run: JobRun): string {
-  return run.steps.map((s) => `${s.outcome.padEnd(7)} ${s.id ?? s.name}${s.exitCode ? ` (exit ${s.exitCode})` : ''}\n${s.stderr}`).join('\n');
+function pullRequestEvent(number: number, { fork = false, user = 'octo-author' } = {}) {
+  return { pull_request: { number, head: { repo: { fork } }, base: { sha: BASE_SHA }, user: { login: user } } };
+}
+
+function describeRun(run: WorkflowRun | JobRun): string {
+  const jobs = 'jobs' in run ? Object.entries(run.jobs) : [['job', run] as const];
+  return jobs
+    .map(([name, job]) => `[${name}: ${job.status}]\n${job.steps.map((s) => `${s.outcome.padEnd(7)} ${s.id ?? s.name}${s.exitCode ? ` (exit ${s.exitCode})` : ''}\n${s.stdout}${s.stderr}`).join('\n')}`)
+    .join('\n');
+}
+
+function everything(run: WorkflowRun): string {
+  return Object.values(run.jobs)
+    .flatMap((job) => [job.summary, ...job.steps.flatMap((s) => [s.stdout, s.stderr])])
+    .join('\n');
 }
 
 function expectNoSecrets(...texts: string[]): void {
-  for (const text of texts) expect(text).not.toContain(DEFAULT_SIM_PASSWORD);
+  for (const text of texts) {
+    expect(text).not.toContain(DEFAULT_SIM_PASSWORD);
+    expect(text).not.toContain(STRAY_WRITE_PASSWORD);
+  }
 }
 
 // Each case spawns a dozen `node` processes; leave room on a loaded two-core machine.
-const SLOW = { timeout: 90_000 };
+const SLOW = { timeout: 120_000 };
 
 describe('exceptions-plan.yml', SLOW, () => {
-  it('is least-privilege and triggered by changes to the manifests', () => {
+  it('is least-privilege, triggered by changes to the manifests, and passes the read-only credentials only', () => {
     const { plan } = workflows;
     expect(plan.permissions).toEqual({ contents: 'read', 'pull-requests': 'write' });
     expect(plan.on).toEqual({ pull_request: { paths: ['policies/**', 'cvex.config.yaml'] } });
+    expect(plan.jobs.plan.secrets).toEqual({
+      QUALYS_READ_USERNAME: '${{ secrets.QUALYS_READ_USERNAME }}',
+      QUALYS_READ_PASSWORD: '${{ secrets.QUALYS_READ_PASSWORD }}',
+    });
   });
 
-  it('same-repo pull request: validates, plans, and keeps ONE sticky comment up to date', async () => {
-    const cwd = await makeCheckout({ 'policies/aws.yaml': manifest() });
+  it('validates and plans with the base branch\'s cvex and the read-only user, and keeps ONE sticky comment up to date', async () => {
     const pr = github.addPullRequest();
-    const event = { pull_request: { number: pr, head: { repo: { fork: false } } } };
-
-    const first = await runJob(workflows.plan, 'plan', context(cwd, 'pull_request', event));
+    const event = pullRequestEvent(pr);
+    const first = await runWorkflow(workflows.plan, context('pull_request', { [BASE_SHA]: repository(), [SHA]: repository() }, event));
     expect(first.status, describeRun(first)).toBe('success');
-    expect(first.step('plan').script).toBe('npx cvex plan --format markdown --out plan.json > plan.md');
-    expect(first.step('plan').env).toMatchObject({ QUALYS_API_URL: simulator.url, QUALYS_USERNAME: DEFAULT_SIM_USER });
+    const job = first.job('plan');
+    // The tool is installed from the base checkout only; the pull request's folder has no node_modules.
+    expect(job.step('Install cvex from the base branch').cwd).toBe(path.join(job.workspace, 'base'));
+    expect(existsSync(path.join(job.workspace, 'head', 'node_modules'))).toBe(false);
+    expect(job.step('validate').script).toBe('npx --no-install --prefix "$GITHUB_WORKSPACE/base" cvex validate --format github');
+    expect(job.step('plan').env).toMatchObject({ QUALYS_USERNAME: DEFAULT_SIM_USER, CVEX_TARGET: `--api-url=${simulator.url}` });
+    expect(job.secretNames.sort()).toEqual(['QUALYS_READ_PASSWORD', 'QUALYS_READ_USERNAME']);
+    expect(job.environment).toBeUndefined();
 
-    const planMarkdown = await readFile(path.join(cwd, 'plan.md'), 'utf8');
+    const planMarkdown = await readFile(path.join(job.workspace, 'head', 'plan.md'), 'utf8');
     expect(planMarkdown).toMatch(/^### cvex plan: /);
-    expect(planMarkdown).toContain('team-a-prod-logs-versioning');
-    expect(planMarkdown).toContain('team-a-prod-public-ip');
-    const savedPlan = JSON.parse(await readFile(path.join(cwd, 'plan.json'), 'utf8'));
-    expect(savedPlan.version).toBeDefined();
+    // Each change links to its line at the planned commit; the comment names the artifact and ends with what a merge does.
+    expect(planMarkdown).toContain(`[policies/aws.yaml:8](https://github.example/acme/exceptions/blob/${SHA}/policies/aws.yaml#L8)`);
+    expect(planMarkdown).toContain(`the artifact \`cvex-plan-${pr}-4242-1\` of this run`);
+    expect(planMarkdown.trim().split('\n').at(-1)).toMatch(/^\*\*Merging applies this plan\*\* to `http:\/\/127\.0\.0\.1:\d+`: 2 to create, 0 to replace, 0 to delete\./);
+    expect(job.step('Keep the plan')).toMatchObject({ outcome: 'success', with: { name: `cvex-plan-${pr}-4242-1`, 'retention-days': '30' } });
+    const savedPlan = JSON.parse(await readFile(path.join(job.workspace, 'head', 'plan.json'), 'utf8'));
     expect(savedPlan.summary).toMatchObject({ create: 2, delete: 0, replace: 0 });
-    expect(first.step('Keep the plan')).toMatchObject({ outcome: 'success', uses: 'actions/upload-artifact@v4' });
 
     const comments = () => github.issues.get(pr)!.comments.filter((comment) => comment.body.includes(PLAN_MARKER));
     expect(comments()).toHaveLength(1);
@@ -152,13 +202,13 @@ describe('exceptions-plan.yml', SLOW, () => {
     expect(comment.body.startsWith(`${PLAN_MARKER}\n`)).toBe(true);
     expect(comment.body).toContain(planMarkdown.trim());
     expect(comment.body).toContain('[workflow run](https://github.example/acme/exceptions/actions/runs/4242)');
-    expect(first.summary).toContain(planMarkdown.trim());
-    expectNoSecrets(planMarkdown, comment.body, first.summary, ...first.steps.flatMap((s) => [s.stdout, s.stderr]));
+    expect(job.summary).toContain(planMarkdown.trim());
+    expectNoSecrets(planMarkdown, comment.body, everything(first));
     // A plan sends nothing that changes the account.
     expect(simulator.exceptions()).toEqual([]);
 
-    // Next push (a fresh checkout, as on the runner): the same comment is edited, not a new one posted.
-    const second = await runJob(workflows.plan, 'plan', context(await makeCheckout({ 'policies/aws.yaml': manifest({ extra: true }) }), 'pull_request', event));
+    // Next push: the same comment is edited, not a new one posted.
+    const second = await runWorkflow(workflows.plan, context('pull_request', { [BASE_SHA]: repository(), [SHA]: repository({ extra: true }) }, event));
     expect(second.status, describeRun(second)).toBe('success');
     expect(comments()).toHaveLength(1);
     expect(comments()[0].id).toBe(comment.id);
@@ -166,191 +216,229 @@ describe('exceptions-plan.yml', SLOW, () => {
 
     // A push that breaks a manifest: errors inline, nothing sent, the comment says there is no plan.
     simulator.resetCounters();
-    const third = await runJob(workflows.plan, 'plan', context(await makeCheckout({ 'policies/aws.yaml': manifest({ invalid: true }) }), 'pull_request', event));
+    const third = await runWorkflow(workflows.plan, context('pull_request', { [BASE_SHA]: repository(), [SHA]: repository({ invalid: true }) }, event));
     expect(third.status).toBe('failure');
-    expect(third.step('validate')).toMatchObject({ outcome: 'failure' });
-    expect(third.step('validate').stdout).toMatch(/^::error file=policies\/aws\.yaml,line=\d+/m);
-    expect(third.step('plan').outcome).toBe('skipped');
+    expect(third.job('plan').step('validate')).toMatchObject({ outcome: 'failure' });
+    expect(third.job('plan').step('validate').stdout).toMatch(/^::error file=policies\/aws\.yaml,line=\d+/m);
+    expect(third.job('plan').step('plan').outcome).toBe('skipped');
     expect(simulator.counters().total).toBe(0);
     expect(comments()).toHaveLength(1);
     expect(comments()[0].body).toContain('No plan: the manifests did not validate');
     expect(comments()[0].body).not.toContain('team-a-prod-versioning-all');
   });
 
-  it('a governance violation fails the pull request before anything reaches Qualys', async () => {
-    const cwd = await makeCheckout({
-      'policies/aws.yaml': manifest(),
-      'cvex.config.yaml': 'version: 1\ngovernance:\n  requiredMetadata: [approvedBy]\n',
-    });
+  it('a pull request that changes the target gets validation only: no credentials go to it', async () => {
     const pr = github.addPullRequest();
-    const run = await runJob(workflows.plan, 'plan', context(cwd, 'pull_request', { pull_request: { number: pr, head: { repo: { fork: false } } } }));
-    expect(run.status).toBe('failure');
-    // Reported by `cvex validate` (inline on the diff) or, at the latest, by `cvex plan`.
-    const reported = run.steps.map((s) => `${s.stdout}${s.stderr}`).join('\n');
-    expect(reported).toContain('metadata.approvedBy');
-    expect(simulator.counters().byRoute['exceptions.create'] ?? 0).toBe(0);
-    expect(simulator.exceptions()).toEqual([]);
+    const head = repository({ config: 'version: 1\nowner: team-a\nrepository: acme/exceptions\ntimezone: UTC\napiUrl: https://collector.example\n' });
+    const run = await runWorkflow(workflows.plan, context('pull_request', { [BASE_SHA]: repository(), [SHA]: head }, pullRequestEvent(pr)));
+    expect(run.status, describeRun(run)).toBe('success');
+    expect(run.job('plan').step('validate').outcome).toBe('success');
+    expect(run.job('plan').step('plan').outcome).toBe('skipped');
+    expect(simulator.counters().total).toBe(0);
     const [comment] = github.issues.get(pr)!.comments;
-    expect(comment.body).toMatch(/No plan: the manifests did not validate|`cvex` failed/);
-    expect(comment.body).not.toContain('➕ create');
+    expect(comment.body).toContain('No plan: this pull request changes the target');
   });
 
-  it('fork pull request: validation only, with a clear note, no secrets used, nothing posted', async () => {
-    const cwd = await makeCheckout({ 'policies/aws.yaml': manifest() });
-    const pr = github.addPullRequest();
-    const run = await runJob(workflows.plan, 'plan', context(cwd, 'pull_request', { pull_request: { number: pr, head: { repo: { fork: true } } } }));
-    expect(run.status, describeRun(run)).toBe('success');
-    expect(run.step('validate').outcome).toBe('success');
-    expect(run.step('plan').outcome).toBe('skipped');
-    expect(run.step('Post the plan as one sticky comment').outcome).toBe('skipped');
-    expect(run.step('Fork pull request - validation only').stdout).toMatch(/^::notice title=cvex plan skipped::Pull requests from forks get validation only/m);
-    expect(run.summary).toContain('### cvex plan skipped (fork pull request)');
+  it('fork and Dependabot pull requests: validation only, with a clear note, no secrets used, nothing posted', async () => {
+    for (const event of [pullRequestEvent(github.addPullRequest(), { fork: true }), pullRequestEvent(github.addPullRequest(), { user: 'dependabot[bot]' })]) {
+      const run = await runWorkflow(workflows.plan, context('pull_request', { [BASE_SHA]: repository(), [SHA]: repository() }, event));
+      expect(run.status, describeRun(run)).toBe('success');
+      const job = run.job('plan');
+      expect(job.step('validate').outcome).toBe('success');
+      expect(job.step('plan').outcome).toBe('skipped');
+      expect(job.step('Post the plan as one sticky comment').outcome).toBe('skipped');
+      expect(job.step('Fork or Dependabot pull request - validation only').stdout).toMatch(/^::notice title=cvex plan skipped::Pull requests from forks and from Dependabot get validation only/m);
+      expect(job.summary).toContain('### cvex plan skipped (fork or Dependabot pull request)');
+    }
     expect(simulator.counters().total).toBe(0);
     expect(github.requests).toEqual([]);
   });
+
+  it('refuses a cvex of another version than the workflow, before anything runs', async () => {
+    const called = await loadWorkflow('cvex-plan.yml');
+    const older: Workflow = { ...called, env: { ...called.env, CVEX_WORKFLOW_VERSION: '0.0.1' } };
+    const pr = github.addPullRequest();
+    const run = await runWorkflow(workflows.plan, context('pull_request', { [BASE_SHA]: repository(), [SHA]: repository() }, pullRequestEvent(pr)), {
+      reusable: { 'cvex-plan.yml': older },
+    });
+    expect(run.status).toBe('failure');
+    expect(run.job('plan').step('Check the cvex version').stdout).toMatch(/::error title=cvex version mismatch::The base branch installs cvex \d+\.\d+\.\d+, but this workflow is cvex 0\.0\.1/);
+    expect(run.job('plan').step('validate').outcome).toBe('skipped');
+    expect(simulator.counters().total).toBe(0);
+  });
 });
 
-async function readAudit(cwd: string): Promise<Record<string, unknown>[]> {
-  return (await readFile(path.join(cwd, 'audit.jsonl'), 'utf8'))
+async function readAudit(workspace: string): Promise<Record<string, unknown>[]> {
+  return (await readFile(path.join(workspace, 'audit.jsonl'), 'utf8'))
     .trim()
     .split('\n')
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
 describe('exceptions-apply.yml', SLOW, () => {
-  it('never runs two applies at once and never cancels one', () => {
+  it('calls the reusable apply from main only, and the reusable job holds the only apply lock, in qualys-production', async () => {
     const { apply } = workflows;
-    expect(apply.concurrency).toEqual({ group: 'cvex-apply', 'cancel-in-progress': false });
     expect(apply.on).toMatchObject({ push: { branches: ['main'] } });
-    expect(apply.permissions).toEqual({ contents: 'read' });
+    expect(apply.permissions).toEqual({ contents: 'read', 'pull-requests': 'write' });
+    expect(apply.jobs.apply.secrets).toBeUndefined();
+    const called = await loadWorkflow('cvex-apply.yml');
+    expect(called.jobs.apply.concurrency).toEqual({ group: 'cvex-apply', 'cancel-in-progress': false });
+    expect(called.jobs.apply.environment).toBe('${{ inputs.environment }}');
+    expect((called.on.workflow_call as { inputs: Record<string, { default: unknown }> }).inputs.environment.default).toBe('qualys-production');
   });
 
-  it('applies the merged state, keeps the audit log, and reports in the job summary', async () => {
-    const cwd = await makeCheckout({ 'policies/aws.yaml': manifest() });
-    const run = await runJob(workflows.apply, 'apply', context(cwd, 'push'));
+  it('applies main with the environment\'s credentials, keeps the audit log, and reports on every pull request it applied', async () => {
+    const first = github.addPullRequest();
+    const second = github.addPullRequest();
+    github.commits.push({ sha: BASE_SHA, pulls: [] }, { sha: 'aaaa000000000000000000000000000000000001', pulls: [first] }, { sha: SHA, pulls: [second] });
+    const run = await runWorkflow(workflows.apply, context('push', { [SHA]: repository() }, { before: BASE_SHA, after: SHA }));
     expect(run.status, describeRun(run)).toBe('success');
-    expect(run.step('apply').script).toBe('npx cvex apply --auto-approve --audit-log audit.jsonl 2>&1 | tee apply.txt');
+    const job = run.job('apply');
+    expect(job.environment).toBe('qualys-production');
+    expect(job.step('apply').script).toBe(`npx --no-install cvex apply $CVEX_TARGET --auto-approve --audit-log audit.jsonl 2>&1 | tee apply.txt`);
     expect(simulator.exceptions().map((e) => e.name).sort()).toEqual(['team-a-prod-logs-versioning', 'team-a-prod-public-ip']);
 
-    const audit = await readAudit(cwd);
+    const audit = await readAudit(job.workspace);
     const creates = audit.filter((record) => record.operation === 'create');
     expect(creates).toHaveLength(2);
     expect(creates.every((record) => record.result === 'succeeded' && record.commit === SHA && record.actor === 'octo-reviewer')).toBe(true);
-    expect(run.step('Keep the audit log')).toMatchObject({ outcome: 'success', with: { path: 'audit.jsonl', name: 'cvex-audit-4242-1' } });
+    expect(job.step('Keep the audit log')).toMatchObject({ outcome: 'success', with: { path: 'audit.jsonl', name: 'cvex-audit-4242-1', 'retention-days': '90' } });
+    expect(job.summary).toMatch(/^### cvex apply: succeeded\n\n```text\n/);
 
-    expect(run.summary).toMatch(/^### cvex apply: succeeded\n\n```text\n/);
-    expect(run.summary).toContain('team-a-prod-logs-versioning');
-    expectNoSecrets(run.summary, await readFile(path.join(cwd, 'audit.jsonl'), 'utf8'));
+    // Both pull requests of the pushed range get the result.
+    for (const pr of [first, second]) {
+      const [comment] = github.issues.get(pr)!.comments;
+      expect(comment.body).toContain('### cvex apply: applied');
+      expect(comment.body).toContain('2 created, 0 replaced, 0 deleted, 0 failed');
+      expect(comment.body).toContain('| ✅ created | `team-a-prod-public-ip` |');
+    }
+    expectNoSecrets(everything(run), await readFile(path.join(job.workspace, 'audit.jsonl'), 'utf8'));
 
     // Applying the same commit again changes nothing.
-    const again = await runJob(workflows.apply, 'apply', context(cwd, 'push'));
+    const again = await runWorkflow(workflows.apply, context('workflow_dispatch', { [SHA]: repository() }));
     expect(again.status, describeRun(again)).toBe('success');
     expect(simulator.exceptions()).toHaveLength(2);
   });
 
-  it('a failed apply is a failed job, with the report in the summary and the audit log still kept', async () => {
-    const cwd = await makeCheckout({ 'policies/aws.yaml': manifest() });
+  it('a failed apply is a failed job, reported as FAILED on the pull request, the audit log still kept', async () => {
+    const pr = github.addPullRequest();
+    github.commits.push({ sha: SHA, pulls: [pr] });
     simulator.injectFault({ route: 'exceptions.create', kind: '500' });
-    const run = await runJob(workflows.apply, 'apply', context(cwd, 'push'));
+    const run = await runWorkflow(workflows.apply, context('workflow_dispatch', { [SHA]: repository() }));
     expect(run.status).toBe('failure');
-    expect(run.step('apply').outcome).toBe('failure');
-    expect(run.summary).toMatch(/^### cvex apply: FAILED\n/);
-    expect(run.step('Keep the audit log').outcome).toBe('success');
-    const audit = await readAudit(cwd);
-    expect(audit.some((record) => record.result === 'failed')).toBe(true);
+    const job = run.job('apply');
+    expect(job.step('apply').outcome).toBe('failure');
+    expect(job.summary).toMatch(/^### cvex apply: FAILED\n/);
+    expect(job.step('Keep the audit log').outcome).toBe('success');
+    expect((await readAudit(job.workspace)).some((record) => record.result === 'failed')).toBe(true);
+    const [comment] = github.issues.get(pr)!.comments;
+    expect(comment.body).toContain('### cvex apply: FAILED');
+    expect(comment.body).toMatch(/❌ create failed/);
+  });
+
+  it('a run by hand from another branch applies nothing', async () => {
+    const run = await runWorkflow(workflows.apply, { ...context('workflow_dispatch', { [SHA]: repository() }), ref: 'refs/heads/feature' });
+    expect(run.job('apply').status).toBe('skipped');
+    expect(simulator.counters().total).toBe(0);
   });
 });
 
 describe('exceptions-drift.yml', SLOW, () => {
-  it('runs on a schedule and by hand, and may only write issues', () => {
+  it('runs on a schedule and by hand; the drift job reads only, in its own concurrency group; the tag job follows a plan that answered', async () => {
     const { drift } = workflows;
     expect(Object.keys(drift.on).sort()).toEqual(['schedule', 'workflow_dispatch']);
-    expect(drift.permissions).toEqual({ contents: 'read', issues: 'write' });
+    expect(drift.permissions).toEqual({ contents: 'read', issues: 'write', actions: 'read' });
+    expect(drift.jobs.drift.secrets).toEqual({
+      QUALYS_READ_USERNAME: '${{ secrets.QUALYS_READ_USERNAME }}',
+      QUALYS_READ_PASSWORD: '${{ secrets.QUALYS_READ_PASSWORD }}',
+    });
+    expect(drift.jobs.tag.needs).toBe('drift');
+    expect(drift.jobs.tag.if).toContain("needs.drift.outputs.plan-exitcode == '0' || needs.drift.outputs.plan-exitcode == '2'");
+    const called = await loadWorkflow('cvex-drift.yml');
+    expect(called.jobs.drift.concurrency).toEqual({ group: 'cvex-drift', 'cancel-in-progress': false });
+    expect(Object.keys((called.on.workflow_call as { secrets: object }).secrets)).toEqual(['QUALYS_READ_USERNAME', 'QUALYS_READ_PASSWORD']);
   });
 
-  it('opens ONE drift issue, updates it while drift lasts, closes it when clean; lists what ends soon', async () => {
-    // Every run is a fresh checkout of the same commit, as on the runner.
-    const checkout = () => makeCheckout({ 'policies/aws.yaml': manifest() });
-    const applied = await runJob(workflows.apply, 'apply', context(await checkout(), 'push'));
-    expect(applied.status, describeRun(applied)).toBe('success');
+  it('opens ONE drift issue, comments only when the drift changes (mentioning allowlisted handles), closes it when clean; tags after every answer', async () => {
+    const commits = { [SHA]: repository() };
+    expect((await runWorkflow(workflows.apply, context('push', commits))).status).toBe('success');
     const driftIssues = () => [...github.issues.values()].filter((issue) => issue.labels.some((label) => label.name === 'cvex-drift'));
+    const drift = (mention = '@acme/security @someone-else') => {
+      const withMention: Workflow = { ...workflows.drift, jobs: { ...workflows.drift.jobs, drift: { ...workflows.drift.jobs.drift, with: { ...workflows.drift.jobs.drift.with, mention } } } };
+      return runWorkflow(withMention, context('schedule', commits));
+    };
 
-    // Clean: nothing to open, nothing to close.
-    const clean = await runJob(workflows.drift, 'drift', context(await checkout(), 'schedule'));
-    expect(clean.step('drift').outcome, describeRun(clean)).toBe('success');
-    expect(clean.step('drift').env).toMatchObject({ QUALYS_API_URL: simulator.url });
-    expect(clean.steps.find((s) => s.id === 'drift')?.stdout).toBe('');
-    expect(clean.step('Open or update the drift issue').outcome).toBe('skipped');
-    expect(clean.step('Close the drift issue').stdout).toBe('no open issue to close\n');
+    // Clean: nothing to open, nothing to close; the tag job runs with the environment's credentials.
+    const clean = await drift();
+    expect(clean.status, describeRun(clean)).toBe('success');
+    expect(clean.job('drift').step('drift').stdout).toBe('');
+    expect(clean.job('drift').step('Open or update the drift issue').outcome).toBe('skipped');
+    expect(clean.job('drift').step('Close the drift issue').stdout).toBe('no open issue to close\n');
+    expect(clean.job('drift').secretNames.sort()).toEqual(['QUALYS_READ_PASSWORD', 'QUALYS_READ_USERNAME']);
+    expect(clean.job('tag')).toMatchObject({ status: 'success', environment: 'qualys-production' });
+    expect(clean.job('tag').step('Tag stage').stdout).toMatch(/AWS \/arn:aws:s3:::acme-prod-\.\*\/ → \[cvex-reviewed\]/);
     expect(driftIssues()).toEqual([]);
     // The reminder: the exception ending in 10 days, its owner escaped so nobody is pinged by a summary.
-    expect(clean.summary).toContain('<!-- cvex-expiring -->');
-    expect(clean.summary).toMatch(/\| 🟡 in 10 days \| team-a-prod-logs-versioning \| \d{4}-\d{2}-\d{2} \| @&#8203;payments-team \| SEC-101 \|/);
-    expect(clean.summary).not.toContain('team-a-prod-public-ip |');
+    expect(clean.job('drift').summary).toMatch(/\| 🟡 in 10 days \| team-a-prod-logs-versioning \| \d{4}-\d{2}-\d{2} \| @&#8203;payments-team \| SEC-101 \|/);
 
-    // Someone edits an exception in the Qualys UI.
+    // Someone edits an exception in the Qualys UI: one issue, one comment that notifies.
     const edited = simulator.exceptions().find((e) => e.name === 'team-a-prod-public-ip')!;
     simulator.editExceptionAsUi(edited.uuid, { endDate: daysFromToday(300) });
-    const cwd = await checkout();
-    const drifted = await runJob(workflows.drift, 'drift', context(cwd, 'schedule'));
-    // Drift is news, not an error: the plan step passes.
-    expect(drifted.step('drift').outcome, describeRun(drifted)).toBe('success');
-    expect(drifted.step('drift').exitCode).toBe(0);
-    const driftMarkdown = await readFile(path.join(cwd, 'drift.md'), 'utf8');
-    expect(driftMarkdown).toContain('team-a-prod-public-ip');
+    const drifted = await drift();
+    expect(drifted.job('drift').step('drift').outcome, describeRun(drifted)).toBe('success');
+    expect(drifted.job('drift').outputs.exitcode).toBe('2');
+    expect(drifted.job('tag').status).toBe('success');
     expect(driftIssues()).toHaveLength(1);
     const [issue] = driftIssues();
     expect(issue).toMatchObject({ state: 'open', title: 'Qualys exceptions drifted from the repository' });
     expect(issue.body.startsWith(`${DRIFT_MARKER}\n`)).toBe(true);
-    expect(issue.body).toContain(driftMarkdown.trim());
-    // The UI edit is put back as the repository says.
     expect(issue.body).toMatch(/\| 🔁 replace \| team-a-prod-public-ip \|.*endDate: "\d{4}-\d{2}-\d{2}" → "(\d{4}-\d{2}-\d{2})"/);
-    expect(issue.body).toContain(`→ "${daysFromToday(200)}"`);
-    expect(drifted.summary).toContain(driftMarkdown.trim());
+    expect(issue.comments).toHaveLength(1);
+    expect(issue.comments[0].body).toContain('- replace `team-a-prod-public-ip` (edited-out-of-band)');
+    // Only the handle CODEOWNERS lists is mentioned; the other is named as not mentioned.
+    expect(issue.comments[0].body).toContain('cc @acme/security');
+    expect(issue.comments[0].body).not.toContain('@someone-else');
+    expect(drifted.job('drift').step('Open or update the drift issue').stdout).toContain('not mentioned (not in .github/CODEOWNERS, CODEOWNERS): @someone-else');
 
-    // Still drifting the next day: the same issue, updated.
-    const stillDrifted = await runJob(workflows.drift, 'drift', context(await checkout(), 'schedule'));
-    expect(stillDrifted.step('drift').outcome).toBe('success');
+    // The same drift the next day: the body is refreshed silently, no new comment.
+    const same = await drift();
+    expect(same.job('drift').step('Open or update the drift issue').stdout).toMatch(/^updated issue [^\n]*\n?$/m);
     expect(driftIssues()).toHaveLength(1);
-    expect(stillDrifted.step('Open or update the drift issue').stdout).toMatch(/^updated issue /);
+    expect(issue.comments).toHaveLength(1);
+
+    // A new difference: a comment again.
+    const other = simulator.exceptions().find((e) => e.name === 'team-a-prod-logs-versioning')!;
+    simulator.editExceptionAsUi(other.uuid, { endDate: daysFromToday(20) });
+    await drift('');
+    expect(issue.comments).toHaveLength(2);
+    expect(issue.comments[1].body).not.toContain('cc ');
 
     // The next apply puts it back; the drift run after it closes the issue.
-    expect((await runJob(workflows.apply, 'apply', context(await checkout(), 'workflow_dispatch'))).status).toBe('success');
-    const cleanAgain = await runJob(workflows.drift, 'drift', context(await checkout(), 'schedule'));
-    expect(cleanAgain.step('Close the drift issue').outcome, describeRun(cleanAgain)).toBe('success');
+    expect((await runWorkflow(workflows.apply, context('workflow_dispatch', commits))).status).toBe('success');
+    const cleanAgain = await drift();
+    expect(cleanAgain.job('drift').step('Close the drift issue').outcome, describeRun(cleanAgain)).toBe('success');
     expect(issue.state).toBe('closed');
     expect(issue.comments.at(-1)?.body).toContain('Clean again');
-    expectNoSecrets(issue.body, drifted.summary, ...issue.comments.map((c) => c.body));
+    expectNoSecrets(issue.body, ...issue.comments.map((c) => c.body), everything(drifted));
   });
 
-  it('runs the tag stage (npx cvex tag) after the plan, and a clean run is a green job', async () => {
-    const checkout = () => makeCheckout({ 'policies/aws.yaml': manifest() });
-    expect((await runJob(workflows.apply, 'apply', context(await checkout(), 'push'))).status).toBe('success');
-    simulator.resetCounters();
-    const run = await runJob(workflows.drift, 'drift', context(await checkout(), 'schedule'));
+  it('skips while an apply is queued or running: no request to Qualys, no tag stage', async () => {
+    github.workflowRuns.set('exceptions-apply.yml', [{ id: 9, status: 'in_progress', html_url: 'https://github.example/acme/exceptions/actions/runs/9' }]);
+    const run = await runWorkflow(workflows.drift, context('schedule', { [SHA]: repository() }));
     expect(run.status, describeRun(run)).toBe('success');
-    expect(run.steps.map((s) => `${s.id ?? s.name}: ${s.outcome}`)).toEqual([
-      'actions/checkout@v4: success',
-      'actions/setup-node@v4: success',
-      'npm ci: success',
-      'drift: success',
-      'Open or update the drift issue: skipped',
-      'Close the drift issue: success',
-      'Tag stage: success',
-      'Exceptions ending soon: success',
-    ]);
-    expect(run.step('Tag stage').script).toBe('npx cvex tag');
-    expect(run.step('Tag stage').stdout).toMatch(/AWS \/arn:aws:s3:::acme-prod-\.\*\/ → \[cvex-reviewed\].*\d+ evaluations/);
-    expect(simulator.counters().byRoute['evaluations.applyTags']).toBe(1);
+    expect(run.job('drift').step('busy').stdout).toContain('::notice title=cvex drift skipped::exceptions-apply.yml is queued or running');
+    expect(run.job('drift').step('drift').outcome).toBe('skipped');
+    expect(run.job('tag').status).toBe('skipped');
+    expect(simulator.counters().total).toBe(0);
   });
 
-  it('an error (not drift) fails the job and leaves the issue alone', async () => {
-    const cwd = await makeCheckout({ 'policies/aws.yaml': manifest() });
-    const run = await runJob(workflows.drift, 'drift', { ...context(cwd, 'schedule'), secrets: { QUALYS_API_URL: simulator.url, QUALYS_USERNAME: 'someone', QUALYS_PASSWORD: 'wrong' } });
+  it('an error (not drift) fails the job, leaves the issue alone and runs no tag stage', async () => {
+    const run = await runWorkflow(workflows.drift, { ...context('schedule', { [SHA]: repository() }), secrets: { QUALYS_READ_USERNAME: 'someone', QUALYS_READ_PASSWORD: 'wrong' } });
     expect(run.status).toBe('failure');
-    expect(run.step('drift').outcome).toBe('failure');
-    expect(run.step('Open or update the drift issue').outcome).toBe('skipped');
-    expect(run.step('Close the drift issue').outcome).toBe('skipped');
-    expect(github.requests).toEqual([]);
+    expect(run.job('drift').step('drift').outcome).toBe('failure');
+    expect(run.job('drift').step('Open or update the drift issue').outcome).toBe('skipped');
+    expect(run.job('drift').step('Close the drift issue').outcome).toBe('skipped');
+    expect(run.job('tag').status).toBe('skipped');
+    expect(github.requests.map((request) => request.path)).toEqual(['/repos/acme/exceptions/actions/workflows/exceptions-apply.yml/runs?per_page=50']);
   });
 });
