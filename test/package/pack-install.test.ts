@@ -129,6 +129,9 @@ describe('a policy repository installs the .tgz and runs it', () => {
     }
 
     const env = { ...NPM_ENV, QUALYS_USERNAME: DEFAULT_SIM_USER, QUALYS_PASSWORD: DEFAULT_SIM_PASSWORD, NO_COLOR: '1' };
+    // Where nothing is installed, the documented invocation fails instead of fetching a package.
+    const nowhere = await sh('npx', ['--no-install', 'cvex', 'version'], work, { ...NPM_ENV, npm_config_offline: 'true' });
+    expect(nowhere.code).not.toBe(0);
     const cvex = (...args: string[]) => sh('npx', ['--no-install', 'cvex', ...args], repo, env);
     expect((await cvex('version')).stdout).toBe(`${pkg.version}\n`);
     const validate = await cvex('validate');
