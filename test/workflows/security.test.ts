@@ -155,6 +155,20 @@ describe('versions', () => {
     for (const name of files.filter((file) => file.startsWith('cvex-'))) expect(load(name).env?.CVEX_WORKFLOW_VERSION, name).toBe(pkg.version);
   });
 
+  it('the documents name the package with its scope and this version, and the reusable workflows at it', () => {
+    const documents = ['README.md', 'CHANGELOG.md', ...readdirSync(path.join(ROOT, 'docs')).map((file) => `docs/${file}`)];
+    for (const document of documents) {
+      const content = readFileSync(path.join(ROOT, document), 'utf8');
+      for (const match of content.matchAll(/@cloudview-exceptions\/cvex(@[\w.]+)?/g)) {
+        const before = content.slice(Math.max(0, match.index - 14), match.index);
+        if (before.endsWith('node_modules/')) continue;
+        expect(match[1], `${document}: ${match[0]}`).toMatch(document === 'CHANGELOG.md' ? /^@(X\.Y\.Z|\d+\.\d+\.\d+)$/ : new RegExp(`^@${pkg.version.replace(/\./g, '\\.')}$`));
+      }
+      for (const match of content.matchAll(/cvex-[a-z]+\.yml@v([\w.]+)/g)) expect(match[1], document).toBe(pkg.version);
+      expect(content, document).not.toMatch(/\bnpx (?!--no-install\b|--yes @cloudview-exceptions\/cvex@)/);
+    }
+  });
+
   it("this repository's callers are the ones `cvex init` writes, with local references", () => {
     const local = callerWorkflows({ owner: 'cloudview-exceptions', reusable: localReusable });
     const published = callerWorkflows({ owner: 'cloudview-exceptions', reusable: publishedReusable('cloudview-exceptions/cloudview-exceptions', pkg.version) });
