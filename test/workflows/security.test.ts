@@ -160,8 +160,13 @@ describe('versions', () => {
     for (const document of documents) {
       const content = readFileSync(path.join(ROOT, document), 'utf8');
       for (const match of content.matchAll(/@cloudview-exceptions\/cvex(@[\w.]+)?/g)) {
-        const before = content.slice(Math.max(0, match.index - 14), match.index);
-        if (before.endsWith('node_modules/')) continue;
+        const after = content.slice(match.index + match[0].length, match.index + match[0].length + 20);
+        // A path into the installed package, or the pin itself in package.json.
+        if (after.startsWith('/')) continue;
+        if (after.startsWith('": "')) {
+          expect(after.slice(4).split('"')[0], document).toBe(pkg.version);
+          continue;
+        }
         expect(match[1], `${document}: ${match[0]}`).toMatch(document === 'CHANGELOG.md' ? /^@(X\.Y\.Z|\d+\.\d+\.\d+)$/ : new RegExp(`^@${pkg.version.replace(/\./g, '\\.')}$`));
       }
       for (const match of content.matchAll(/cvex-[a-z]+\.yml@v([\w.]+)/g)) expect(match[1], document).toBe(pkg.version);
