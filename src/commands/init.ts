@@ -4,7 +4,7 @@
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { type CommandSpec, parseCommandLine } from '../command-line/define';
-import type { CliIo } from '../command-line/io';
+import { type CliIo, UsageError } from '../command-line/io';
 import { gatherAnswers } from '../init/answers';
 import { packageIdentity } from '../init/package-identity';
 import { initFiles } from '../init/templates';
@@ -41,10 +41,7 @@ async function exists(file: string): Promise<boolean> {
 
 export async function initCommand(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommandLine(initDefinition, argv);
-  if (positionals.length > 1) {
-    io.stderr.write(`cvex init: one folder at most, got ${positionals.length}\n`);
-    return 2;
-  }
+  if (positionals.length > 1) throw new UsageError(`one folder at most, got ${positionals.length}: ${positionals.join(' ')}`);
   const dir = path.resolve(io.cwd, positionals[0] ?? '.');
   await mkdir(dir, { recursive: true });
   const identity = packageIdentity();

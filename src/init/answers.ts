@@ -83,7 +83,7 @@ export async function gatherAnswers(sources: AnswerSources): Promise<InitAnswers
 
   const missing = [!repository && '--repository ORG/NAME', !owner && '--owner SLUG', !timezone && '--timezone ZONE'].filter(Boolean);
   if (missing.length > 0 || !repository || !owner || !timezone) {
-    throw new UsageError(`cannot ask without a terminal: pass ${missing.join(', ')}`);
+    throw new UsageError(sources.prompt ? `no answer for ${missing.join(', ')}` : `cannot ask without a terminal: pass ${missing.join(', ')}`);
   }
   return { owner, repository, timezone, platform, reviewers };
 }
