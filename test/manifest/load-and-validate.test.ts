@@ -37,6 +37,15 @@ const CONNECTOR = (name: string, endDate = '2027-05-31') => `exceptions:
     accountIds: ["555566667777"]
 `;
 
+/**
+ * CPU time of this process (user + system), not wall-clock time: the bound is about the work done
+ * (linear, not quadratic), and other processes on a shared machine must not be able to fail it.
+ */
+function cpuMilliseconds(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
 describe('loadAndValidate', () => {
   it('refuses a file with more exceptions than a manifest may hold, at once, and still checks the others', async () => {
     const tooMany = `exceptions:\n${'- {}\n'.repeat(MAX_EXCEPTIONS_PER_FILE + 1)}`;
@@ -183,12 +192,12 @@ describe('loadAndValidate', () => {
       files[`policies/bulk-${file}.yaml`] = `exceptions:\n${items.join('')}`;
     }
     const root = tempTree(files);
-    const started = performance.now();
+    const started = cpuMilliseconds();
     const result = await loadAndValidate([], { cwd: root, now: NOW });
     expect(result.findings).toEqual([]);
     expect(result.manifests.exceptions).toHaveLength(10_000);
     expect(result.manifests.exceptions[9_999].location).toEqual({ file: 'policies/bulk-9.yaml', line: 2 + 999 * 9, column: 5 });
-    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(cpuMilliseconds() - started).toBeLessThan(5_000);
   });
 
   it('refuses a path that is not a regular file (a FIFO, a device) without reading it', async () => {
@@ -212,9 +221,9 @@ describe('loadAndValidate', () => {
     const text = `# *not an alias\n${CONNECTOR('wide').trimEnd()}\n    metadata:\n${keys}      k7: again\n`;
     expect(text.length).toBeLessThan(1024 * 1024);
     const root = tempTree({ 'policies/wide.yaml': text });
-    const started = performance.now();
+    const started = cpuMilliseconds();
     const result = await loadAndValidate([], { cwd: root, now: NOW });
-    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(cpuMilliseconds() - started).toBeLessThan(5_000);
     expect(result.findings.map((f) => [f.rule, f.path, f.line])).toEqual([['yaml.duplicate-key', 'exceptions.0.metadata.k7', 13 + 60_000]]);
   }, 20_000);
 });
