@@ -152,16 +152,18 @@ function applyComment({ records: given, outcome, after, env, report }) {
   const run = runUrl(env);
   // Audit logs also hold tag and guard records: only the changes are rows.
   const records = (report ? report.results : given).filter((/** @type {any} */ record) => record && record.operation in VERB);
-  const failed = records.filter((record) => record.result === 'failed' || record.result === 'skipped');
+  const failed = records.filter((record) => record.result === 'failed');
+  // Held back by the rate-limit reserve: the old exception is still in place; the next run does it.
+  const skipped = records.filter((record) => record.result === 'skipped');
   const count = (/** @type {string} */ operation) => records.filter((record) => record.operation === operation && record.result === 'succeeded').length;
   const refused = report?.outcome === 'refused';
-  const heading = refused ? 'REFUSED' : outcome === 'success' && failed.length === 0 ? 'applied' : 'FAILED';
+  const heading = refused ? 'REFUSED' : outcome === 'success' && failed.length + skipped.length === 0 ? 'applied' : 'FAILED';
   const lines = [
     '<!-- cvex-apply -->',
     `### cvex apply: ${heading}`,
     '',
     `Commit ${codeSpan(after.slice(0, 12))}, which includes this pull request, was applied to Qualys${run ? ` ([run](${run}))` : ''}: ` +
-      `${count('create')} created, ${count('replace')} replaced, ${count('delete')} deleted, ${failed.length} failed.`,
+      `${count('create')} created, ${count('replace')} replaced, ${count('delete')} deleted, ${failed.length} failed${skipped.length > 0 ? `, ${skipped.length} skipped (still in place)` : ''}.`,
   ];
   if (refused) lines.push('', `Nothing was sent: ${codeSpan(String(report.refusal ?? 'see the run log'))}`);
   else if (records.length === 0) lines.push('', outcome === 'success' ? 'Nothing needed to change.' : 'cvex stopped before changing anything; see the run log.');
@@ -182,7 +184,7 @@ function applyComment({ records: given, outcome, after, env, report }) {
   if (missing.length > 0) {
     lines.push('', `**${missing.length === 1 ? '1 exemption is' : `${missing.length} exemptions are`} missing** (deleted and not re-created): ${missing.slice(0, 50).map((/** @type {any} */ item) => codeSpan(item.name ?? '')).join(', ')}${missing.length > 50 ? ', …' : ''}.`);
   }
-  if (failed.length > 0 || missing.length > 0) lines.push('', 'Run the apply workflow again (Actions → exceptions-apply → Run workflow): apply converges.');
+  if (failed.length + skipped.length > 0 || missing.length > 0) lines.push('', 'Run the apply workflow again (Actions → exceptions-apply → Run workflow): apply converges.');
   return `${lines.join('\n')}\n`;
 }
 

@@ -112,7 +112,21 @@ export function codeownersText(answers: InitAnswers): string {
 }
 
 export function gitignoreText(): string {
-  return ['node_modules/', '# what the workflows and a local run leave behind', 'plan.json', 'plan.md', 'drift.json', 'drift.md', 'apply.txt', 'audit.jsonl', '.cvex/', ''].join('\n');
+  return [
+    'node_modules/',
+    '# what the workflows and a local run leave behind',
+    'plan.json',
+    'plan.md',
+    'drift.json',
+    'drift.md',
+    'apply.txt',
+    'apply-report.json',
+    'audit.jsonl',
+    'coverage.json',
+    'renewals.txt',
+    '.cvex/',
+    '',
+  ].join('\n');
 }
 
 /** Every file `cvex init` writes, by path relative to the repository root. */

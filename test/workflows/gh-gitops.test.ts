@@ -96,6 +96,43 @@ describe('gh-gitops apply-result', () => {
     }
   });
 
+  it('reads the apply report when there is one: a refusal and why, a lifted guard, the exemptions left missing', async () => {
+    const pr = github.addPullRequest();
+    github.commits.push({ sha: 'cc01', pulls: [pr] });
+    const report = path.join(dir, 'apply-report.json');
+    const audit = path.join(dir, 'audit.jsonl');
+    // The audit log also holds records that are not changes: with a report they are not read at all.
+    await writeFile(audit, `${JSON.stringify({ operation: 'liftGuards', result: 'succeeded' })}\n`);
+    await writeFile(report, JSON.stringify({ outcome: 'refused', refusal: 'removal guards: 3 removals exceed the limit of 2', results: [], missing: [] }));
+    await run(['apply-result', '--after', 'cc01', '--report', report, '--audit-log', audit, '--outcome', 'failure']);
+    const [refused] = github.issues.get(pr)!.comments;
+    expect(refused.body).toContain('### cvex apply: REFUSED');
+    expect(refused.body).toContain('Nothing was sent: `removal guards: 3 removals exceed the limit of 2`');
+    expect(refused.body).not.toContain('liftGuards');
+
+    await writeFile(
+      report,
+      JSON.stringify({
+        outcome: 'failed',
+        safety: { lifted: { by: 'trailer', allowRemovals: 3, commit: 'cc01cc01cc01cc01' } },
+        results: [
+          { operation: 'replace', name: 'kept', uuidBefore: 'u-1', uuidAfter: 'u-2', result: 'succeeded' },
+          { operation: 'replace', name: 'lost', uuidBefore: 'u-3', uuidAfter: null, result: 'failed', missing: true },
+          { operation: 'replace', name: 'later', uuidBefore: 'u-4', uuidAfter: null, result: 'skipped' },
+        ],
+        missing: [{ name: 'lost', uuidBefore: 'u-3', error: 'boom' }],
+      }),
+    );
+    await run(['apply-result', '--after', 'cc01', '--report', report, '--outcome', 'failure']);
+    const failed = github.issues.get(pr)!.comments[1].body;
+    expect(failed).toContain('### cvex apply: FAILED');
+    expect(failed).toContain('0 created, 1 replaced, 0 deleted, 1 failed, 1 skipped (still in place).');
+    expect(failed).toContain('| ⏸️ replace skipped | `later` | `u-4` |');
+    expect(failed).toContain('The removal guards were lifted by the reviewed trailer `Cvex-Allow-Removals: 3` of commit `cc01cc01cc01`.');
+    expect(failed).toContain('**1 exemption is missing** (deleted and not re-created): `lost`.');
+    expect(failed).toContain('Run the apply workflow again');
+  });
+
   it('without a usable before (a run by hand, a new branch), asks about the applied commit alone', async () => {
     const pr = github.addPullRequest();
     github.commits.push({ sha: 'bb01', pulls: [pr] });
