@@ -6,8 +6,11 @@
 // instead of posting again. GitHub REST API over undici; tested against a local fake in
 // test/workflows/gh-sticky.test.ts.
 //
-//   node scripts/gh-sticky.js comment     --pr N --marker '<!-- cvex-plan -->' --body-file plan.md [--outcome success|failure|skipped]
+//   node scripts/gh-sticky.js comment     --pr N --marker '<!-- cvex-plan -->' --body-file plan.md [--outcome success|failure|skipped] [--note TEXT]
 //   node scripts/gh-sticky.js issue       --label cvex-drift --marker '<!-- cvex-drift -->' --title TITLE --body-file drift.md
+//                                         [--plan-json drift.json] [--mention '@org/team ...' --allowlist .github/CODEOWNERS]
+//     (the issue body is edited silently; a comment, which notifies, is posted only when the set of
+//     (action, name, cause) of the plan changed since the last run; mentions only of allowlisted handles)
 //   node scripts/gh-sticky.js close-issue --label cvex-drift --marker '<!-- cvex-drift -->' [--body-file plan.md]
 //   node scripts/gh-sticky.js summary     --title 'cvex apply' --text-file apply.txt [--outcome success|failure]
 //     (appends cvex's text report to $GITHUB_STEP_SUMMARY in a code block no report can break out of)
@@ -17,85 +20,28 @@
 // github-actions[bot], GITHUB_TOKEN's). The token is only ever sent in the Authorization header.
 'use strict';
 
+const { createHash } = require('node:crypto');
 const { appendFileSync, existsSync, readFileSync } = require('node:fs');
 const { parseArgs } = require('node:util');
-const { fetch } = require('undici');
+const { codeSpan, createGitHub, gitHubFromEnv, runUrl } = require('./github-api.js');
 
 // GitHub rejects comment and issue bodies over 65,536 characters.
 const MAX_BODY = 65_000;
 // GitHub takes at most 1 MiB of job summary per step.
 const MAX_SUMMARY = 900_000;
-const PER_PAGE = 100;
-
-/** @param {{apiUrl: string, token: string, repository: string}} options */
-function createGitHub({ apiUrl, token, repository }) {
-  const base = `${apiUrl.replace(/\/+$/, '')}/repos/${repository}`;
-  /**
-   * @param {string} method
-   * @param {string} path under /repos/{owner}/{repo}
-   * @param {unknown} [body]
-   * @returns {Promise<{status: number, json: any}>}
-   */
-  async function request(method, path, body) {
-    const response = await fetch(`${base}${path}`, {
-      method,
-      headers: {
-        accept: 'application/vnd.github+json',
-        authorization: `Bearer ${token}`,
-        'x-github-api-version': '2022-11-28',
-        'user-agent': 'cvex-gh-sticky',
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    let json;
-    try {
-      json = text ? JSON.parse(text) : undefined;
-    } catch {
-      json = text;
-    }
-    return { status: response.status, json };
-  }
-  /** @param {string} method @param {string} path @param {unknown} [body] */
-  async function call(method, path, body) {
-    const { status, json } = await request(method, path, body);
-    if (status < 200 || status > 299) {
-      const message = json && typeof json === 'object' && 'message' in json ? json.message : String(json ?? '').slice(0, 200);
-      throw new Error(`GitHub ${method} ${path.split('?')[0]}: ${status} ${message}`);
-    }
-    return json;
-  }
-  /** Every item of a paged list endpoint. @param {string} path */
-  async function list(path) {
-    const items = [];
-    for (let page = 1; ; page += 1) {
-      const separator = path.includes('?') ? '&' : '?';
-      const batch = await call('GET', `${path}${separator}per_page=${PER_PAGE}&page=${page}`);
-      if (!Array.isArray(batch)) throw new Error(`GitHub GET ${path}: expected a list`);
-      items.push(...batch);
-      if (batch.length < PER_PAGE) return items;
-    }
-  }
-  return { request, call, list };
-}
-
-/** @param {NodeJS.ProcessEnv} env */
-function runUrl(env) {
-  if (!env.GITHUB_REPOSITORY || !env.GITHUB_RUN_ID) return undefined;
-  return `${env.GITHUB_SERVER_URL || 'https://github.com'}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`;
-}
 
 /**
  * The posted text: marker, a status line when the step did not succeed, cvex's markdown, a footer.
- * @param {{marker: string, body: string, outcome?: string, env?: NodeJS.ProcessEnv}} options
+ * @param {{marker: string, body: string, outcome?: string, env?: NodeJS.ProcessEnv, note?: string}} options
  */
-function buildBody({ marker, body, outcome = 'success', env = {} }) {
+function buildBody({ marker, body, outcome = 'success', env = {}, note = '' }) {
   const run = runUrl(env);
   const runLink = run ? `the [run log](${run})` : 'the run log';
   const parts = marker ? [marker] : [];
   if (outcome === 'failure') {
     parts.push(`> [!WARNING]\n> \`cvex\` failed: see ${runLink}. What follows may be incomplete.`);
+  } else if (outcome === 'skipped' && note) {
+    parts.push(`> [!NOTE]\n> No plan: ${note.replace(/\r?\n/g, ' ')} See ${runLink}.`);
   } else if (outcome === 'skipped') {
     parts.push(`> [!NOTE]\n> No plan: the manifests did not validate, so nothing was sent to Qualys. The errors are annotated on the diff; see ${runLink}.`);
   } else if (outcome !== 'success') {
@@ -150,38 +96,107 @@ async function upsertComment(github, { pr, marker, body, author = DEFAULT_AUTHOR
   return { action: 'created', url: created?.html_url, id: created?.id };
 }
 
-/** Open issues (not pull requests) with `label` whose body carries `marker`, oldest first. */
-async function findIssues(github, { label, marker }) {
+/** Open issues (not pull requests) with `label` whose body carries `marker`, opened by `author`, oldest first. */
+async function findIssues(github, { label, marker, author = DEFAULT_AUTHOR }) {
   const issues = await github.list(`/issues?state=open&labels=${encodeURIComponent(label)}&sort=created&direction=asc`);
-  return issues.filter((issue) => !issue.pull_request && typeof issue.body === 'string' && issue.body.includes(marker));
+  return issues.filter(
+    (issue) => !issue.pull_request && typeof issue.body === 'string' && issue.body.includes(marker) && (issue.user === undefined || issue.user?.login === author),
+  );
+}
+
+const SET_MARKER = /<!-- cvex-drift-set:([0-9a-f]{16}) -->/;
+const MAX_LISTED = 20;
+
+/**
+ * What a drift is about, for "did it change?": the (action, name, cause) of every change and
+ * conflict of a saved plan (`cvex plan --out FILE`), sorted, and a short hash of them.
+ * @param {any} plan
+ */
+function driftSet(plan) {
+  const items = [
+    ...(plan.changes ?? []).map((/** @type {any} */ change) => ({ action: String(change.action), name: String(change.name), cause: String(change.cause ?? change.action) })),
+    ...(plan.conflicts ?? []).map((/** @type {any} */ conflict) => ({ action: 'conflict', name: String(conflict.name), cause: 'conflict' })),
+  ].sort((a, b) => `${a.name}\t${a.action}`.localeCompare(`${b.name}\t${b.action}`));
+  const key = createHash('sha256').update(items.map((item) => `${item.action}\t${item.name}\t${item.cause}`).join('\n')).digest('hex').slice(0, 16);
+  return { items, key };
+}
+
+/**
+ * The handles of `requested` that the allowlist files (CODEOWNERS syntax: owners are the @words
+ * after a path) name, spelled as the allowlist spells them. Never text from a manifest.
+ * @param {string[]} requested
+ * @param {string[]} allowlistTexts
+ */
+function allowedMentions(requested, allowlistTexts) {
+  const allowed = new Map();
+  for (const text of allowlistTexts) {
+    for (const line of text.split('\n')) {
+      const content = line.replace(/#.*/, '').trim();
+      for (const word of content.split(/\s+/).slice(1)) {
+        if (/^@[A-Za-z0-9][A-Za-z0-9-]*(\/[A-Za-z0-9._-]+)?$/.test(word)) allowed.set(word.toLowerCase(), word);
+      }
+    }
+  }
+  const kept = [];
+  const dropped = [];
+  for (const handle of requested) {
+    const match = allowed.get(handle.toLowerCase());
+    if (match) kept.push(match);
+    else dropped.push(handle);
+  }
+  return { kept: [...new Set(kept)], dropped };
+}
+
+/** @param {{items: {action: string, name: string, cause: string}[]}} set @param {string[]} mentions @param {NodeJS.ProcessEnv} env */
+function driftComment(set, mentions, env) {
+  const run = runUrl(env);
+  const lines = [
+    `The drift changed since the last run: now ${set.items.length} ${set.items.length === 1 ? 'difference' : 'differences'} between the repository and Qualys.`,
+    '',
+    ...set.items.slice(0, MAX_LISTED).map((item) => `- ${item.action} ${codeSpan(item.name)}${item.cause !== item.action ? ` (${item.cause})` : ''}`),
+    ...(set.items.length > MAX_LISTED ? [`- … and ${set.items.length - MAX_LISTED} more (see the issue)`] : []),
+  ];
+  if (run) lines.push('', `[workflow run](${run})`);
+  if (mentions.length > 0) lines.push('', `cc ${mentions.join(' ')}`);
+  return `${lines.join('\n')}\n`;
 }
 
 /**
  * Edits the open issue labelled `label` that carries `marker`, or opens one (creating the label).
+ * Editing notifies nobody; so when `set` is given, a comment is posted (with the mentions) when the
+ * issue is opened or its set of (action, name, cause) differs from the one the body records.
  * @param {ReturnType<typeof createGitHub>} github
- * @param {{label: string, marker: string, title: string, body: string}} options
+ * @param {{label: string, marker: string, title: string, body: string, set?: {items: any[], key: string}, mentions?: string[], env?: NodeJS.ProcessEnv, author?: string}} options
  */
-async function upsertIssue(github, { label, marker, title, body }) {
-  const [existing] = await findIssues(github, { label, marker });
+async function upsertIssue(github, { label, marker, title, body, set, mentions = [], env = {}, author = DEFAULT_AUTHOR }) {
+  const text = set ? `${body.trimEnd()}\n<!-- cvex-drift-set:${set.key} -->\n` : body;
+  const [existing] = await findIssues(github, { label, marker, author });
+  let result;
+  let previousKey;
   if (existing) {
-    const updated = await github.call('PATCH', `/issues/${existing.number}`, { title, body });
-    return { action: 'updated', url: updated?.html_url ?? existing.html_url, number: existing.number };
+    previousKey = SET_MARKER.exec(existing.body)?.[1];
+    const updated = await github.call('PATCH', `/issues/${existing.number}`, { title, body: text });
+    result = { action: 'updated', url: updated?.html_url ?? existing.html_url, number: existing.number };
+  } else {
+    const { status } = await github.request('GET', `/labels/${encodeURIComponent(label)}`);
+    if (status === 404) {
+      await github.call('POST', '/labels', { name: label, color: 'd93f0b', description: 'Opened and closed by cvex workflows' });
+    }
+    const created = await github.call('POST', '/issues', { title, body: text, labels: [label] });
+    result = { action: 'created', url: created?.html_url, number: created?.number };
   }
-  const { status } = await github.request('GET', `/labels/${encodeURIComponent(label)}`);
-  if (status === 404) {
-    await github.call('POST', '/labels', { name: label, color: 'd93f0b', description: 'Opened and closed by cvex workflows' });
-  }
-  const created = await github.call('POST', '/issues', { title, body, labels: [label] });
-  return { action: 'created', url: created?.html_url, number: created?.number };
+  const changed = set !== undefined && previousKey !== set.key;
+  if (changed && set) await github.call('POST', `/issues/${result.number}/comments`, { body: driftComment(set, mentions, env) });
+  return { ...result, notified: changed };
 }
 
 /**
  * Closes every open issue labelled `label` that carries `marker`, with a comment saying why.
  * @param {ReturnType<typeof createGitHub>} github
- * @param {{label: string, marker: string, comment: string}} options
+ * @param {{label: string, marker: string, comment: string, author?: string}} options
  */
-async function closeIssues(github, { label, marker, comment }) {
-  const issues = await findIssues(github, { label, marker });
+async function closeIssues(github, { label, marker, comment, author = DEFAULT_AUTHOR }) {
+  const issues = await findIssues(github, { label, marker, author });
   for (const issue of issues) {
     await github.call('POST', `/issues/${issue.number}/comments`, { body: comment });
     await github.call('PATCH', `/issues/${issue.number}`, { state: 'closed', state_reason: 'completed' });
@@ -207,6 +222,10 @@ async function run(argv, env, print) {
       'body-file': { type: 'string' },
       'text-file': { type: 'string' },
       outcome: { type: 'string' },
+      note: { type: 'string' },
+      'plan-json': { type: 'string' },
+      mention: { type: 'string' },
+      allowlist: { type: 'string', multiple: true },
     },
   });
   const [command] = positionals;
@@ -224,10 +243,8 @@ async function run(argv, env, print) {
     print(`summary written (${text.length} characters of ${textFile})`);
     return { action: 'summary' };
   }
-  const token = env.GITHUB_TOKEN || env.GH_TOKEN;
-  if (!token) throw new Error('GITHUB_TOKEN (or GH_TOKEN) is not set');
-  if (!env.GITHUB_REPOSITORY) throw new Error('GITHUB_REPOSITORY is not set');
-  const github = createGitHub({ apiUrl: env.GITHUB_API_URL || 'https://api.github.com', token, repository: env.GITHUB_REPOSITORY });
+  const github = gitHubFromEnv(env);
+  const author = env.GH_STICKY_AUTHOR || DEFAULT_AUTHOR;
   const marker = need('marker');
   const bodyFile = values['body-file'];
   const fileText = bodyFile !== undefined && existsSync(bodyFile) ? readFileSync(bodyFile, 'utf8') : '';
@@ -236,20 +253,26 @@ async function run(argv, env, print) {
     case 'comment': {
       const pr = Number(need('pr'));
       if (!Number.isInteger(pr) || pr <= 0) throw new Error(`comment: --pr must be a pull request number, not '${values.pr}'`);
-      const body = buildBody({ marker, body: fileText, outcome: values.outcome ?? 'success', env });
-      const result = await upsertComment(github, { pr, marker, body, author: env.GH_STICKY_AUTHOR || DEFAULT_AUTHOR });
+      const body = buildBody({ marker, body: fileText, outcome: values.outcome ?? 'success', env, note: values.note });
+      const result = await upsertComment(github, { pr, marker, body, author });
       print(`${result.action} comment ${result.url ?? ''}`.trim());
       return result;
     }
     case 'issue': {
       const body = buildBody({ marker, body: fileText, outcome: values.outcome ?? 'success', env });
-      const result = await upsertIssue(github, { label: need('label'), marker, title: need('title'), body });
-      print(`${result.action} issue ${result.url ?? `#${result.number}`}`);
+      const planFile = values['plan-json'];
+      const set = planFile !== undefined && existsSync(planFile) ? driftSet(JSON.parse(readFileSync(planFile, 'utf8'))) : undefined;
+      const requested = (values.mention ?? '').split(/[\s,]+/).filter(Boolean);
+      const allowlists = (values.allowlist ?? []).filter((file) => existsSync(file)).map((file) => readFileSync(file, 'utf8'));
+      const { kept, dropped } = allowedMentions(requested, allowlists);
+      if (dropped.length > 0) print(`not mentioned (not in ${(values.allowlist ?? []).join(', ') || 'an allowlist'}): ${dropped.join(' ')}`);
+      const result = await upsertIssue(github, { label: need('label'), marker, title: need('title'), body, set, mentions: kept, env, author });
+      print(`${result.action} issue ${result.url ?? `#${result.number}`}${result.notified ? ' (drift changed: commented)' : ''}`);
       return result;
     }
     case 'close-issue': {
       const comment = buildBody({ marker: '', body: `Clean again: the account matches the repository.\n\n${fileText}`, env });
-      const result = await closeIssues(github, { label: need('label'), marker, comment });
+      const result = await closeIssues(github, { label: need('label'), marker, comment, author });
       print(result.action === 'closed' ? `closed issue ${result.numbers.map((n) => `#${n}`).join(', ')}` : 'no open issue to close');
       return result;
     }
@@ -258,7 +281,7 @@ async function run(argv, env, print) {
   }
 }
 
-module.exports = { buildBody, buildSummary, createGitHub, upsertComment, upsertIssue, closeIssues, run, MAX_BODY };
+module.exports = { buildBody, buildSummary, createGitHub, upsertComment, upsertIssue, closeIssues, driftSet, allowedMentions, run, MAX_BODY };
 
 if (require.main === module) {
   run(process.argv.slice(2), process.env, (line) => process.stdout.write(`${line}\n`)).catch((error) => {

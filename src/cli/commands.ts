@@ -14,6 +14,13 @@ export interface CommandEntry {
 }
 
 export const COMMANDS: Record<string, CommandEntry> = {
+  init: {
+    summary: 'scaffold a policy repository: package, config, workflows',
+    load: async () => {
+      const module = await import('../commands/init');
+      return { run: module.initCommand, definition: module.initDefinition };
+    },
+  },
   validate: {
     summary: 'check manifests against the schema and rules',
     load: async () => {

@@ -61,7 +61,7 @@ export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
     banner(narration, `cvex plan ${positionals.join(' ') || '(manifests from config, default policies/)'}`);
     const planned = await planCommand([...common, ...format], leading);
     if (planned !== 0 || !values.apply) {
-      if (planned === 0) narration.write('\nRun `npx cvex demo --apply` to apply this plan to the simulator and plan again.\n');
+      if (planned === 0) narration.write('\nRun `npx --no-install cvex demo --apply` to apply this plan to the simulator and plan again.\n');
       return planned;
     }
     banner(narration, 'cvex apply --auto-approve');

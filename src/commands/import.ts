@@ -18,7 +18,8 @@ import { FileReadError, readBoundedText, type ReadKind } from '../files/read-bou
 import { adoptIntoConfig } from '../import/adopt';
 import { resolveDetailClouds } from '../import/resolve-cloud';
 import { buildImportedFiles, mergeIntoExistingFile } from '../import/to-manifests';
-import { loadAndValidate, MANIFEST_SCHEMA_PATH } from '../manifest';
+import { loadAndValidate } from '../manifest';
+import { manifestSchemaReference } from '../import/schema-reference';
 import { CLOUD_TYPES, type CloudType } from '../model/exception';
 import { DEFAULT_MANIFEST_GLOBS } from '../manifest/load-files';
 import { minimatch } from 'minimatch';
@@ -166,7 +167,7 @@ export async function importCommand(argv: string[], io: CliIo): Promise<number> 
     const zone = checkZoneStamps(selection.wanted, context.timeZone);
     if (zone.wrongZone) throw new TimeZoneError(describeWrongZone(zone, { source: context.timeZoneSource, command: 'import' }));
     const fetched = await mapWithConcurrency(selection.wanted, context.target.client.concurrency ?? 2, (item) => client.getException(item.uuid));
-    const schemaPath = path.relative(outDir, MANIFEST_SCHEMA_PATH).split(path.sep).join('/');
+    const schemaPath = manifestSchemaReference(outDir, io.cwd);
     // A name another manifest already defines (the conflict plan reports, which import resolves) is
     // adopted but not written again: two definitions would fail validation; the repository's wins.
     const ours = new Set(CLOUD_TYPES.map((cloud) => path.resolve(outDir, `imported-${cloud.toLowerCase()}.yaml`)));

@@ -26,6 +26,7 @@ import { renderJsonPlan } from '../render/plan-json';
 import { renderMarkdownPlan } from '../render/plan-markdown';
 import { terminalSafe } from '../render/escape';
 import { renderTextPlan } from '../render/plan-text';
+import { COMMENT_FLAGS, commentOptions } from './plan-comment';
 
 /** The flags plan and apply share: what to read, and the removal thresholds. */
 export const PLAN_FLAGS = {
@@ -65,6 +66,7 @@ exceptions and shows what \`cvex apply\` would change. Nothing is sent when a ma
     out: { type: 'string', value: 'FILE', description: 'also save the plan JSON, for `cvex apply --plan FILE`' },
     'detailed-exitcode': { type: 'boolean', description: 'exit 0 with no changes, 2 with changes, 1 on any error' },
     ...PLAN_FLAGS,
+    ...COMMENT_FLAGS,
   },
   epilog: `PATH narrows the plan to the exceptions those files declare: nothing outside them is planned,
 nothing is deleted, and the output says the plan is narrowed. Without PATH the plan is full.
@@ -253,7 +255,7 @@ export async function planCommand(argv: string[], io: CliIo): Promise<number> {
     }
     const plan = run.plan;
     if (typeof values.out === 'string') await savePlanFile(path.resolve(io.cwd, values.out), plan);
-    io.stdout.write(renderPlan(plan, format, io));
+    io.stdout.write(format === 'markdown' ? renderMarkdownPlan(plan, await commentOptions(values, run.findings, io.cwd)) : renderPlan(plan, format, io));
     if (plan.conflicts.length > 0) return 1;
     if (values['detailed-exitcode']) return plan.changes.length > 0 ? 2 : 0;
     return 0;

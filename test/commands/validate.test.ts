@@ -9,6 +9,7 @@ import { main } from '../../src/cli/main';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'manifests');
+const EXAMPLE_REPO = path.join(ROOT, 'test', 'fixtures', 'example-repo');
 
 interface Run {
   code: number;
@@ -56,7 +57,7 @@ describe('cvex validate', () => {
   });
 
   it('validates policies/ by default and exits 0', async () => {
-    const { code, stdout, stderr } = await run([], ROOT);
+    const { code, stdout, stderr } = await run([], EXAMPLE_REPO);
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(stdout).toBe('0 errors, 0 warnings in 3 files (10 exceptions)\n');
@@ -125,7 +126,7 @@ describe('cvex validate', () => {
   });
 
   it('--format json on a clean run', async () => {
-    const { code, stdout } = await run(['--format=json'], ROOT);
+    const { code, stdout } = await run(['--format=json'], EXAMPLE_REPO);
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toEqual({ valid: true, files: 3, exceptions: 10, errors: [], warnings: [] });
   });

@@ -162,7 +162,7 @@ describe('cvex demo (npm start)', () => {
       stdout: { write: (text: string) => (stdout += text) },
       stderr: { write: (text: string) => (stderr += text) },
       env: { PATH: process.env.PATH, QUALYS_API_URL: 'https://qualysguard.qualys.com', QUALYS_PASSWORD: 'must-not-be-used' },
-      cwd: path.resolve(__dirname, '../..'),
+      cwd: path.resolve(__dirname, '../fixtures/example-repo'),
     };
     const code = await main(['demo', '--apply'], io);
     expect(stderr).toBe('');

@@ -126,7 +126,7 @@ describe('exception-manifest.schema.json', () => {
   it('accepts the example policies as an editor sees them (defaults not merged)', async () => {
     const validate = new Ajv({ strict: true, allErrors: true }).compile(loadManifestSchema());
     const { parse } = await import('yaml');
-    const policies = path.resolve(__dirname, '..', '..', 'policies');
+    const policies = path.resolve(__dirname, '..', 'fixtures', 'example-repo', 'policies');
     const files = readdirSync(policies).filter((name) => name.endsWith('.yaml'));
     expect(files.length).toBeGreaterThanOrEqual(3);
     for (const file of files) {

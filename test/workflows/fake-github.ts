@@ -1,6 +1,7 @@
-// A small in-memory GitHub REST API on 127.0.0.1: the issue, comment and label routes that
-// scripts/gh-sticky.js uses, and the pull-request and review routes of `cvex renewals` and
-// `cvex log --github`, with a request log to assert on.
+// A small in-memory GitHub REST API on 127.0.0.1: the routes scripts/gh-sticky.js and
+// scripts/gh-gitops.js use (issues, comments, labels, a commit range and its pull requests, the runs
+// of a workflow), and the pull-request and review routes of `cvex renewals` and `cvex log --github`,
+// with a request log to assert on.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -13,6 +14,14 @@ export interface FakeIssue {
   labels: { name: string }[];
   pull_request?: object;
   comments: FakeComment[];
+  /** Who opened it; issues opened through the API with the token are github-actions[bot]'s. */
+  user?: { login: string };
+}
+
+export interface FakeWorkflowRun {
+  id: number;
+  status: 'queued' | 'in_progress' | 'waiting' | 'pending' | 'requested' | 'completed';
+  html_url?: string;
 }
 
 export interface FakeComment {
@@ -47,6 +56,10 @@ export interface FakeGitHub {
   issues: Map<number, FakeIssue>;
   labels: Set<string>;
   requests: { method: string; path: string; authorization?: string }[];
+  /** Commits of the default branch, oldest first, and the merged pull requests each belongs to. */
+  commits: { sha: string; pulls: number[] }[];
+  /** Runs of each workflow file, newest first. */
+  workflowRuns: Map<string, FakeWorkflowRun[]>;
   /** Adds a pull request (an issue with pull_request set) and returns its number. */
   addPullRequest(): number;
   /** Pull requests opened through POST /pulls (and addPullRequest), by number. */
@@ -62,6 +75,8 @@ export async function startFakeGitHub(repository = 'acme/exceptions', token = 'g
   const requests: FakeGitHub['requests'] = [];
   const pulls = new Map<number, FakePull>();
   const reviews = new Map<number, FakeReview[]>();
+  const commits: FakeGitHub['commits'] = [];
+  const workflowRuns: FakeGitHub['workflowRuns'] = new Map();
   let nextNumber = 1;
   let nextCommentId = 1000;
   const server = createServer((req, res) => {
@@ -102,6 +117,7 @@ export async function startFakeGitHub(repository = 'acme/exceptions', token = 'g
         state: 'open',
         labels: (body.labels ?? []).map((name: string) => ({ name })),
         comments: [],
+        user: { login: 'github-actions[bot]' },
       };
       issues.set(issue.number, issue);
       return send(res, 201, publicIssue(issue));
@@ -159,6 +175,21 @@ export async function startFakeGitHub(repository = 'acme/exceptions', token = 'g
       const name = decodeURIComponent(match[1]);
       return labels.has(name) ? send(res, 200, { name }) : send(res, 404, { message: 'Not Found' });
     }
+    if ((match = /^\/compare\/([0-9a-f]+)\.\.\.([0-9a-f]+)$/.exec(route)) && method === 'GET') {
+      const from = commits.findIndex((commit) => commit.sha === match![1]);
+      const to = commits.findIndex((commit) => commit.sha === match![2]);
+      if (from < 0 || to < 0) return send(res, 404, { message: 'Not Found' });
+      const range = commits.slice(from + 1, to + 1);
+      return send(res, 200, { total_commits: range.length, commits: range.slice(0, perPage).map((commit) => ({ sha: commit.sha })) });
+    }
+    if ((match = /^\/commits\/([0-9a-f]+)\/pulls$/.exec(route)) && method === 'GET') {
+      const commit = commits.find((item) => item.sha === match![1]);
+      return send(res, 200, (commit?.pulls ?? []).map((number) => ({ number, merged_at: '2026-11-30T08:00:00Z' })));
+    }
+    if ((match = /^\/actions\/workflows\/([^/]+)\/runs$/.exec(route)) && method === 'GET') {
+      const runs = workflowRuns.get(decodeURIComponent(match[1])) ?? [];
+      return send(res, 200, { total_count: runs.length, workflow_runs: runs.slice(0, perPage) });
+    }
     if (route === '/labels' && method === 'POST') {
       labels.add(body.name);
       return send(res, 201, { name: body.name });
@@ -184,6 +215,8 @@ export async function startFakeGitHub(repository = 'acme/exceptions', token = 'g
     requests,
     pulls,
     reviews,
+    commits,
+    workflowRuns,
     addPullRequest() {
       const number = nextNumber++;
       issues.set(number, { number, title: 'PR', body: '', state: 'open', labels: [], pull_request: {}, comments: [] });

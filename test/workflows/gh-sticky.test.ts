@@ -165,3 +165,45 @@ describe('gh-sticky summary', () => {
     expect(sticky.buildSummary({ title: 't', text: '' })).toBe('### t: succeeded\n\n```text\n(no output)\n```\n');
   });
 });
+
+describe('gh-sticky issue: notify only when the drift changed, mention only allowlisted handles', () => {
+  const plan = (changes: Array<{ action: string; name: string; cause?: string }>) => file('drift.json', JSON.stringify({ changes, conflicts: [] }));
+
+  it('comments when opened and when the set of (action, name, cause) changes, never for an edit of the same drift', async () => {
+    const body = await file('drift.md', '### cvex plan: 1 to replace\n');
+    const codeowners = await file('CODEOWNERS', '/policies/ @acme/Security @bob # reviewers\n# @commented-out\n');
+    const issue = (planFile: string, mention = '') =>
+      run(['issue', '--label', 'cvex-drift', '--marker', DRIFT_MARKER, '--title', 'Drift', '--body-file', body, '--plan-json', planFile, '--mention', mention, '--allowlist', codeowners]);
+
+    expect(await issue(await plan([{ action: 'replace', name: 'a', cause: 'edited-out-of-band' }]), '@acme/security @mallory @commented-out')).toMatchObject({ action: 'created', notified: true });
+    const [opened] = [...github.issues.values()];
+    expect(opened.comments).toHaveLength(1);
+    // The allowlist's spelling, never the requested one; handles not in CODEOWNERS are dropped and named.
+    expect(opened.comments[0].body).toContain('cc @acme/Security\n');
+    expect(opened.comments[0].body).not.toMatch(/@mallory|@commented-out/);
+    expect(printed).toContain('not mentioned (not in ' + codeowners + '): @mallory @commented-out');
+
+    // Same set, in another order of arrival: the body is edited, nobody is notified.
+    expect(await issue(await plan([{ action: 'replace', name: 'a', cause: 'edited-out-of-band' }]))).toMatchObject({ action: 'updated', notified: false });
+    expect(opened.comments).toHaveLength(1);
+    // Another cause for the same name is a new drift.
+    expect(await issue(await plan([{ action: 'replace', name: 'a', cause: 'changed-in-repo' }]))).toMatchObject({ action: 'updated', notified: true });
+    expect(opened.comments).toHaveLength(2);
+    // Names from manifests are code spans: no markup, no mentions.
+    await issue(await plan([{ action: 'create', name: '@everyone <b>x</b> `y`' }]));
+    expect(opened.comments[2].body).toContain("- create `@everyone <b>x</b> 'y'`");
+  });
+
+  it('edits only an issue it opened: one someone else opened with the marker is left alone', async () => {
+    github.issues.set(99, { number: 99, title: 'fake', body: `${DRIFT_MARKER}\nall fine`, state: 'open', labels: [{ name: 'cvex-drift' }], comments: [], user: { login: 'mallory' } });
+    const body = await file('drift.md', '### cvex plan: 1 to create\n');
+    expect(await run(['issue', '--label', 'cvex-drift', '--marker', DRIFT_MARKER, '--title', 'Drift', '--body-file', body])).toMatchObject({ action: 'created' });
+    expect(github.issues.get(99)!.body).toBe(`${DRIFT_MARKER}\nall fine`);
+  });
+
+  it('says why there is no plan when the workflow gives a reason', async () => {
+    const pr = github.addPullRequest();
+    await run(['comment', '--pr', String(pr), '--marker', PLAN_MARKER, '--body-file', path.join(dir, 'missing.md'), '--outcome', 'skipped', '--note', 'this pull request changes the target.']);
+    expect(github.issues.get(pr)!.comments[0].body).toContain('> No plan: this pull request changes the target. See the [run log]');
+  });
+});

@@ -1,18 +1,25 @@
-// Runs a job of a .github/workflows file locally, the way the Actions runner would, for the steps
-// that matter here: `run:` scripts in bash with the step's env (`${{ }}` expressions substituted),
-// `if:` conditions evaluated, GITHUB_OUTPUT / GITHUB_STEP_SUMMARY files, step outcomes.
-// `uses:` steps and `npm ci` are recorded, not run. `npx cvex ...` runs the built CLI
-// (`node bin/cvex.js`, so `npm run build` first); `node scripts/...` runs the repository's scripts.
-// The commands come from the YAML itself, so the tests follow the file.
-import { spawn } from 'node:child_process';
+// Runs a caller workflow of .github/workflows locally, the way the Actions runner would, for what
+// matters here: jobs in `needs` order with their `if:`, reusable workflows (`uses:` of a cvex
+// reusable workflow, local or at a version) with inputs, secrets, outputs and the secrets of a job's
+// `environment:`, `run:` scripts in bash with the step's env (`${{ }}` expressions substituted),
+// `working-directory`, GITHUB_OUTPUT / GITHUB_ENV / GITHUB_STEP_SUMMARY files, step outcomes.
+// `actions/checkout` writes the files of the requested commit into its `path`, or clones a git
+// origin (`RunContext.origin`) as deep as its `fetch-depth`; `npm ci` installs this package (the
+// built one: `npm run build` first) as node_modules/@cloudview-exceptions/cvex with its bin;
+// `npx --no-install [--prefix DIR] cvex` runs that installed bin and nothing else. Other `uses:`
+// steps are recorded, not run (their outputs can be given: `RunContext.usesOutputs`). The commands
+// come from the YAML itself, so the tests follow the files.
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parse } from 'yaml';
 
 export const REPO_ROOT = path.resolve(__dirname, '../..');
-const CVEX_BIN = path.join(REPO_ROOT, 'bin/cvex.js');
+const WORKFLOWS = path.join(REPO_ROOT, '.github/workflows');
+const PACKAGE_NAME = '@cloudview-exceptions/cvex';
 
 export type Outcome = 'success' | 'failure' | 'skipped';
 
@@ -20,7 +27,7 @@ export interface StepRun {
   name: string;
   id?: string;
   outcome: Outcome;
-  /** `uses:` or `npm ci`: recorded, not executed. */
+  /** `uses:` steps: recorded, not run (checkout and npm ci are emulated, and recorded too). */
   recordedOnly?: boolean;
   uses?: string;
   with?: Record<string, unknown>;
@@ -30,22 +37,52 @@ export interface StepRun {
   /** The script as run, after `${{ }}` substitution. */
   script?: string;
   env: Record<string, string>;
+  /** The folder it ran in. */
+  cwd?: string;
 }
 
 export interface JobRun {
-  status: 'success' | 'failure';
+  /** skipped: its `if:` was false or a needed job did not succeed. */
+  status: 'success' | 'failure' | 'skipped';
   steps: StepRun[];
   /** The whole GITHUB_STEP_SUMMARY of the job. */
   summary: string;
+  /** The job's own workspace (every job gets a fresh one, as on GitHub). */
+  workspace: string;
+  outputs: Record<string, string>;
+  /** The `environment:` it ran in, if any. */
+  environment?: string;
+  /** The secrets the job could read (names only). */
+  secretNames: string[];
   step(nameOrId: string): StepRun;
 }
 
+export interface WorkflowRun {
+  status: 'success' | 'failure';
+  /** By caller job id; a reusable workflow with several jobs: `caller/inner`. */
+  jobs: Record<string, JobRun>;
+  job(name: string): JobRun;
+}
+
 export interface RunContext {
-  /** The checked-out repository (a temp dir with manifests). */
-  cwd: string;
   event: Record<string, unknown>;
   eventName: string;
+  /** `github.ref`, e.g. refs/heads/main. */
+  ref: string;
+  /** Repository secrets. */
   secrets: Record<string, string>;
+  /** Secrets of each GitHub environment, by environment name. */
+  environments?: Record<string, Record<string, string>>;
+  /** Repository configuration variables (`vars`). */
+  vars?: Record<string, string>;
+  /** The repository's files at each commit; `actions/checkout` without `ref:` takes GITHUB_SHA's. */
+  commits?: Record<string, Record<string, string>>;
+  /**
+   * Instead of `commits`: a git repository (bare, as GitHub holds it) that `actions/checkout` clones
+   * as `origin`, with the whole history only when the step asks for `fetch-depth: 0` (else one
+   * commit, shallow, as the action does by default). Notes and branches can be pushed back to it.
+   */
+  origin?: string;
   /** Variables the runner sets (GITHUB_API_URL, GITHUB_SHA, ...). */
   runnerEnv: Record<string, string>;
   token: string;
@@ -62,32 +99,38 @@ interface WorkflowStep {
   shell?: string;
   env?: Record<string, string>;
   with?: Record<string, unknown>;
+  'working-directory'?: string;
+}
+
+interface WorkflowJob {
+  if?: string | boolean;
+  needs?: string | string[];
+  uses?: string;
+  with?: Record<string, unknown>;
+  secrets?: Record<string, string> | 'inherit';
+  environment?: string | { name: string };
+  env?: Record<string, string>;
+  outputs?: Record<string, string>;
+  steps?: WorkflowStep[];
+  permissions?: Record<string, string>;
+  concurrency?: { group: string; 'cancel-in-progress'?: boolean | string };
 }
 
 export interface Workflow {
   name: string;
-  on: Record<string, unknown>;
+  on: Record<string, any>;
   permissions?: Record<string, string>;
   concurrency?: { group: string; 'cancel-in-progress'?: boolean };
   env?: Record<string, string>;
-  jobs: Record<string, { env?: Record<string, string>; steps: WorkflowStep[] }>;
+  jobs: Record<string, WorkflowJob>;
 }
 
 export async function loadWorkflow(file: string): Promise<Workflow> {
-  return parse(await readFile(path.join(REPO_ROOT, '.github/workflows', file), 'utf8')) as Workflow;
+  return parse(await readFile(path.join(WORKFLOWS, file), 'utf8')) as Workflow;
 }
 
-/** A temp "checkout" with the given files, and the repository's scripts/ and node_modules/ linked in. */
-export async function makeCheckout(files: Record<string, string>): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'cvex-workflow-'));
-  for (const [name, text] of Object.entries(files)) {
-    const file = path.join(dir, name);
-    await import('node:fs/promises').then((fs) => fs.mkdir(path.dirname(file), { recursive: true }));
-    await writeFile(file, text);
-  }
-  await symlink(path.join(REPO_ROOT, 'scripts'), path.join(dir, 'scripts'));
-  await symlink(path.join(REPO_ROOT, 'node_modules'), path.join(dir, 'node_modules'));
-  return dir;
+export function parseWorkflow(text: string): Workflow {
+  return parse(text) as Workflow;
 }
 
 export function assertBuilt(): void {
@@ -96,20 +139,200 @@ export function assertBuilt(): void {
   }
 }
 
-export async function runJob(workflow: Workflow, jobName: string, context: RunContext): Promise<JobRun> {
-  const job = workflow.jobs[jobName];
-  if (!job) throw new Error(`no job '${jobName}' in workflow ${workflow.name}`);
+/** The reusable workflow file a `uses:` names: `./.github/workflows/F` or `org/repo/.github/workflows/F@ref` of cvex. */
+export function reusableFile(uses: string): string {
+  const match = /^(?:\.\/|cloudview-exceptions\/cloudview-exceptions\/)\.github\/workflows\/([\w.-]+\.ya?ml)(?:@[\w.-]+)?$/.exec(uses);
+  if (!match) throw new Error(`run-workflow: not a cvex reusable workflow: ${uses}`);
+  return match[1];
+}
+
+function needsOf(job: WorkflowJob): string[] {
+  return job.needs === undefined ? [] : Array.isArray(job.needs) ? job.needs : [job.needs];
+}
+
+/** Runs every job of a caller workflow, in `needs` order. */
+export async function runWorkflow(workflow: Workflow, context: RunContext, options: { reusable?: Record<string, Workflow> } = {}): Promise<WorkflowRun> {
+  const jobs: Record<string, JobRun> = {};
+  const needsContext: Record<string, { result: string; outputs: Record<string, string> }> = {};
+  const pending = new Map(Object.entries(workflow.jobs));
+  while (pending.size > 0) {
+    const ready = [...pending.entries()].find(([, job]) => needsOf(job).every((name) => name in needsContext));
+    if (!ready) throw new Error(`run-workflow: jobs wait on each other: ${[...pending.keys()].join(', ')}`);
+    const [id, job] = ready;
+    pending.delete(id);
+    const needed = needsOf(job);
+    const base = expressionBase(context, { needs: needsContext, inputs: {}, secrets: context.secrets });
+    const upstreamOk = needed.every((name) => needsContext[name].result === 'success');
+    const condition = job.if === undefined ? 'success()' : String(job.if);
+    const runs = upstreamOk || /\b(always|failure)\s*\(/.test(condition) ? isTruthy(evaluateCondition(condition, base, { failed: !upstreamOk })) : false;
+    if (!runs) {
+      jobs[id] = skippedJob();
+      needsContext[id] = { result: 'skipped', outputs: {} };
+      continue;
+    }
+    if (job.uses !== undefined) {
+      const file = reusableFile(job.uses);
+      const called = options.reusable?.[file] ?? (await loadWorkflow(file));
+      const declared = (called.on.workflow_call ?? {}) as { inputs?: Record<string, { default?: unknown }>; secrets?: Record<string, unknown>; outputs?: Record<string, { value: string }> };
+      const inputs: Record<string, unknown> = {};
+      for (const [name, spec] of Object.entries(declared.inputs ?? {})) inputs[name] = spec.default ?? '';
+      for (const [name, value] of Object.entries(job.with ?? {})) {
+        if (!(name in (declared.inputs ?? {}))) throw new Error(`run-workflow: ${job.uses} has no input '${name}'`);
+        inputs[name] = typeof value === 'string' ? substitute(value, base) : value;
+      }
+      const secrets: Record<string, string> = {};
+      if (job.secrets === 'inherit') Object.assign(secrets, context.secrets);
+      else {
+        for (const [name, value] of Object.entries(job.secrets ?? {})) {
+          if (!(name in (declared.secrets ?? {}))) throw new Error(`run-workflow: ${job.uses} declares no secret '${name}'`);
+          secrets[name] = substitute(value, base);
+        }
+      }
+      const innerNeeds: typeof needsContext = {};
+      const innerIds = Object.keys(called.jobs);
+      let result: 'success' | 'failure' | 'skipped' = 'skipped';
+      for (const [innerId, inner] of Object.entries(called.jobs)) {
+        const innerBase = expressionBase(context, { needs: innerNeeds, inputs, secrets });
+        const innerCondition = inner.if === undefined ? 'success()' : String(inner.if);
+        const innerUpstreamOk = needsOf(inner).every((name) => innerNeeds[name]?.result === 'success');
+        const run = innerUpstreamOk && isTruthy(evaluateCondition(innerCondition, innerBase, { failed: false }))
+          ? await runSteps(called, inner, context, { inputs, secrets, needs: innerNeeds })
+          : skippedJob();
+        jobs[innerIds.length === 1 ? id : `${id}/${innerId}`] = run;
+        innerNeeds[innerId] = { result: run.status, outputs: run.outputs };
+        if (run.status === 'failure') result = 'failure';
+        else if (run.status === 'success' && result !== 'failure') result = 'success';
+      }
+      const outputs: Record<string, string> = {};
+      const jobsContext = Object.fromEntries(Object.entries(innerNeeds).map(([name, value]) => [name, { result: value.result, outputs: value.outputs }]));
+      for (const [name, spec] of Object.entries(declared.outputs ?? {})) {
+        outputs[name] = substitute(spec.value, { ...expressionBase(context, { needs: innerNeeds, inputs, secrets }), jobs: jobsContext });
+      }
+      needsContext[id] = { result, outputs };
+      continue;
+    }
+    const run = await runSteps(workflow, job, context, { inputs: {}, secrets: context.secrets, needs: needsContext });
+    jobs[id] = run;
+    needsContext[id] = { result: run.status, outputs: run.outputs };
+  }
+  const failed = Object.values(jobs).some((job) => job.status === 'failure');
+  return {
+    status: failed ? 'failure' : 'success',
+    jobs,
+    job(name) {
+      const found = jobs[name];
+      if (!found) throw new Error(`no job '${name}'; jobs: ${Object.keys(jobs).join(', ')}`);
+      return found;
+    },
+  };
+}
+
+function skippedJob(): JobRun {
+  return { status: 'skipped', steps: [], summary: '', workspace: '', outputs: {}, secretNames: [], step: (name) => { throw new Error(`job skipped, no step '${name}'`); } };
+}
+
+function expressionBase(context: RunContext, extra: { needs: Record<string, unknown>; inputs: Record<string, unknown>; secrets: Record<string, string> }): Record<string, unknown> {
+  return {
+    github: {
+      event: context.event,
+      event_name: context.eventName,
+      ref: context.ref,
+      token: context.token,
+      repository: context.runnerEnv.GITHUB_REPOSITORY,
+      server_url: context.runnerEnv.GITHUB_SERVER_URL ?? 'https://github.com',
+      sha: context.runnerEnv.GITHUB_SHA,
+      run_id: context.runnerEnv.GITHUB_RUN_ID,
+      run_attempt: context.runnerEnv.GITHUB_RUN_ATTEMPT ?? '1',
+      actor: context.runnerEnv.GITHUB_ACTOR,
+    },
+    vars: context.vars ?? {},
+    env: {},
+    ...extra,
+  };
+}
+
+async function emulateNpmCi(dir: string): Promise<void> {
+  const scope = path.join(dir, 'node_modules', ...PACKAGE_NAME.split('/').slice(0, -1));
+  await mkdir(scope, { recursive: true });
+  await symlink(REPO_ROOT, path.join(dir, 'node_modules', ...PACKAGE_NAME.split('/')));
+  await mkdir(path.join(dir, 'node_modules', '.bin'), { recursive: true });
+  await symlink(path.join(REPO_ROOT, 'bin', 'cvex.js'), path.join(dir, 'node_modules', '.bin', 'cvex'));
+}
+
+function runGit(args: string[], cwd: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('git', args, { cwd, env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' } }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`run-workflow: git ${args.join(' ')}: ${stderr || error.message}`));
+      else resolve(stdout.trim());
+    });
+  });
+}
+
+/**
+ * actions/checkout of a git origin: fetches the commit (all history and branches only with
+ * `fetch-depth: 0`), checks out the branch of `github.ref` at it when the commit is that branch's
+ * (a push), else the commit detached (a pull request, an explicit `ref:`).
+ */
+async function cloneCheckout(origin: string, target: string, sha: string, withValues: Record<string, unknown>, context: RunContext): Promise<void> {
+  await mkdir(target, { recursive: true });
+  await runGit(['init', '--quiet', '--initial-branch=checkout'], target);
+  await runGit(['remote', 'add', 'origin', pathToFileURL(origin).href], target);
+  const full = String(withValues['fetch-depth'] ?? '1') === '0';
+  if (full) await runGit(['fetch', '--quiet', '--no-tags', 'origin', '+refs/heads/*:refs/remotes/origin/*'], target);
+  else await runGit(['fetch', '--quiet', '--no-tags', '--depth=1', 'origin', sha], target);
+  const branch = !withValues.ref && context.ref.startsWith('refs/heads/') ? context.ref.slice('refs/heads/'.length) : undefined;
+  if (branch) await runGit(['checkout', '--quiet', '-B', branch, sha], target);
+  else await runGit(['checkout', '--quiet', '--detach', sha], target);
+}
+
+async function emulateCheckout(workspace: string, withValues: Record<string, unknown>, context: RunContext): Promise<string> {
+  const sha = String(withValues.ref || context.runnerEnv.GITHUB_SHA);
+  const target = path.join(workspace, String(withValues.path ?? '.'));
+  if (context.origin) {
+    await cloneCheckout(context.origin, target, sha, withValues, context);
+    return sha;
+  }
+  const files = context.commits?.[sha];
+  if (!files) throw new Error(`run-workflow: checkout of unknown commit ${sha}`);
+  for (const [name, text] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(target, name)), { recursive: true });
+    await writeFile(path.join(target, name), text);
+  }
+  return sha;
+}
+
+async function runSteps(
+  workflow: Workflow,
+  job: WorkflowJob,
+  context: RunContext,
+  scope: { inputs: Record<string, unknown>; secrets: Record<string, string>; needs: Record<string, unknown> },
+): Promise<JobRun> {
+  const workspace = await mkdtemp(path.join(tmpdir(), 'cvex-workspace-'));
   const scratch = await mkdtemp(path.join(tmpdir(), 'cvex-runner-'));
   const summaryFile = path.join(scratch, 'summary.md');
+  const envFile = path.join(scratch, 'env');
   await writeFile(summaryFile, '');
-  // `npx cvex` is the package's own bin in the checkout; here it is the built one.
+  await writeFile(envFile, '');
+  const base0 = expressionBase(context, { ...scope });
+  const environment = job.environment === undefined ? undefined : substitute(typeof job.environment === 'string' ? job.environment : job.environment.name, base0);
+  const secrets = { ...scope.secrets, ...(environment ? (context.environments?.[environment] ?? {}) : {}) };
+  // `npx --no-install [--prefix DIR] cvex ...`: the cvex installed in DIR (default: here), or nothing.
   const bashEnv = path.join(scratch, 'bash-env.sh');
   await writeFile(
     bashEnv,
     [
       'npx() {',
-      '  if [ "$1" = cvex ]; then shift; node "$CVEX_BIN" "$@"; return $?; fi',
-      '  echo "run-workflow: unexpected npx $*" >&2; return 127',
+      '  local prefix="$PWD" install=yes',
+      '  while [ $# -gt 0 ]; do',
+      '    case "$1" in',
+      '      --no-install) install=no; shift ;;',
+      '      --prefix) prefix="$2"; shift 2 ;;',
+      '      *) break ;;',
+      '    esac',
+      '  done',
+      '  if [ "$install" = yes ]; then echo "run-workflow: npx without --no-install would fall through to the registry" >&2; return 127; fi',
+      '  if [ "$1" != cvex ] || [ ! -e "$prefix/node_modules/.bin/cvex" ]; then echo "npx: $1 is not installed in $prefix" >&2; return 127; fi',
+      '  shift; node "$prefix/node_modules/.bin/cvex" "$@"',
       '}',
       '',
     ].join('\n'),
@@ -118,42 +341,41 @@ export async function runJob(workflow: Workflow, jobName: string, context: RunCo
   const steps: StepRun[] = [];
   const stepsContext: Record<string, { outcome: Outcome; conclusion: Outcome; outputs: Record<string, string> }> = {};
   let failed = false;
+  const jobEnv: Record<string, string> = {};
 
-  for (const [index, step] of job.steps.entries()) {
+  for (const [index, step] of (job.steps ?? []).entries()) {
     const name = step.name ?? step.run?.split('\n')[0] ?? step.uses ?? `step ${index}`;
-    const expressionContext = {
-      github: {
-        event: context.event,
-        event_name: context.eventName,
-        token: context.token,
-        repository: context.runnerEnv.GITHUB_REPOSITORY,
-        sha: context.runnerEnv.GITHUB_SHA,
-        run_id: context.runnerEnv.GITHUB_RUN_ID,
-        run_attempt: context.runnerEnv.GITHUB_RUN_ATTEMPT ?? '1',
-        actor: context.runnerEnv.GITHUB_ACTOR,
-      },
-      secrets: context.secrets,
-      steps: stepsContext,
-      env: {},
-    };
-    const status = { failed };
+    const expressionContext = { ...expressionBase(context, { ...scope, secrets }), steps: stepsContext, env: jobEnv };
     const condition = step.if === undefined ? 'success()' : String(step.if);
-    const run = (outcome: Outcome, extra: Partial<StepRun> = {}) => {
-      const record: StepRun = { name, id: step.id, outcome, stdout: '', stderr: '', env: {}, ...extra };
-      steps.push(record);
+    const record = (outcome: Outcome, extra: Partial<StepRun> = {}) => {
+      const result: StepRun = { name, id: step.id, outcome, stdout: '', stderr: '', env: {}, ...extra };
+      steps.push(result);
       if (step.id) stepsContext[step.id] = { outcome, conclusion: outcome, outputs: {} };
-      return record;
+      return result;
     };
-    if (!isTruthy(evaluateCondition(condition, expressionContext, status))) {
-      run('skipped');
+    if (!isTruthy(evaluateCondition(condition, expressionContext, { failed }))) {
+      record('skipped');
       continue;
     }
-    if (step.uses !== undefined || step.run?.trim() === 'npm ci') {
-      run('success', { recordedOnly: true, uses: step.uses, with: substituteAll(step.with ?? {}, expressionContext) });
+    const cwd = path.join(workspace, step['working-directory'] ? substitute(step['working-directory'], expressionContext) : '.');
+    if (step.uses !== undefined) {
+      const withValues = substituteAll(step.with ?? {}, expressionContext);
+      if (step.uses.startsWith('actions/checkout@')) await emulateCheckout(workspace, withValues, context);
+      record('success', { recordedOnly: true, uses: step.uses, with: withValues });
       if (step.id && context.usesOutputs?.[step.id]) stepsContext[step.id].outputs = { ...context.usesOutputs[step.id] };
       continue;
     }
     if (step.run === undefined) throw new Error(`step '${name}' has neither run nor uses`);
+    if (/^npm ci\b/.test(step.run.trim())) {
+      if (!existsSync(path.join(cwd, 'package.json'))) {
+        record('failure', { recordedOnly: true, stderr: `npm ci: no package.json in ${cwd}`, script: step.run.trim() });
+        failed = true;
+        continue;
+      }
+      await emulateNpmCi(cwd);
+      record('success', { recordedOnly: true, script: step.run.trim(), cwd });
+      continue;
+    }
 
     const env: Record<string, string> = {};
     for (const source of [workflow.env, job.env, step.env]) {
@@ -174,27 +396,36 @@ export async function runJob(workflow: Workflow, jobName: string, context: RunCo
       CI: 'true',
       GITHUB_ACTIONS: 'true',
       GITHUB_EVENT_NAME: context.eventName,
-      GITHUB_WORKSPACE: context.cwd,
+      GITHUB_REF: context.ref,
+      GITHUB_WORKSPACE: workspace,
       GITHUB_OUTPUT: outputFile,
+      GITHUB_ENV: envFile,
       GITHUB_STEP_SUMMARY: summaryFile,
       BASH_ENV: bashEnv,
-      CVEX_BIN,
       ...context.runnerEnv,
+      ...jobEnv,
       ...env,
     };
-    const result = await spawnBash(args, context.cwd, processEnv);
+    const result = await spawnBash(args, cwd, processEnv);
     const outcome: Outcome = result.code === 0 ? 'success' : 'failure';
-    const record = run(outcome, { stdout: result.stdout, stderr: result.stderr, exitCode: result.code, script, env });
+    record(outcome, { stdout: result.stdout, stderr: result.stderr, exitCode: result.code, script, env, cwd });
     if (step.id) stepsContext[step.id].outputs = parseOutputs(await readFile(outputFile, 'utf8'));
+    Object.assign(jobEnv, parseOutputs(await readFile(envFile, 'utf8')));
     if (outcome === 'failure') failed = true;
-    void record;
   }
 
+  const outputs: Record<string, string> = {};
+  const finalContext = { ...expressionBase(context, { ...scope, secrets }), steps: stepsContext, env: jobEnv };
+  for (const [name, value] of Object.entries(job.outputs ?? {})) outputs[name] = substitute(value, finalContext);
   const summary = await readFile(summaryFile, 'utf8');
   return {
     status: failed ? 'failure' : 'success',
     steps,
     summary,
+    workspace,
+    outputs,
+    environment,
+    secretNames: Object.keys(secrets).filter((key) => secrets[key] !== ''),
     step(nameOrId) {
       const found = steps.find((s) => s.id === nameOrId || s.name === nameOrId);
       if (!found) throw new Error(`no step '${nameOrId}'; steps: ${steps.map((s) => s.id ?? s.name).join(', ')}`);

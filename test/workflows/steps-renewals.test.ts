@@ -1,25 +1,18 @@
-// The apply workflow's record in git notes, and the renewal workflow, run step by step as the
-// runner would (test/workflows/run-workflow.ts) in real git checkouts of a bare `origin`, against
-// the CloudView simulator and a fake GitHub.
+// The renewal workflow (exceptions-renewals.yml calling cvex-renewals.yml), run as the runner would
+// in git checkouts of a bare `origin`, against the CloudView simulator and a fake GitHub: one pull
+// request per owner within the removal guards, one removing the expired, kept current after every
+// merge, a closed one left to lapse, a branch someone else pushed to left alone.
 import { execFile } from 'node:child_process';
-import { appendFile, mkdtemp, readFile, symlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { parseApplyRecords } from '../../src/audit/apply-record';
-import { localDateOf } from '../../src/model/dates';
-import { DEFAULT_SIM_PASSWORD, DEFAULT_SIM_USER, type Simulator, startSimulator } from '../../src/simulator';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createBareRemote, createScriptedRepo, type ScriptedRepo } from '../git/scripted-repo';
-import { type FakeGitHub, startFakeGitHub } from './fake-github';
-import { assertBuilt, type JobRun, loadWorkflow, REPO_ROOT, type RunContext, runJob, type Workflow } from './run-workflow';
+import { loadWorkflow, runWorkflow, type RunContext } from './run-workflow';
+import { daysFromToday, describeRun, everything, expectNoSecrets, gitContext, repository, SLOW, useWorld } from './steps-world';
 
-const run = promisify(execFile);
-const git = async (cwd: string, ...args: string[]) => (await run('git', args, { cwd })).stdout.trim();
-
-function daysFromToday(days: number): string {
-  return localDateOf(new Date(Date.now() + days * 86_400_000), 'UTC');
-}
+const world = useWorld();
+const git = async (cwd: string, ...args: string[]) => (await promisify(execFile)('git', args, { cwd })).stdout.trim();
 
 function exception(name: string, owner: string, endInDays: number, startInDays = -10): string[] {
   return [
@@ -51,120 +44,72 @@ const MANIFEST = [
 
 const EXPIRED = ['version: 1', 'defaults:', '  cloudType: AWS', '  exceptionReason: Risk Accepted', 'exceptions:', ...exception('old-bucket', 'storage', -5, -40), ''].join('\n');
 
-let simulator: Simulator;
-let github: FakeGitHub;
 let origin: { dir: string; close(): Promise<void> };
 let author: ScriptedRepo;
-let workflows: Record<'apply' | 'renewals', Workflow>;
-
-beforeAll(async () => {
-  assertBuilt();
-  workflows = { apply: await loadWorkflow('exceptions-apply.yml'), renewals: await loadWorkflow('exceptions-renewals.yml') };
-});
 
 beforeEach(async () => {
-  simulator = await startSimulator();
-  github = await startFakeGitHub('acme/exceptions');
   origin = await createBareRemote();
   author = await createScriptedRepo({ bare: origin.dir });
-  await author.commit('Exceptions of payments and platform', { 'cvex.config.yaml': 'version: 1\nmaxDeletes: 2\nmaxDeletePercent: 50\n', 'policies/aws.yaml': MANIFEST });
-  await author.git(['push', '--quiet', 'origin', 'main']);
+  const files = repository();
+  delete files['policies/aws.yaml'];
+  await author.commit('Exceptions of payments and platform', {
+    ...files,
+    '.gitignore': 'node_modules/\n',
+    'cvex.config.yaml': 'version: 1\nowner: team-a\nrepository: acme/exceptions\ntimezone: UTC\nmaxDeletes: 2\nmaxDeletePercent: 50\n',
+    'policies/aws.yaml': MANIFEST,
+  });
+  await push();
 });
 
 afterEach(async () => {
-  await simulator.close();
-  await github.close();
   await author.close();
   await origin.close();
 });
 
-/** What actions/checkout leaves: a clone of origin at main, plus the tool's scripts and modules. */
-async function checkout(): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'cvex-runner-checkout-'));
-  await run('git', ['clone', '--quiet', '--branch', 'main', origin.dir, dir]);
-  await symlink(path.join(REPO_ROOT, 'scripts'), path.join(dir, 'scripts'));
-  await symlink(path.join(REPO_ROOT, 'node_modules'), path.join(dir, 'node_modules'));
-  await appendFile(path.join(dir, '.git/info/exclude'), 'scripts\nnode_modules\n');
-  return dir;
+async function push(): Promise<void> {
+  await author.git(['push', '--quiet', 'origin', 'main']);
 }
 
-async function context(cwd: string, eventName: string): Promise<RunContext> {
-  return {
-    cwd,
-    eventName,
-    event: {},
-    token: github.token,
-    secrets: { QUALYS_API_URL: simulator.url, QUALYS_USERNAME: DEFAULT_SIM_USER, QUALYS_PASSWORD: DEFAULT_SIM_PASSWORD, CVEX_APP_ID: '1', CVEX_APP_PRIVATE_KEY: 'unused' },
-    runnerEnv: {
-      GITHUB_REPOSITORY: github.repository,
-      GITHUB_API_URL: github.url,
-      GITHUB_SERVER_URL: 'https://github.example',
-      GITHUB_SHA: await git(cwd, 'rev-parse', 'HEAD'),
-      GITHUB_RUN_ID: '77',
-      GITHUB_ACTOR: 'octo-merger',
-    },
-    // The App's installation token, as actions/create-github-app-token would mint it.
-    usesOutputs: { app: { token: github.token } },
-  };
+/** A run at main's head: the App's secrets, and the installation token actions/create-github-app-token would mint. */
+async function at(eventName: string): Promise<RunContext> {
+  const run = gitContext(eventName, origin.dir, await git(origin.dir, 'rev-parse', 'refs/heads/main'));
+  // The fake GitHub accepts one token: the App's installation token stands for it.
+  return { ...run, secrets: { ...run.secrets, CVEX_APP_ID: '1', CVEX_APP_PRIVATE_KEY: 'unused' }, usesOutputs: { app: { token: world.github.token } } };
 }
-
-function describeRun(job: JobRun): string {
-  return job.steps.map((step) => `${step.outcome.padEnd(7)} ${step.id ?? step.name}${step.exitCode ? ` (exit ${step.exitCode})` : ''}\n${step.stdout}${step.stderr}`).join('\n');
-}
-
-const SLOW = { timeout: 180_000 };
-
-describe('exceptions-apply.yml records each apply in git', SLOW, () => {
-  it('holds contents: write for the notes only in the apply job, fetches the records first and pushes the new one', async () => {
-    expect(workflows.apply.permissions).toEqual({ contents: 'read' });
-    expect((workflows.apply.jobs.apply as { permissions?: unknown }).permissions).toEqual({ contents: 'write' });
-    const cwd = await checkout();
-    const job = await runJob(workflows.apply, 'apply', await context(cwd, 'push'));
-    expect(job.status, describeRun(job)).toBe('success');
-    expect(job.step('apply').stdout).toContain('Recorded in git: a note on');
-    expect(job.step('Push the apply record').stdout).toBe('Pushed refs/notes/cvex to origin.\n');
-    const head = await git(cwd, 'rev-parse', 'HEAD');
-    const [record] = parseApplyRecords(await git(origin.dir, 'notes', '--ref=refs/notes/cvex', 'show', head));
-    expect(record).toMatchObject({ commit: head, actor: 'octo-merger', outcome: 'succeeded', summary: { succeeded: 5, failed: 0 } });
-    expect(JSON.stringify(record)).not.toContain(DEFAULT_SIM_PASSWORD);
-
-    // The next merge's apply names the range since this one.
-    await author.git(['pull', '--quiet', 'origin', 'main']);
-    await author.commit('Renew pay-logs', { 'policies/aws.yaml': MANIFEST.replace(`endDate: "${daysFromToday(10)}"`, `endDate: "${daysFromToday(40)}"`) });
-    await author.git(['push', '--quiet', 'origin', 'main']);
-    const next = await checkout();
-    const second = await runJob(workflows.apply, 'apply', await context(next, 'push'));
-    expect(second.status, describeRun(second)).toBe('success');
-    expect(second.step('Fetch the apply records').stdout).toContain('Fetched refs/notes/cvex from origin');
-    const nextHead = await git(next, 'rev-parse', 'HEAD');
-    const [renewal] = parseApplyRecords(await git(origin.dir, 'notes', '--ref=refs/notes/cvex', 'show', nextHead));
-    expect(renewal).toMatchObject({ range: { from: head, to: nextHead }, changes: [{ action: 'replace', name: 'pay-logs', result: 'succeeded' }] });
-  });
-});
 
 describe('exceptions-renewals.yml', SLOW, () => {
-  it('runs on a schedule, after every push to main and by hand; reads only, pushes with the App token', () => {
-    const { renewals } = workflows;
+  it('runs on weekdays, after every push to main and by hand; the job reads only; the App token pushes; the read-only user reports', async () => {
+    const { renewals } = world.workflows;
     expect(Object.keys(renewals.on).sort()).toEqual(['push', 'schedule', 'workflow_dispatch']);
     expect(renewals.on.push).toEqual({ branches: ['main'], paths: ['policies/**', 'cvex.config.yaml'] });
+    expect(renewals.on.schedule[0].cron).toMatch(/^\d{1,2} 6 \* \* 1-5$/);
     expect(renewals.permissions).toEqual({ contents: 'read' });
-    expect(renewals.concurrency).toEqual({ group: 'cvex-renewals', 'cancel-in-progress': true });
-    const steps = renewals.jobs.renewals.steps;
-    expect(steps.find((step) => step.id === 'app')?.uses).toMatch(/^actions\/create-github-app-token@/);
+    expect(Object.keys(renewals.jobs.renewals.secrets as Record<string, string>).sort()).toEqual(['CVEX_APP_ID', 'CVEX_APP_PRIVATE_KEY', 'QUALYS_READ_PASSWORD', 'QUALYS_READ_USERNAME']);
+    const called = await loadWorkflow('cvex-renewals.yml');
+    const job = called.jobs.renewals;
+    expect(job.permissions).toEqual({ contents: 'read' });
+    expect(job.concurrency).toEqual({ group: 'cvex-renewals', 'cancel-in-progress': true });
+    expect(job.environment).toBeUndefined();
+    const steps = job.steps ?? [];
+    expect(steps.find((step) => step.id === 'app')?.uses).toMatch(/^actions\/create-github-app-token@[0-9a-f]{40}$/);
     expect(steps.find((step) => step.id === 'renewals')?.env?.GITHUB_TOKEN).toBe('${{ steps.app.outputs.token }}');
+    expect(steps.find((step) => step.name === 'What each exception exempts today')?.env).toMatchObject({ QUALYS_USERNAME: '${{ secrets.QUALYS_READ_USERNAME }}' });
   });
 
   it('opens one pull request per owner within the guards and one removing the expired; keeps them current; lets a closed one lapse', async () => {
     // The account first (the apply workflow), then an expired exception lands in the repository.
-    expect((await runJob(workflows.apply, 'apply', await context(await checkout(), 'push'))).status).toBe('success');
-    await author.git(['pull', '--quiet', 'origin', 'main']);
+    const applied = await runWorkflow(world.workflows.apply, await at('push'));
+    expect(applied.status, describeRun(applied)).toBe('success');
     await author.commit('An exception that already ended', { 'policies/old.yaml': EXPIRED });
-    await author.git(['push', '--quiet', 'origin', 'main']);
+    await push();
 
-    const first = await runJob(workflows.renewals, 'renewals', await context(await checkout(), 'schedule'));
+    const first = await runWorkflow(world.workflows.renewals, await at('schedule'));
     expect(first.status, describeRun(first)).toBe('success');
-    const output = first.step('renewals').stdout;
-    const pulls = () => [...github.pulls.values()];
+    const job = first.job('renewals');
+    expect(job.secretNames.sort()).toEqual(['CVEX_APP_ID', 'CVEX_APP_PRIVATE_KEY', 'QUALYS_READ_PASSWORD', 'QUALYS_READ_USERNAME']);
+    expect(job.step('What each exception exempts today').outcome).toBe('success');
+    const output = job.step('renewals').stdout;
+    const pulls = () => [...world.github.pulls.values()];
     const openPull = (branch: string) => pulls().find((pull) => pull.head.ref === branch && pull.state === 'open');
     // maxDeletes 2, 50% of 5 managed: two renewals per pull request.
     expect(pulls().map((pull) => [pull.head.ref, pull.base.ref, pull.title])).toEqual([
@@ -176,11 +121,12 @@ describe('exceptions-renewals.yml', SLOW, () => {
     expect(output).toMatch(/^opened +cvex\/renew\/payments-team #\d+$/m);
     const payments = openPull('cvex/renew/payments-team')!;
     expect(payments.body).toContain(`| pay-logs | @&#8203;payments-team | SEC-8 | ${daysFromToday(10)} | 10 | ${daysFromToday(100)} |`);
-    // What each exempts today, from `cvex report`: two CONNECTOR exceptions on one account and
-    // control; the report counts the evaluations once, for the first by name.
+    // What each exempts today, from `cvex report` with the read-only user: two CONNECTOR exceptions
+    // on one account and control; the report counts the evaluations once, for the first by name.
     expect(payments.body).toMatch(/\| pay-cards \|.*\| [1-9]\d* evaluations? \(ACTIVE\) \| policies\/aws\.yaml:15 \|/);
     expect(payments.body).toMatch(/\| pay-logs \|.*\| nothing \(stale, ACTIVE\) \| policies\/aws\.yaml:7 \|/);
     expect(openPull('cvex/remove-expired')!.body).toContain('| old-bucket | storage |');
+    expectNoSecrets(everything(first), ...pulls().map((pull) => pull.body));
 
     // The branch holds exactly the renewal: two dates changed, nothing else in the file.
     await author.git(['fetch', '--quiet', 'origin', 'cvex/renew/payments-team']);
@@ -196,22 +142,21 @@ describe('exceptions-renewals.yml', SLOW, () => {
 
     // Nothing moved: nothing pushed, nothing edited.
     const branchHead = await git(origin.dir, 'rev-parse', 'refs/heads/cvex/renew/payments-team');
-    const again = await runJob(workflows.renewals, 'renewals', await context(await checkout(), 'schedule'));
+    const again = await runWorkflow(world.workflows.renewals, await at('schedule'));
     expect(again.status, describeRun(again)).toBe('success');
-    expect(again.step('renewals').stdout.match(/^unchanged /gm)).toHaveLength(4);
+    expect(again.job('renewals').step('renewals').stdout.match(/^unchanged /gm)).toHaveLength(4);
     expect(await git(origin.dir, 'rev-parse', 'refs/heads/cvex/renew/payments-team')).toBe(branchHead);
 
     // A reviewer merges part 1 (GitHub's merge commit), and closes the platform one to let it lapse.
-    await author.git(['pull', '--quiet', 'origin', 'main']);
     await author.git(['fetch', '--quiet', 'origin', 'cvex/renew/payments-team']);
     await author.git(['merge', '--quiet', '--no-ff', '-m', `Merge pull request #${payments.number} from acme/cvex/renew/payments-team`, 'FETCH_HEAD']);
-    await author.git(['push', '--quiet', 'origin', 'main']);
+    await push();
     Object.assign(payments, { state: 'closed', merged: true });
     Object.assign(openPull('cvex/renew/platform-security')!, { state: 'closed' });
 
-    const afterMerge = await runJob(workflows.renewals, 'renewals', await context(await checkout(), 'push'));
+    const afterMerge = await runWorkflow(world.workflows.renewals, await at('push'));
     expect(afterMerge.status, describeRun(afterMerge)).toBe('success');
-    const log = afterMerge.step('renewals').stdout;
+    const log = afterMerge.job('renewals').step('renewals').stdout;
     // pay-keys is all that is left for payments: part 1 now, on the part-1 branch, in a new pull request.
     expect(log).toMatch(/^opened +cvex\/renew\/payments-team #\d+$/m);
     expect(log).toMatch(/^closed +cvex\/renew\/payments-team-part-2 #\d+$/m);
@@ -222,19 +167,26 @@ describe('exceptions-renewals.yml', SLOW, () => {
     expect(openPull('cvex/renew/payments-team-part-2')).toBeUndefined();
     expect(openPull('cvex/renew/platform-security')).toBeUndefined();
     await expect(git(origin.dir, 'rev-parse', '--verify', 'refs/heads/cvex/renew/payments-team-part-2')).rejects.toThrow();
-    expect(afterMerge.summary).toMatch(/^### cvex renewals: succeeded\n/);
+    expect(afterMerge.job('renewals').summary).toMatch(/^### cvex renewals: succeeded\n/);
   });
 
   it('leaves a branch someone else pushed to alone', async () => {
-    const first = await runJob(workflows.renewals, 'renewals', await context(await checkout(), 'schedule'));
+    const first = await runWorkflow(world.workflows.renewals, await at('schedule'));
     expect(first.status, describeRun(first)).toBe('success');
     await author.git(['fetch', '--quiet', 'origin', 'cvex/renew/platform-security']);
     await author.git(['checkout', '--quiet', '-b', 'edit', 'FETCH_HEAD']);
     await author.commit('Renew only until the audit', { 'policies/aws.yaml': (await readFile(path.join(author.dir, 'policies/aws.yaml'), 'utf8')).replace('# Payments', '# The payments') });
     await author.git(['push', '--quiet', 'origin', 'edit:cvex/renew/platform-security']);
+    await author.git(['checkout', '--quiet', 'main']);
     const edited = await git(origin.dir, 'rev-parse', 'refs/heads/cvex/renew/platform-security');
-    const again = await runJob(workflows.renewals, 'renewals', await context(await checkout(), 'schedule'));
-    expect(again.step('renewals').stdout).toMatch(/^edited-by-someone +cvex\/renew\/platform-security: someone else pushed/m);
+    const again = await runWorkflow(world.workflows.renewals, await at('schedule'));
+    expect(again.job('renewals').step('renewals').stdout).toMatch(/^edited-by-someone +cvex\/renew\/platform-security: someone else pushed/m);
     expect(await git(origin.dir, 'rev-parse', 'refs/heads/cvex/renew/platform-security')).toBe(edited);
+  });
+
+  it('a run by hand from another branch proposes nothing', async () => {
+    const run = await runWorkflow(world.workflows.renewals, { ...(await at('workflow_dispatch')), ref: 'refs/heads/feature' });
+    expect(run.job('renewals').status).toBe('skipped');
+    expect(world.github.requests).toEqual([]);
   });
 });
