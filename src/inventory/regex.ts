@@ -1,5 +1,5 @@
 // Regexes for `POST /rest/v1/{cloud}/evaluations/list/resources`. The server is Java (Spring envelopes),
-// so the dialect is Java's (inferred, ../shared/cloudview-api.md). The seed adds one rule of its own:
+// so the dialect is Java's (inferred: the release notes do not say). The notes add one rule of their own:
 // a resource id holding `"` or `/` needs `\\` (one backslash in the decoded JSON string) before that
 // character. Java accepts a backslash before any non-alphanumeric character as a literal, so escaping
 // the metacharacters plus those two is safe; digits and letters are never escaped (`\1` is a backreference).

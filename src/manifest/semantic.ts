@@ -39,7 +39,7 @@ export function checkFileSemantics(manifest: ManifestFile, today: string): Findi
 }
 
 /**
- * The server is Java (Spring envelopes), so its regex dialect is Java's (../shared/cloudview-api.md).
+ * The server is Java (Spring envelopes), so its regex dialect is Java's (inferred: the release notes do not say).
  * No Java here: JavaScript's RegExp is the nearest check. It catches the common mistakes (unbalanced
  * brackets, dangling quantifiers) but may reject Java-only syntax such as `(?i)` or possessive `a++`.
  */

@@ -1,6 +1,7 @@
 // Date maths for the subscription's time zone. CloudView stamps an exception's startDate as the
-// local midnight and its endDate as local 23:59:59, both printed in UTC with a `+0000` offset
-// (../shared/cloudview-api.md, "Dates and the subscription's time zone").
+// local midnight and its endDate as local 23:59:59, both printed in UTC with a `+0000` offset: the
+// release notes' detail sample shows 2023-05-09T18:30:00+0000 to 2023-05-21T18:29:59+0000 for
+// 2023-05-10 to 2023-05-21 in a UTC+05:30 subscription.
 import type { LocalDate } from './exception';
 
 const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;

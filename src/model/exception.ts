@@ -1,5 +1,5 @@
 // The domain model shared by every pipeline step. Field names are the create API's own
-// (see ../shared/cloudview-api.md), so a manifest, a plan and a create body read the same.
+// (POST /rest/v1/exceptions/create), so a manifest, a plan and a create body read the same.
 
 export const CLOUD_TYPES = ['AWS', 'AZURE', 'GCP'] as const;
 export type CloudType = (typeof CLOUD_TYPES)[number];

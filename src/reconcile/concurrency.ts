@@ -1,4 +1,4 @@
-// Bounded concurrency: CloudView allows 2 concurrent calls per API (../shared/cloudview-api.md).
+// Bounded concurrency: a common Qualys subscription allows 2 concurrent calls per API.
 
 export const API_CONCURRENCY = 2;
 
