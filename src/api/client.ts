@@ -9,7 +9,7 @@ import { ApiError, NetworkError, ResponseShapeError, type RouteName } from './er
 import { embeddedErrorStatus, failureError, type FailureReason, tooLargeError } from './failures';
 import { HttpTransport, type HttpOptions, type HttpRequest, type HttpResult } from './http';
 import { type BodyLimits, bodyLimitsOf, type ListRoute, pageSizeFor } from './limits';
-import { type ListingReport, type PageBase, type PageInfo, paginate } from './paginate';
+import { type PageBase, type PageInfo, paginate } from './paginate';
 import { normaliseApiUrl } from './platforms';
 import { credentialSecrets, redactQuoted, redactSecrets, type Secrets } from './redact';
 import { DEFAULT_RETRY_POLICY, type RetryClock, type RetryPolicy, decideRetry, isRateLimitResponse, readLimitHints, systemClock } from './retry';

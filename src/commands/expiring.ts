@@ -2,10 +2,11 @@
 // alone (no API call), for a scheduled reminder.
 import { type CommandSpec, parseChoice, parseCommandLine } from '../command-line/define';
 import { type CliIo, UsageError, useColor } from '../command-line/io';
+import { resolveToday } from '../command-line/today';
 import { configuredManifests, loadConfig } from '../config';
 import { findExpiring, parseWithin } from '../governance/expiring';
 import { loadAndValidate } from '../manifest';
-import { isCalendarDate, isValidTimeZone, localDateOf, startOfLocalDay } from '../model/dates';
+import { startOfLocalDay } from '../model/dates';
 import { hasErrors } from '../model/findings';
 import { renderExpiringJson } from '../render/expiring-json';
 import { renderExpiringMarkdown } from '../render/expiring-markdown';
@@ -35,12 +36,8 @@ export async function expiringCommand(argv: string[], io: CliIo): Promise<number
   const withinDays = parseWithin(within);
   if (withinDays === undefined) throw new UsageError(`--within must be days or weeks such as 14d, 30d or 2w, not '${within}'`);
   const format = parseChoice(values.format, FORMATS, 'format');
-  if (values.now !== undefined && !isCalendarDate(values.now)) throw new UsageError(`--now must be a date YYYY-MM-DD, not '${values.now}'`);
-  if (values.timezone !== undefined && !isValidTimeZone(values.timezone)) throw new UsageError(`unknown time zone '${values.timezone}'`);
-
   const config = await loadConfig(io.cwd, values.config);
-  const timeZone = values.timezone ?? config.timezone ?? 'UTC';
-  const today = values.now ?? localDateOf(new Date(), timeZone);
+  const { timeZone, today } = resolveToday(values, config);
 
   const result = await loadAndValidate(positionals.length > 0 ? positionals : configuredManifests(config), {
     cwd: io.cwd,

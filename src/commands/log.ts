@@ -10,7 +10,7 @@ import { type CommandSpec, parseChoice, parseCommandLine } from '../command-line
 import { type CliIo, closeOnInterrupt, UsageError } from '../command-line/io';
 import { resolveConfiguredTarget } from '../command-line/context';
 import { CREDENTIALS_EPILOG, TARGET_ENV, TARGET_FLAGS } from '../command-line/target';
-import { loadConfig } from '../config';
+import { configuredManifests, loadConfig } from '../config';
 import { githubToken, tokenAuthEnv } from '../git/remote-auth';
 import { readRemoteUrl } from '../git/remote-url';
 import { createGitHubClient, GitHubError, repositoryOfRemoteUrl, resolveGitHubTarget } from '../github/rest-client';
@@ -116,7 +116,7 @@ export async function logCommand(argv: string[], io: CliIo): Promise<number> {
 
   const config = await loadConfig(io.cwd, values.config);
   const globs = config.manifests ?? DEFAULT_MANIFEST_GLOBS;
-  const validation = await loadAndValidate(config.manifests ?? [], { cwd: io.cwd, timeZone: config.timezone });
+  const validation = await loadAndValidate(configuredManifests(config), { cwd: io.cwd, timeZone: config.timezone });
   const current = new Map(validation.manifests.exceptions.map((exception) => [exception.spec.name, { file: exception.location.file, line: exception.location.line }]));
 
   const remote = parseRemote(values.remote);

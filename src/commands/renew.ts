@@ -3,9 +3,10 @@
 // that carries the edit gets its plan, and its merge applies it.
 import { type CommandSpec, parseChoice, parseCommandLine } from '../command-line/define';
 import { type CliIo, UsageError } from '../command-line/io';
+import { resolveToday } from '../command-line/today';
 import { loadConfig } from '../config';
 import { parseWithin } from '../governance/expiring';
-import { isCalendarDate, isValidTimeZone, localDateOf } from '../model/dates';
+import { isCalendarDate } from '../model/dates';
 import { plural } from '../render/plural';
 import { renewExceptions, type RenewedException } from '../renew/renew-files';
 import type { RenewalLength } from '../renew/renewal-dates';
@@ -59,11 +60,8 @@ export async function renewCommand(argv: string[], io: CliIo): Promise<number> {
   if (positionals.length === 0) throw new UsageError('name the exceptions to renew');
   const length = parseRenewalLength(values);
   const format = parseChoice(values.format, FORMATS, 'format');
-  if (values.now !== undefined && !isCalendarDate(values.now)) throw new UsageError(`--now must be a date YYYY-MM-DD, not '${values.now}'`);
-  if (values.timezone !== undefined && !isValidTimeZone(values.timezone)) throw new UsageError(`unknown time zone '${values.timezone}'`);
   const config = await loadConfig(io.cwd, values.config);
-  const timeZone = values.timezone ?? config.timezone ?? 'UTC';
-  const today = values.now ?? localDateOf(new Date(), timeZone);
+  const { timeZone, today } = resolveToday(values, config);
 
   const outcome = await renewExceptions({ cwd: io.cwd, config, names: positionals, length, today, timeZone, dryRun: values['dry-run'] === true });
   if (!outcome.ok) {

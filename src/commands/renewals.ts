@@ -6,9 +6,10 @@ import * as path from 'node:path';
 import { createCloudViewClient } from '../api/client';
 import { type CommandSpec, parseChoice, parseCommandLine } from '../command-line/define';
 import { type CliIo, closeOnInterrupt, UsageError } from '../command-line/io';
+import { resolveToday } from '../command-line/today';
 import { resolveConfiguredTarget } from '../command-line/context';
 import { CREDENTIALS_EPILOG, TARGET_ENV, TARGET_FLAGS } from '../command-line/target';
-import { loadConfig } from '../config';
+import { configuredManifests, loadConfig } from '../config';
 import { withGovernance } from '../governance';
 import { findExpiring, parseWithin } from '../governance/expiring';
 import { readRepositoryInfo } from '../git/repository-info';
@@ -17,7 +18,7 @@ import { readRemoteUrl } from '../git/remote-url';
 import { createGitHubClient, repositoryOfRemoteUrl, resolveGitHubTarget } from '../github/rest-client';
 import { DEFAULT_OVER_BROAD_THRESHOLD, gatherCoverageReport, type CoverageReport, type CoverageRow } from '../inventory';
 import { loadAndValidate } from '../manifest';
-import { isCalendarDate, isValidTimeZone, localDateOf, startOfLocalDay } from '../model/dates';
+import { startOfLocalDay } from '../model/dates';
 import { hasErrors } from '../model/findings';
 import { SAFETY_DEFAULTS } from '../reconcile/plan';
 import { plural } from '../render/plural';
@@ -95,14 +96,11 @@ export async function renewalsCommand(argv: string[], io: CliIo): Promise<number
   if (withinDays === undefined) throw new UsageError(`--within must be days or weeks such as 30d or 4w, not '${withinText}'`);
   const length = parseRenewalLength(values.until === undefined && values.by === undefined ? { by: '90d' } : values);
   const format = parseChoice(values.format, FORMATS, 'format');
-  if (values.now !== undefined && !isCalendarDate(values.now)) throw new UsageError(`--now must be a date YYYY-MM-DD, not '${values.now}'`);
-  if (typeof values.timezone === 'string' && !isValidTimeZone(values.timezone)) throw new UsageError(`unknown time zone '${values.timezone}'`);
   const remote = parseRemote(values.remote);
 
   const config = await loadConfig(io.cwd, values.config);
-  const timeZone = (typeof values.timezone === 'string' ? values.timezone : undefined) ?? config.timezone ?? 'UTC';
-  const today = values.now ?? localDateOf(new Date(), timeZone);
-  const validation = withGovernance(await loadAndValidate(config.manifests ?? [], { cwd: io.cwd, now: startOfLocalDay(today, timeZone), timeZone }), config.governance);
+  const { timeZone, today } = resolveToday({ now: values.now, timezone: typeof values.timezone === 'string' ? values.timezone : undefined }, config);
+  const validation = withGovernance(await loadAndValidate(configuredManifests(config), { cwd: io.cwd, now: startOfLocalDay(today, timeZone), timeZone }), config.governance, config);
   if (hasErrors(validation.findings)) {
     io.stderr.write('cvex renewals: the manifests have errors (run `cvex validate`); no renewal is planned.\n');
     return 1;

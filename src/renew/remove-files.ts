@@ -3,7 +3,7 @@
 // (else every file is put back). All or nothing.
 import { readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import type { CvexConfig } from '../config';
+import { configuredManifests, type CvexConfig } from '../config';
 import { withGovernance } from '../governance';
 import { loadAndValidate } from '../manifest';
 import { readWrittenExceptions } from '../manifest/read-exceptions';
@@ -14,8 +14,8 @@ import { othersOf } from './renew-files';
 export type RemoveOutcome = { ok: true; removed: string[]; files: string[] } | { ok: false; problems: string[] };
 
 export async function removeExceptionsFromFiles(options: { cwd: string; config: CvexConfig; names: readonly string[]; timeZone: string }): Promise<RemoveOutcome> {
-  const manifestPaths = options.config.manifests ?? [];
-  const validate = async () => withGovernance(await loadAndValidate(manifestPaths, { cwd: options.cwd, timeZone: options.timeZone }), options.config.governance);
+  const manifestPaths = configuredManifests(options.config);
+  const validate = async () => withGovernance(await loadAndValidate(manifestPaths, { cwd: options.cwd, timeZone: options.timeZone }), options.config.governance, options.config);
   const before = await validate();
   if (hasErrors(before.findings)) return { ok: false, problems: ['the manifests have errors: fix them first (cvex validate)'] };
   const fileOf = new Map(before.manifests.exceptions.map((exception) => [exception.spec.name, exception.location.file]));

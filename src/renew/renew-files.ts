@@ -3,7 +3,7 @@
 // before, and the manifests still validate (else every file is put back). All or nothing.
 import { readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import type { CvexConfig } from '../config';
+import { configuredManifests, type CvexConfig } from '../config';
 import { withGovernance } from '../governance';
 import { loadAndValidate } from '../manifest';
 import { readWrittenExceptions } from '../manifest/read-exceptions';
@@ -44,8 +44,8 @@ export function othersOf(text: string, file: string, except: ReadonlySet<string>
 }
 
 export async function renewExceptions(options: RenewOptions): Promise<RenewOutcome> {
-  const manifestPaths = options.config.manifests ?? [];
-  const validation = withGovernance(await loadAndValidate(manifestPaths, { cwd: options.cwd, timeZone: options.timeZone }), options.config.governance);
+  const manifestPaths = configuredManifests(options.config);
+  const validation = withGovernance(await loadAndValidate(manifestPaths, { cwd: options.cwd, timeZone: options.timeZone }), options.config.governance, options.config);
   if (hasErrors(validation.findings)) return { ok: false, problems: ['the manifests have errors: fix them first (cvex validate); nothing was changed'], findings: validation.findings.filter((finding) => finding.severity === 'error') };
   const byName = new Map(validation.manifests.exceptions.map((exception) => [exception.spec.name, exception]));
 
@@ -108,7 +108,7 @@ export async function renewExceptions(options: RenewOptions): Promise<RenewOutco
   if (options.dryRun) return { ok: true, renewed, files: [...edited.keys()] };
 
   for (const [file, text] of edited) await writeFile(path.resolve(options.cwd, file), text, 'utf8');
-  const check = withGovernance(await loadAndValidate(manifestPaths, { cwd: options.cwd, timeZone: options.timeZone }), options.config.governance);
+  const check = withGovernance(await loadAndValidate(manifestPaths, { cwd: options.cwd, timeZone: options.timeZone }), options.config.governance, options.config);
   if (hasErrors(check.findings)) {
     for (const [file, text] of originals) await writeFile(path.resolve(options.cwd, file), text, 'utf8');
     return { ok: false, problems: ['the renewed manifests would not validate; every file was put back'], findings: check.findings.filter((finding) => finding.severity === 'error') };

@@ -14,7 +14,6 @@ import { type TestServer, fakeClock, json, serve } from './helpers';
 
 const PASSWORD = 'Pw-ZEBRA-9f3c!secret&<x>';
 const USER = 'leak-test-user';
-const TOKEN = Buffer.from(`${USER}:${PASSWORD}`).toString('base64');
 const entities = (text: string) => [...text].map((char) => `&#${char.codePointAt(0)};`).join('');
 const htmlEscaped = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const base64 = (text: string) => Buffer.from(text).toString('base64');

@@ -3,7 +3,7 @@ import { compareListFields, wasEditedOutOfBand } from '../../src/reconcile/compa
 import type { RemoteException } from '../../src/api/types';
 import type { ManifestException } from '../../src/model/exception';
 import { buildOwnershipIndex } from '../../src/reconcile/ownership-index';
-import { buildPlan, evaluateSafety, selectDetailsNeeded, type PlanOptions } from '../../src/reconcile/plan';
+import { buildPlan, selectDetailsNeeded, type PlanOptions } from '../../src/reconcile/plan';
 import { detailOf, manifest, remoteOf, SIGNED_OWNERSHIP, spec } from './helpers';
 
 /** The plan's own classification (owner `local`, signed markers), as buildPlan makes it. */
