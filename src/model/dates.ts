@@ -15,6 +15,7 @@ export function isCalendarDate(value: string): boolean {
 }
 
 export function isValidTimeZone(timeZone: string): boolean {
+  if (timeZone === 'UTC') return true;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone });
     return true;
@@ -52,6 +53,11 @@ interface WallClock {
 }
 
 function wallClockAt(instantMs: number, timeZone: string): WallClock {
+  if (timeZone === 'UTC') {
+    // The default zone, without Intl: building a formatter costs ~20 ms of a command's start-up.
+    const date = new Date(instantMs);
+    return { year: date.getUTCFullYear(), month: date.getUTCMonth() + 1, day: date.getUTCDate(), hour: date.getUTCHours(), minute: date.getUTCMinutes(), second: date.getUTCSeconds() };
+  }
   const parts: Record<string, number> = {};
   for (const part of partsFormatter(timeZone).formatToParts(new Date(instantMs))) {
     if (part.type !== 'literal') parts[part.type] = Number(part.value);
