@@ -116,6 +116,8 @@ export interface ListOptions {
   filter?: string;
   sort?: string;
   pageSize?: number;
+  /** Only the first page (one request, no look-ahead): a look-up by `exception.name` filter. */
+  firstPageOnly?: boolean;
   /**
    * Called once when the listing completes: pages read, duplicates dropped, and whether the list held
    * still while it was read (`consistent`). Not called when the consumer stops early or it fails.

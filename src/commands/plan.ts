@@ -9,8 +9,10 @@ import { resolveOwnership } from '../command-line/owner';
 import { CREDENTIALS_EPILOG, TARGET_FLAGS, type ResolvedTarget } from '../command-line/target';
 import { configuredManifests, type CvexConfig } from '../config';
 import { withGovernance } from '../governance';
-import { checkInventory, InventoryCache } from '../inventory';
+import { InventoryCache } from '../inventory';
+import { ChangeInventoryCheck } from '../inventory/change-check';
 import { loadAndValidate, type ValidationResult } from '../manifest';
+import type { ExceptionSpec } from '../model/exception';
 import { type Finding, hasErrors } from '../model/findings';
 import { revParse } from '../git';
 import { markerFitOptions, withMarkerFit } from '../reconcile/marker-fit';
@@ -162,7 +164,7 @@ export function formatFinding(finding: Finding): string {
 
 export interface PlanRun {
   plan?: Plan;
-  /** Why there is no plan: invalid manifests (nothing was sent) or strict inventory errors (only reads were sent). */
+  /** Why there is no plan: invalid manifests (nothing was sent) or strict inventory errors in what it changes (only reads were sent). */
   blockedBy?: 'manifests' | 'inventory';
   /** Set when the manifests are invalid: nothing was sent. */
   findings: Finding[];
@@ -193,11 +195,10 @@ export async function runPlan(paths: string[], context: ReconcileContext, io: Cl
 }
 
 async function planWith(validation: ValidationResult, client: CloudViewClient, context: ReconcileContext, run: { scope: PlanScope; cwd: string }): Promise<PlanRun> {
-  // The manifests against the account's real inventory (docs/inventory.md): one connectors listing per
-  // cloud, one summary per account, a few resource pages; never one request per exception.
+  // The manifests against the account's real inventory (docs/inventory.md), for what the plan
+  // changes only: its reads start beside the listing as changes show, and never one per exception.
   const inventory = new InventoryCache();
-  const inventoryFindings = context.skipInventory ? [] : await checkInventory(validation.manifests.exceptions, client, { strict: context.strict, cache: inventory });
-  if (hasErrors(inventoryFindings)) return { findings: [...validation.findings, ...inventoryFindings], client, blockedBy: 'inventory' };
+  const changes = context.skipInventory ? undefined : new ChangeInventoryCheck(client, inventory);
   const options: PlanOptions = {
     timeZone: context.timeZone,
     manage: context.manage,
@@ -215,8 +216,16 @@ async function planWith(validation: ValidationResult, client: CloudViewClient, c
   const plan = await planAgainstRemote(
     client,
     { exceptions: validation.manifests.exceptions, applyTags: validation.manifests.applyTags },
-    { ...options, concurrency: context.target.client.concurrency, history: { cwd: run.cwd, manifestGlobs: context.config.manifests } },
+    {
+      ...options,
+      concurrency: context.target.client.concurrency,
+      history: { cwd: run.cwd, manifestGlobs: context.config.manifests },
+      ...(changes ? { onLikelyChange: (spec: ExceptionSpec) => changes.prefetch(spec) } : {}),
+    },
   );
+  const changed = new Set(plan.changes.filter((change) => change.action !== 'delete').map((change) => change.name));
+  const inventoryFindings = changes ? await changes.check(validation.manifests.exceptions.filter((exception) => changed.has(exception.spec.name)), context.strict) : [];
+  if (hasErrors(inventoryFindings)) return { findings: [...validation.findings, ...inventoryFindings], client, blockedBy: 'inventory', inventory };
   // Inventory warnings live in the plan (not on stderr), so the pull-request comment shows them.
   for (const finding of inventoryFindings) plan.warnings.push({ code: finding.rule, message: formatFinding(finding) });
   return { plan, findings: validation.findings, client, inventory, validation };
