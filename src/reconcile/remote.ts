@@ -11,7 +11,11 @@ import { API_CONCURRENCY, mapWithConcurrency } from './concurrency';
 import { readHistory, type HistoryLookup, type HistoryOptions } from './history';
 import { oldSpecsByName, oldValueLookups } from './old-values';
 import { buildOwnershipIndex, desiredFingerprints, historyKey, historyQueries, type OwnershipIndex } from './ownership-index';
-import { buildPlan, ownershipSettingsOf, sampleCandidates, selectDetailsNeeded, type PlanOptions } from './plan';
+import type { BaseException } from './changed-since';
+import { wasEditedOutOfBand } from './compare';
+import { fingerprintSpec } from './fingerprint';
+import { readMarker } from './marker';
+import { buildPlan, importVouches, ownershipSettingsOf, sampleCandidates, selectDetailsNeeded, type PlanOptions } from './plan';
 import { changeProspector } from './prospect';
 import { selectDetailSample } from './sample';
 import { FULL_SCOPE, inScope } from './scope';
@@ -98,12 +102,18 @@ export interface Classification {
 export async function classifyWithHistory(
   remote: readonly RemoteException[],
   desired: readonly ManifestException[],
-  options: Pick<PlanOptions, 'manage' | 'ownership'> & { history?: HistoryOptions; oldValues?: boolean; fingerprints?: ReadonlyMap<string, string> },
+  options: Pick<PlanOptions, 'manage' | 'ownership'> & {
+    history?: HistoryOptions;
+    oldValues?: boolean;
+    fingerprints?: ReadonlyMap<string, string>;
+    /** Names whose old spec is known already (a changed-since plan's base): not looked up. */
+    known?: ReadonlySet<string>;
+  },
 ): Promise<Classification> {
   const settings = ownershipSettingsOf(options);
   const fingerprints = options.fingerprints ?? desiredFingerprints(desired);
   const verify = options.history ? historyQueries(remote, desired, settings, fingerprints) : [];
-  const lookups = options.history && options.oldValues ? oldValueLookups(desired, remote, settings.owner, fingerprints) : [];
+  const lookups = options.history && options.oldValues ? oldValueLookups(desired, remote, settings.owner, fingerprints).filter((lookup) => !options.known?.has(lookup.name)) : [];
   const queries = mergeLookups(verify, lookups);
   const history = options.history && queries.length > 0 ? await readHistory(queries, options.history) : undefined;
   const ownership = buildOwnershipIndex({ remote, desired, settings, history, fingerprints });
@@ -138,6 +148,8 @@ export type RemotePlanOptions = PlanOptions & {
    * what the plan changes starts beside the listing. Never called for an unchanged exception.
    */
   onLikelyChange?: (spec: ExceptionSpec) => void;
+  /** A changed-since plan's exceptions as they were at its base: old values without the history's marker commits, and the import's record. */
+  baseExceptions?: ReadonlyMap<string, BaseException>;
 };
 
 /**
@@ -168,9 +180,18 @@ export async function planAgainstRemote(api: CloudViewApi, input: PlanRunInput, 
     const planned = inScope(scope);
     for (const wanted of input.exceptions) if (planned(wanted.spec.name) && !present.has(wanted.spec.name)) options.onLikelyChange(wanted.spec);
   }
-  const { ownership, oldSpecs } = await classifyWithHistory(remote, input.exceptions, { ...options, oldValues: true, fingerprints });
+  const fromBase = oldSpecsFromBase(remote, options.baseExceptions, ownershipSettingsOf(options).owner);
+  const classified = await classifyWithHistory(remote, input.exceptions, { ...options, oldValues: true, fingerprints, known: new Set(fromBase.keys()) });
+  const { ownership } = classified;
+  const oldSpecs = new Map(classified.oldSpecs);
+  for (const [name, { spec, item }] of fromBase) {
+    const { kind } = ownership.of(item);
+    if (kind === 'owned' || kind === 'legacy' || kind === 'adopted') oldSpecs.set(name, spec);
+  }
   const inPlan = input.exceptions.filter((wanted) => inScope(scope)(wanted.spec.name));
-  const needed = selectDetailsNeeded(inPlan, remote, ownership);
+  // An adopted exception whose base the import's record vouches for needs no detail: it is the base's spec.
+  const vouchedByBase = new Set([...fromBase.values()].map((entry) => entry.item.uuid));
+  const needed = selectDetailsNeeded(inPlan, remote, ownership).filter((uuid) => !vouchedByBase.has(uuid));
   const sample = selectDetailSample(sampleCandidates(inPlan, remote, ownership, needed), options.sampleDetails ?? 0, options.now);
   const details = await fetchDetails(api, [...needed, ...sample], options.concurrency);
   const { previews, warnings } = await tagStage;
@@ -180,6 +201,32 @@ export async function planAgainstRemote(api: CloudViewApi, input: PlanRunInput, 
   );
   if (read.unfiltered.length > 0) plan.warnings.push(unfilteredWarning(read.unfiltered));
   return plan;
+}
+
+/**
+ * The old specs a changed-since plan's base gives, by name: with a marker, when the base's spec
+ * hashes to the marker's fingerprint; without one, when the import's record at the base still
+ * vouches for the remote (same uuid and updatedOn, the base's spec hashing to what it wrote).
+ */
+function oldSpecsFromBase(remote: readonly RemoteException[], base: ReadonlyMap<string, BaseException> | undefined, owner: string): Map<string, { spec: ExceptionSpec; item: RemoteException }> {
+  const found = new Map<string, { spec: ExceptionSpec; item: RemoteException }>();
+  if (!base || base.size === 0) return found;
+  for (const item of remote) {
+    const entry = base.get(item.name);
+    if (!entry || wasEditedOutOfBand(item)) continue;
+    let fingerprint: string;
+    try {
+      fingerprint = fingerprintSpec(entry.spec);
+    } catch {
+      continue;
+    }
+    const { marker } = readMarker(item.explanation);
+    const vouched = marker
+      ? (marker.version === 1 || marker.owner === owner) && marker.fingerprint === fingerprint
+      : importVouches({ spec: entry.spec, metadata: entry.metadata as Record<string, string> }, item, fingerprint);
+    if (vouched) found.set(item.name, { spec: entry.spec, item });
+  }
+  return found;
 }
 
 /** A changed-since scope's exceptions, read by name: at most one request per name. */

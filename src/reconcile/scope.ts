@@ -1,7 +1,6 @@
 // What a plan covers. A full plan makes the account match every manifest (and deletes what the
 // repository no longer declares); a narrowed one, like Terraform's -target, plans only what it was
 // pointed at and never deletes what lies outside. Pure.
-import { plural } from '../render/plural';
 import type { PlanScope } from './types';
 
 export const FULL_SCOPE: PlanScope = { kind: 'full' };
@@ -53,6 +52,10 @@ export function describeScope(scope: PlanScope): string | undefined {
     case 'paths':
       return `Narrowed to ${scope.paths.join(', ')}: only the exceptions these files declare are planned; nothing is deleted. Run without paths for the full plan.`;
     case 'changed-since':
-      return `Changed since ${scope.ref} (${scope.base.slice(0, 12)}): these ${plural(scope.names.length, 'change')}, plus whatever the full plan finds; the guards are checked at apply.`;
+      return `Changed since ${scope.ref} (${scope.base.slice(0, 12)}): ${changes(scope.names.length)}, plus whatever the full plan finds; the guards are checked at apply.`;
   }
+}
+
+function changes(count: number): string {
+  return count === 0 ? 'no change' : count === 1 ? 'this change' : `these ${count} changes`;
 }

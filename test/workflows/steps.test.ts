@@ -1,7 +1,7 @@
 // Runs the cvex steps of each GitOps workflow as the runner would (same commands, same env, parsed
 // from the YAML) against the CloudView simulator and a fake GitHub, and checks what people read:
 // the sticky plan comment, the apply job summary, the drift issue.
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadAndValidate } from '../../src/manifest';
@@ -69,6 +69,26 @@ function manifest({ extra = false, invalid = false }: ManifestOptions = {}): str
   ].join('\n');
 }
 
+/**
+ * A checkout as actions/checkout with fetch-depth: 0 leaves a pull request: the base branch's files
+ * committed as `origin/main`, the pull request's files committed on top.
+ */
+async function pullRequestCheckout(files: Record<string, string>, base: Record<string, string> = {}): Promise<string> {
+  const cwd = await makeCheckout(base);
+  git(cwd, 'init', '-q', '-b', 'main');
+  await writeFile(path.join(cwd, '.git', 'info', 'exclude'), 'scripts\nnode_modules\n');
+  git(cwd, 'add', '-A');
+  git(cwd, 'commit', '-q', '--allow-empty', '-m', 'base');
+  git(cwd, 'update-ref', 'refs/remotes/origin/main', 'HEAD');
+  for (const [name, text] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(cwd, name)), { recursive: true });
+    await writeFile(path.join(cwd, name), text);
+  }
+  git(cwd, 'add', '-A');
+  git(cwd, 'commit', '-q', '--allow-empty', '-m', 'pull request');
+  return cwd;
+}
+
 let simulator: Simulator;
 let github: FakeGitHub;
 let workflows: Record<'plan' | 'apply' | 'drift', Workflow>;
@@ -131,13 +151,14 @@ describe('exceptions-plan.yml', SLOW, () => {
   });
 
   it('same-repo pull request: validates, plans, and keeps ONE sticky comment up to date', async () => {
-    const cwd = await makeCheckout({ 'policies/aws.yaml': manifest() });
+    const cwd = await pullRequestCheckout({ 'policies/aws.yaml': manifest() });
     const pr = github.addPullRequest();
-    const event = { pull_request: { number: pr, head: { repo: { fork: false } } } };
+    const event = { pull_request: { number: pr, head: { repo: { fork: false } }, base: { ref: 'main' } } };
 
     const first = await runJob(workflows.plan, 'plan', context(cwd, 'pull_request', event));
     expect(first.status, describeRun(first)).toBe('success');
-    expect(first.step('plan').script).toBe('npx cvex plan --format markdown --out plan.json > plan.md');
+    expect(first.step('plan').script).toBe('npx cvex plan --changed-since "origin/$BASE_REF" --format markdown --out plan.json > plan.md');
+    expect(first.step('plan').env).toMatchObject({ BASE_REF: 'main' });
     expect(first.step('plan').env).toMatchObject({ QUALYS_API_URL: simulator.url, QUALYS_USERNAME: DEFAULT_SIM_USER });
 
     const planMarkdown = await readFile(path.join(cwd, 'plan.md'), 'utf8');
@@ -161,7 +182,7 @@ describe('exceptions-plan.yml', SLOW, () => {
     expect(simulator.exceptions()).toEqual([]);
 
     // Next push (a fresh checkout, as on the runner): the same comment is edited, not a new one posted.
-    const second = await runJob(workflows.plan, 'plan', context(await makeCheckout({ 'policies/aws.yaml': manifest({ extra: true }) }), 'pull_request', event));
+    const second = await runJob(workflows.plan, 'plan', context(await pullRequestCheckout({ 'policies/aws.yaml': manifest({ extra: true }) }), 'pull_request', event));
     expect(second.status, describeRun(second)).toBe('success');
     expect(comments()).toHaveLength(1);
     expect(comments()[0].id).toBe(comment.id);
@@ -178,6 +199,25 @@ describe('exceptions-plan.yml', SLOW, () => {
     expect(comments()).toHaveLength(1);
     expect(comments()[0].body).toContain('No plan: the manifests did not validate');
     expect(comments()[0].body).not.toContain('team-a-prod-versioning-all');
+  });
+
+  it("a pull request's plan reads only what it changes, by name, and says so", async () => {
+    // main holds two exceptions, applied; the pull request adds a third.
+    const base = { 'policies/aws.yaml': manifest() };
+    const applied = await pullRequestCheckout({}, base);
+    expect((await runJob(workflows.apply, 'apply', context(applied, 'push'))).status).toBe('success');
+    expect(simulator.exceptions()).toHaveLength(2);
+    const cwd = await pullRequestCheckout({ 'policies/aws.yaml': manifest({ extra: true }) }, base);
+    const pr = github.addPullRequest();
+    simulator.resetCounters();
+    const run = await runJob(workflows.plan, 'plan', context(cwd, 'pull_request', { pull_request: { number: pr, head: { repo: { fork: false } }, base: { ref: 'main' } } }));
+    expect(run.status, describeRun(run)).toBe('success');
+    // One read by name for the one changed exception; the rest are inventory reads for it.
+    expect(simulator.counters().byRoute['exceptions.list']).toBe(1);
+    const planMarkdown = await readFile(path.join(cwd, 'plan.md'), 'utf8');
+    expect(planMarkdown).toContain('this change, plus whatever the full plan finds; the guards are checked at apply');
+    expect(planMarkdown).toContain('team-a-prod-versioning-all');
+    expect(planMarkdown).not.toContain('team-a-prod-public-ip');
   });
 
   it('a governance violation fails the pull request before anything reaches Qualys', async () => {
