@@ -3,7 +3,7 @@
 // markers to verify, old values of changes made in the repository: history.ts), then a detail GET
 // only for the few nothing else vouches for (see selectDetailsNeeded) and the drift sample.
 // Everything else is pure (plan.ts).
-import type { CloudViewApi, ListingReport, RemoteException, RemoteExceptionDetail } from '../api/types';
+import type { CloudViewApi, ListingReport, PageInfo, RemoteException, RemoteExceptionDetail } from '../api/types';
 import type { ApplyTagsRule, ExceptionSpec, ManifestException } from '../model/exception';
 import { plural } from '../render/plural';
 import { lookUpNames } from './by-name';
@@ -38,11 +38,20 @@ export interface RemoteListing {
   problem?: string;
 }
 
-async function readListing(api: Pick<CloudViewApi, 'listExceptions'>, onItem?: (item: RemoteException) => void): Promise<{ items: RemoteException[]; report?: ListingReport }> {
+/** What a caller may watch of a listing as it runs. */
+export interface ListingHooks {
+  /** Each distinct item, as its page arrives. */
+  onItem?: (item: RemoteException) => void;
+  /** Each page, as it arrives (an import checks its request budget against the first). */
+  onPage?: (info: PageInfo) => void;
+}
+
+async function readListing(api: Pick<CloudViewApi, 'listExceptions'>, hooks: ListingHooks): Promise<{ items: RemoteException[]; report?: ListingReport }> {
   let report: ListingReport | undefined;
   const byUuid = new Map<string, RemoteException>();
+  const { onItem, onPage } = hooks;
   // The client de-duplicates already; a plain CloudViewApi may not.
-  for await (const item of api.listExceptions({ onListing: (done) => (report = done) })) {
+  for await (const item of api.listExceptions({ onListing: (done) => (report = done), ...(onPage ? { onPage } : {}) })) {
     if (byUuid.has(item.uuid)) continue;
     byUuid.set(item.uuid, item);
     onItem?.(item);
@@ -60,10 +69,10 @@ function describeMove(report: ListingReport): string {
  * (an exception made or deleted meanwhile) is read once more; if it moved again, the listing says so
  * and holds every exception either read saw.
  */
-export async function listRemoteExceptions(api: Pick<CloudViewApi, 'listExceptions'>, options: { onItem?: (item: RemoteException) => void } = {}): Promise<RemoteListing> {
-  const first = await readListing(api, options.onItem);
+export async function listRemoteExceptions(api: Pick<CloudViewApi, 'listExceptions'>, hooks: ListingHooks = {}): Promise<RemoteListing> {
+  const first = await readListing(api, hooks);
   if (!first.report || first.report.consistent) return { items: first.items, consistent: true, reads: 1, uncertain: [] };
-  const second = await readListing(api, options.onItem);
+  const second = await readListing(api, hooks);
   if (!second.report || second.report.consistent) return { items: second.items, consistent: true, reads: 2, uncertain: [] };
   const byUuid = new Map(first.items.map((item) => [item.uuid, item]));
   const inFirst = new Set(byUuid.keys());
