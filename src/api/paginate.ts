@@ -152,7 +152,9 @@ export async function* paginate<T>(options: PaginateOptions<T>): AsyncGenerator<
       return;
     }
 
-    const fingerprint = content.length > 0 ? JSON.stringify(content) : undefined;
+    // Which page this is, for telling a repeat: its size and its first and last items (a page serialised
+    // whole would cost as much as reading it).
+    const fingerprint = content.length > 0 ? JSON.stringify([content.length, content[0], content[content.length - 1]]) : undefined;
     if (detecting && pageNo === 0) pageZero = fingerprint;
     if (detecting && pageNo === 1) {
       detecting = false;

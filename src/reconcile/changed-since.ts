@@ -3,7 +3,7 @@
 // as they were there (one `git cat-file --batch`) and as they are now, and the names whose spec
 // (its fingerprint) was added, changed or removed are the plan's scope. A change to the config, or
 // to a `defaults:` block (it reaches exceptions the diff does not show), asks for the full plan.
-import { minimatch } from 'minimatch';
+import { Minimatch } from 'minimatch';
 import { changedFiles, mergeBase, readBlobs } from '../git';
 import { DEFAULT_MANIFEST_GLOBS, MAX_MANIFEST_BYTES } from '../manifest';
 import { readManifestText } from '../manifest/load-files';
@@ -79,7 +79,8 @@ export async function changedSince(input: ChangedSinceInput): Promise<ChangedSin
 
   const globs = input.manifestGlobs && input.manifestGlobs.length > 0 ? input.manifestGlobs : DEFAULT_MANIFEST_GLOBS;
   const current = new Set(input.files);
-  const isManifest = (file: string) => current.has(file) || globs.some((glob) => minimatch(file, glob.replace(/^\.\//, '')));
+  const matchers = globs.map((glob) => new Minimatch(glob.replace(/^\.\//, '')));
+  const isManifest = (file: string) => current.has(file) || matchers.some((matcher) => matcher.match(file));
   const files = changed.filter(isManifest);
   const blobs = files.length > 0 ? await readBlobs(input.cwd, files.map((file) => `${base}:./${file}`)) : new Map<string, Buffer | undefined>();
 

@@ -4,7 +4,7 @@
 // (b) gives the old values a plan shows for a change made in the repository, with no detail request.
 // Reads: the file that declares the name now, at each commit, in one `git cat-file --batch`; only
 // what that misses costs a `git ls-tree` per commit and a second batch of that commit's manifests.
-import { minimatch } from 'minimatch';
+import { Minimatch } from 'minimatch';
 import { listTree, readBlobs, revParse } from '../git';
 import { DEFAULT_MANIFEST_GLOBS, MAX_MANIFEST_BYTES } from '../manifest';
 import { isMapping, mergeManifestFile } from '../manifest/merge';
@@ -121,7 +121,9 @@ export async function readHistory(queries: readonly HistoryLookup[], options: Hi
 
   // 2. Every manifest of the commits still open (one ls-tree each), in one more batch.
   const globs = options.manifestGlobs && options.manifestGlobs.length > 0 ? options.manifestGlobs : DEFAULT_MANIFEST_GLOBS;
-  const isManifest = (file: string) => globs.some((glob) => minimatch(file, glob.replace(/^\.\//, ''), { dot: false }));
+  // Compiled once: a tree may list thousands of files.
+  const matchers = globs.map((glob) => new Minimatch(glob.replace(/^\.\//, ''), { dot: false }));
+  const isManifest = (file: string) => matchers.some((matcher) => matcher.match(file));
   const commits = [...new Set(open.map((query) => query.commit))].sort();
   const readable = commits.slice(0, HISTORY_LIMITS.maxCommits);
   const inHistory = new Set<string>();

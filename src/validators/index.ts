@@ -1,4 +1,4 @@
-// The JSON Schema validators of the manifests and of cvex.config.yaml. `npm run build` compiles them
+// The JSON Schema validators of the manifests, of cvex.config.yaml and of saved plans. `npm run build` compiles them
 // once into ajv's standalone code (scripts/build-validators.js writes dist/validators/generated/),
 // so a command starts without loading ajv's compiler or compiling a 900-line schema: about half of
 // the start-up CPU otherwise. Run from source (tests, ts-node) they are compiled on first use, with
@@ -14,6 +14,7 @@ const GENERATED_FOLDER = path.join(__dirname, 'generated');
 export const VALIDATOR_SPECS = {
   manifest: { schemaFile: 'exception-manifest.schema.json', options: { strict: true, allErrors: true, verbose: true } },
   config: { schemaFile: 'config.schema.json', options: { strict: true, allErrors: true } },
+  plan: { schemaFile: 'plan.schema.json', options: { strict: false, allErrors: true } },
 } as const satisfies Record<string, { schemaFile: string; options: Options }>;
 
 export type ValidatorName = keyof typeof VALIDATOR_SPECS;

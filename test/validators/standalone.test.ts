@@ -7,7 +7,9 @@ import type { ValidateFunction } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { isMapping, mergeManifestFile } from '../../src/manifest/merge';
 import { parseYaml } from '../../src/manifest/parse-yaml';
+import { buildPlan } from '../../src/reconcile/plan';
 import { compileValidator, generatedValidatorPath, type ValidatorName } from '../../src/validators';
+import { manifest, remoteOf, SIGNED_OWNERSHIP, spec } from '../reconcile/helpers';
 
 const REPOSITORY = path.resolve(__dirname, '..', '..');
 const FIXTURES = path.join(REPOSITORY, 'test', 'fixtures', 'manifests');
@@ -52,6 +54,20 @@ describe('standalone validators', () => {
     }
     // The corpus exercises the error paths, not only the happy one.
     expect(invalid).toBeGreaterThan(60);
+  });
+
+  it('the plan validator agrees with the runtime-compiled schema on a real plan and broken copies of it', () => {
+    const standalone = built('plan');
+    const compiled = compileValidator('plan');
+    const remote = remoteOf(spec({ name: 'gone' }));
+    const plan = buildPlan(
+      { desired: [manifest(spec({ name: 'new' })), manifest(spec({ name: 'moved', endDate: '2027-12-31' }))], remote: [remote, remoteOf(spec({ name: 'moved' }))], details: new Map() },
+      { timeZone: 'UTC', manage: [], now: new Date('2026-06-01T00:00:00Z'), commit: 'local', apiUrl: 'https://x', maxDeletes: 10, maxDeletePercent: 25, ownership: SIGNED_OWNERSHIP },
+    );
+    const json = JSON.parse(JSON.stringify(plan)) as Record<string, unknown>;
+    const broken = [{ ...json, scope: { kind: 'partial' } }, { ...json, changes: [{ action: 'update', name: 'x' }] }, { ...json, summary: null }, { ...json, owner: 3 }];
+    expect(answer(compiled, json).valid).toBe(true);
+    for (const candidate of [json, ...broken]) expect(answer(standalone, candidate)).toEqual(answer(compiled, candidate));
   });
 
   it('the config validator agrees with the runtime-compiled schema, valid and invalid', () => {
