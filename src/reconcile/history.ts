@@ -88,7 +88,7 @@ export async function readHistory(queries: readonly HistoryLookup[], options: Hi
   const declared = new Map<string, Map<string, ExceptionSpec>>();
   const readFiles = new Set<string>();
   const read = async (objectNames: readonly string[]): Promise<void> => {
-    const wanted = objectNames.filter((name) => !readFiles.has(name));
+    const wanted = [...new Set(objectNames)].filter((name) => !readFiles.has(name));
     if (wanted.length === 0) return;
     const blobs = await readBlobs(options.cwd, wanted);
     for (const objectName of wanted) {

@@ -41,7 +41,7 @@ async function importRuns(world: World, flags: string[]): Promise<{ runs: number
     expect(result.code, result.stderr).toBe(0);
     requests += world.sim.counters().total;
     outputs.push(result.stdout);
-    if (!result.stdout.includes('left to read')) return { runs: run, requests, outputs };
+    if (!result.stdout.includes('stopped at')) return { runs: run, requests, outputs };
   }
   throw new Error('the import did not converge in 50 runs');
 }
