@@ -8,6 +8,7 @@ import { CLOUD_TYPES, EXCEPTION_REASONS, EXCEPTION_SCOPES, SPEC_FIELDS, type Clo
 import { fingerprintSpec } from '../reconcile/fingerprint';
 import { intendedDay } from '../reconcile/zone-check';
 import { insertIntoSortedTail } from './sorted-tail';
+import { mergeItemsAsText } from './text-merge';
 
 export interface ImportedFile {
   /** File name relative to the output folder, e.g. `imported-aws.yaml`. */
@@ -162,6 +163,9 @@ export function buildImportedFiles(
  * survive. Undefined when the existing file has no `exceptions` list to add to.
  */
 export function mergeIntoExistingFile(existingText: string, freshText: string): { text: string; added: number; kept: number } | undefined {
+  // Laid out as cvex writes it (the usual case): added as text, each item kept byte for byte.
+  const asText = mergeItemsAsText(existingText, freshText);
+  if (asText) return asText;
   const existing = parseDocument(existingText);
   const fresh = parseDocument(freshText);
   const target = existing.get('exceptions', true);
