@@ -204,6 +204,7 @@ export async function runPlan(paths: string[], context: ReconcileContext, io: Cl
       ref: options.changedSince,
       exceptions: validation.manifests.exceptions,
       files: validation.manifests.files,
+      defaultsByFile: validation.manifests.defaultsByFile,
       manifestGlobs: context.config.manifests,
       configFile: context.config.file ?? DEFAULT_CONFIG_FILE,
     });

@@ -6,12 +6,11 @@
 import { Minimatch } from 'minimatch';
 import { changedFiles, mergeBase, readBlobs } from '../git';
 import { DEFAULT_MANIFEST_GLOBS, MAX_MANIFEST_BYTES } from '../manifest';
-import { readManifestText } from '../manifest/load-files';
 import { isMapping } from '../manifest/merge';
 import { parseYaml } from '../manifest/parse-yaml';
 import type { ExceptionSpec, ManifestException } from '../model/exception';
 import { fingerprintSpec } from './fingerprint';
-import { specsInManifest } from './history';
+import { specsInParsed } from './history';
 import type { PlanScope } from './types';
 
 /** REF is no ref of this clone, or the folder is no git checkout: nothing can be narrowed. */
@@ -36,6 +35,8 @@ export interface ChangedSinceInput {
   exceptions: readonly ManifestException[];
   /** The manifest files read now (relative to cwd). */
   files: readonly string[];
+  /** Their `defaults:` blocks as written (LoadedManifests.defaultsByFile). */
+  defaultsByFile?: Readonly<Record<string, unknown>>;
   /** Config `manifests` (default the policies/ globs): which removed files were manifests. */
   manifestGlobs?: readonly string[];
   /** The config file, relative to cwd (cvex.config.yaml unless --config says otherwise). */
@@ -47,6 +48,7 @@ interface FileState {
   byName: Map<string, BaseException>;
 }
 
+/** A manifest at the base, read once: its defaults and its exceptions. */
 function stateOf(text: string | undefined, file: string): FileState | undefined {
   if (text === undefined) return { defaults: 'null', byName: new Map() };
   const parsed = parseYaml(text, file);
@@ -54,7 +56,7 @@ function stateOf(text: string | undefined, file: string): FileState | undefined 
   const byName = new Map<string, BaseException>();
   const items = Array.isArray(parsed.value.exceptions) ? parsed.value.exceptions : [];
   const metadataOf = new Map(items.filter(isMapping).map((item) => [String(item.name), isMapping(item.metadata) ? item.metadata : {}]));
-  for (const [name, spec] of specsInManifest(text, file)) byName.set(name, { spec, metadata: metadataOf.get(name) ?? {} });
+  for (const [name, spec] of specsInParsed(parsed, file)) byName.set(name, { spec, metadata: metadataOf.get(name) ?? {} });
   return { defaults: JSON.stringify(parsed.value.defaults ?? null), byName };
 }
 
@@ -82,6 +84,7 @@ export async function changedSince(input: ChangedSinceInput): Promise<ChangedSin
   const matchers = globs.map((glob) => new Minimatch(glob.replace(/^\.\//, '')));
   const isManifest = (file: string) => current.has(file) || matchers.some((matcher) => matcher.match(file));
   const files = changed.filter(isManifest);
+  const declaredIn = new Set(input.exceptions.map((exception) => exception.location.file));
   const blobs = files.length > 0 ? await readBlobs(input.cwd, files.map((file) => `${base}:./${file}`)) : new Map<string, Buffer | undefined>();
 
   const before = new Map<string, BaseException>();
@@ -91,10 +94,9 @@ export async function changedSince(input: ChangedSinceInput): Promise<ChangedSin
     if (blob && blob.length > MAX_MANIFEST_BYTES) return { kind: 'full', base, reason: `${file} at ${input.ref} is larger than a manifest may be` };
     const old = stateOf(blob?.toString('utf8'), file);
     if (!old) return { kind: 'full', base, reason: `${file} at ${input.ref} is not a manifest cvex can read` };
-    const now = current.has(file) ? await readManifestText(file, input.cwd) : undefined;
-    const fresh = stateOf(now && 'text' in now ? now.text : undefined, file);
     // Exceptions on both sides under another defaults: block (a new or emptied file's are all in the diff anyway).
-    if (fresh && fresh.defaults !== old.defaults && old.byName.size > 0 && fresh.byName.size > 0) {
+    const defaultsNow = JSON.stringify(input.defaultsByFile?.[file] ?? null);
+    if (current.has(file) && defaultsNow !== old.defaults && old.byName.size > 0 && declaredIn.has(file)) {
       return { kind: 'full', base, reason: `the defaults: block of ${file} changed since ${input.ref}` };
     }
     for (const [name, exception] of old.byName) before.set(name, exception);

@@ -8,7 +8,7 @@ import { Minimatch } from 'minimatch';
 import { listTree, readBlobs, revParse } from '../git';
 import { DEFAULT_MANIFEST_GLOBS, MAX_MANIFEST_BYTES } from '../manifest';
 import { isMapping, mergeManifestFile } from '../manifest/merge';
-import { parseYaml } from '../manifest/parse-yaml';
+import { parseYaml, type ParsedYaml } from '../manifest/parse-yaml';
 import { SPEC_FIELDS, type ExceptionSpec } from '../model/exception';
 import { fingerprintSpec } from './fingerprint';
 import { historyKey, type HistoryEvidence, type HistoryQuery } from './ownership-index';
@@ -30,8 +30,12 @@ export interface HistoryReading extends HistoryEvidence {
 
 /** Name → spec (API fields, defaults merged) of every exception a manifest text declares. */
 export function specsInManifest(text: string, file: string): Map<string, ExceptionSpec> {
+  return specsInParsed(parseYaml(text, file), file);
+}
+
+/** The same, of a manifest already read. */
+export function specsInParsed(parsed: ParsedYaml, file: string): Map<string, ExceptionSpec> {
   const found = new Map<string, ExceptionSpec>();
-  const parsed = parseYaml(text, file);
   if (!isMapping(parsed.value)) return found;
   const items = mergeManifestFile(file, parsed.value, parsed).merged.exceptions;
   if (!Array.isArray(items)) return found;
