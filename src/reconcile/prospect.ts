@@ -5,7 +5,7 @@
 import type { RemoteException } from '../api/types';
 import type { ExceptionSpec, ManifestException } from '../model/exception';
 import { compareListFields } from './compare';
-import { compileManageNames } from './manage-names';
+import { compileManageNames, type ManageNames } from './manage-names';
 import { readMarker } from './marker';
 import type { OwnershipSettings } from './ownership-index';
 
@@ -17,9 +17,9 @@ export function changeProspector(
   fingerprints: ReadonlyMap<string, string>,
   settings: Pick<OwnershipSettings, 'owner' | 'manage' | 'takeOverFrom'>,
   timeZone: string,
+  manageNames: ManageNames = compileManageNames(settings.manage),
 ): Prospector {
   const specByName = new Map(desired.map((wanted) => [wanted.spec.name, wanted.spec]));
-  const manageNames = compileManageNames(settings.manage);
   const takeOverFrom = new Set(settings.takeOverFrom);
   return (item) => {
     const spec = specByName.get(item.name);

@@ -16,6 +16,7 @@ import { wasEditedOutOfBand } from './compare';
 import { fingerprintSpec } from './fingerprint';
 import { readMarker } from './marker';
 import { buildPlan, importVouches, ownershipSettingsOf, sampleCandidates, selectDetailsNeeded, type PlanOptions } from './plan';
+import { compileManageNames, type ManageNames } from './manage-names';
 import { changeProspector } from './prospect';
 import { selectDetailSample } from './sample';
 import { FULL_SCOPE, inScope } from './scope';
@@ -117,6 +118,7 @@ export async function classifyWithHistory(
     fingerprints?: ReadonlyMap<string, string>;
     /** Names whose old spec is known already (a changed-since plan's base): not looked up. */
     known?: ReadonlySet<string>;
+    manageNames?: ManageNames;
   },
 ): Promise<Classification> {
   const settings = ownershipSettingsOf(options);
@@ -125,7 +127,7 @@ export async function classifyWithHistory(
   const lookups = options.history && options.oldValues ? oldValueLookups(desired, remote, settings.owner, fingerprints).filter((lookup) => !options.known?.has(lookup.name)) : [];
   const queries = mergeLookups(verify, lookups);
   const history = options.history && queries.length > 0 ? await readHistory(queries, options.history) : undefined;
-  const ownership = buildOwnershipIndex({ remote, desired, settings, history, fingerprints });
+  const ownership = buildOwnershipIndex({ remote, desired, settings, history, fingerprints, manageNames: options.manageNames });
   return { ownership, oldSpecs: history ? oldSpecsByName(lookups, history.specs, remote, ownership) : new Map() };
 }
 
@@ -171,7 +173,9 @@ export async function planAgainstRemote(api: CloudViewApi, input: PlanRunInput, 
   tagStage.catch(() => undefined);
   const fingerprints = desiredFingerprints(input.exceptions);
   const scope = options.scope ?? FULL_SCOPE;
-  const prospect = options.onLikelyChange ? changeProspector(input.exceptions, fingerprints, ownershipSettingsOf(options), options.timeZone) : undefined;
+  // Compiled once: the change prospects and the ownership index ask it about the same names.
+  const manageNames = compileManageNames(options.manage);
+  const prospect = options.onLikelyChange ? changeProspector(input.exceptions, fingerprints, ownershipSettingsOf(options), options.timeZone, manageNames) : undefined;
   const likely = new Set<string>();
   const onItem = prospect
     ? (item: RemoteException) => {
@@ -190,7 +194,7 @@ export async function planAgainstRemote(api: CloudViewApi, input: PlanRunInput, 
     for (const wanted of input.exceptions) if (planned(wanted.spec.name) && !present.has(wanted.spec.name)) options.onLikelyChange(wanted.spec);
   }
   const fromBase = oldSpecsFromBase(remote, options.baseExceptions, ownershipSettingsOf(options).owner);
-  const classified = await classifyWithHistory(remote, input.exceptions, { ...options, oldValues: true, fingerprints, known: new Set(fromBase.keys()) });
+  const classified = await classifyWithHistory(remote, input.exceptions, { ...options, oldValues: true, fingerprints, known: new Set(fromBase.keys()), manageNames });
   const { ownership } = classified;
   const oldSpecs = new Map(classified.oldSpecs);
   for (const [name, { spec, item }] of fromBase) {
