@@ -313,7 +313,7 @@ class HttpCloudViewClient implements CloudViewClient {
     route: ListRoute,
     mapItem: (item: unknown) => T,
     build: (pageNo: number, pageSize: number) => HttpRequest,
-    options: Pick<ListOptions, 'pageSize' | 'onListing'>,
+    options: Pick<ListOptions, 'pageSize' | 'onListing' | 'firstPageOnly' | 'onPage'>,
     allowBareItem = false,
   ): AsyncIterable<T> {
     const client = this;
@@ -328,8 +328,15 @@ class HttpCloudViewClient implements CloudViewClient {
         keyOf: list.keyOf,
         maxPages: this.maxPages,
         lookahead: this.transport.concurrency - 1,
-        onPage: this.onPage ? (info) => this.onPage?.(route, info) : undefined,
+        onPage:
+          this.onPage || options.onPage
+            ? (info) => {
+                this.onPage?.(route, info);
+                options.onPage?.(info);
+              }
+            : undefined,
         onDone: options.onListing,
+        firstPageOnly: options.firstPageOnly,
         fetchPage: async (pageNo) => {
           const response = await this.call(route, build(pageNo, pageSize), { idempotent: true });
           return wire.parseJsonBody(route, response.text, response.status);

@@ -72,6 +72,8 @@ export interface PaginateOptions<T> {
   lookahead?: number;
   onPage?(info: PageInfo): void;
   onDone?(report: ListingReport): void;
+  /** Read the first page only (no look-ahead): a look-up by name costs one request whatever the server does with the filter. */
+  firstPageOnly?: boolean;
 }
 
 function numberField(value: unknown): number | undefined {
@@ -150,7 +152,9 @@ export async function* paginate<T>(options: PaginateOptions<T>): AsyncGenerator<
       return;
     }
 
-    const fingerprint = content.length > 0 ? JSON.stringify(content) : undefined;
+    // Which page this is, for telling a repeat: its size and its first and last items (a page serialised
+    // whole would cost as much as reading it).
+    const fingerprint = content.length > 0 ? JSON.stringify([content.length, content[0], content[content.length - 1]]) : undefined;
     if (detecting && pageNo === 0) pageZero = fingerprint;
     if (detecting && pageNo === 1) {
       detecting = false;
@@ -182,7 +186,7 @@ export async function* paginate<T>(options: PaginateOptions<T>): AsyncGenerator<
     raw += content.length;
     const index = pageNo - base;
     // An empty page 0 of a v1 list may be a 1-based server's nothing-before-page-1: only page 1 can tell.
-    const done = isLastPage(page, index, content.length, size, raw) && !(detecting && content.length === 0);
+    const done = options.firstPageOnly === true || (isLastPage(page, index, content.length, size, raw) && !(detecting && content.length === 0));
     if (!done && !detecting && maxTotal !== undefined) {
       const perPage = Math.max(1, size ?? content.length);
       const allowed = Math.ceil(maxTotal / perPage) + PAGINATION_LIMITS.pagesPastTotal;

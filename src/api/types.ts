@@ -1,9 +1,9 @@
 // What the rest of the program sees of CloudView. The wire shapes (create vs list vs detail
 // field names) are mapped to these in exactly one module: src/api/wire.ts.
 import type { CloudType, ExceptionResource, ExceptionSpec } from '../model/exception';
-import type { ListingReport } from './paginate';
+import type { ListingReport, PageInfo } from './paginate';
 
-export type { ListingReport };
+export type { ListingReport, PageInfo };
 
 /** An exception as the list endpoint returns it (no cloud type, controls or targets there). */
 export interface RemoteException {
@@ -116,6 +116,10 @@ export interface ListOptions {
   filter?: string;
   sort?: string;
   pageSize?: number;
+  /** Only the first page (one request, no look-ahead): a look-up by `exception.name` filter. */
+  firstPageOnly?: boolean;
+  /** Called once per page of this listing as it arrives (what the server says of its size and totals). */
+  onPage?(info: PageInfo): void;
   /**
    * Called once when the listing completes: pages read, duplicates dropped, and whether the list held
    * still while it was read (`consistent`). Not called when the consumer stops early or it fails.

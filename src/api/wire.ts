@@ -23,6 +23,20 @@ type Json = Record<string, unknown>;
 /** An explicit offset or `Z` at the end: `+0000`, `+05:30`, `Z`. */
 const HAS_ZONE = /(?:Z|[+-]\d{2}:?\d{2})$/i;
 
+// A listing reads four timestamps per exception, and accounts share most start and end stamps.
+const isoByRaw = new Map<string, string>();
+
+/** `raw` (with a zone) as ISO 8601 UTC; throws when it is no timestamp. */
+function isoInstant(raw: string): string {
+  let iso = isoByRaw.get(raw);
+  if (iso === undefined) {
+    iso = parseQualysTimestamp(raw).toISOString();
+    if (isoByRaw.size > 50_000) isoByRaw.clear();
+    isoByRaw.set(raw, iso);
+  }
+  return iso;
+}
+
 /** Reads fields of one wire object; every failure names the route, the object and the field. */
 class Reader {
   constructor(
@@ -105,7 +119,7 @@ class Reader {
     // Without a zone, Date would read it in the runner's local time: a different instant on every machine.
     if (!HAS_ZONE.test(raw)) return this.fail(field, 'a timestamp like 2023-05-05T00:00:00+0000');
     try {
-      return parseQualysTimestamp(raw).toISOString();
+      return isoInstant(raw);
     } catch {
       return this.fail(field, 'a timestamp like 2023-05-05T00:00:00+0000');
     }
@@ -116,7 +130,7 @@ class Reader {
     const raw = this.optString(field);
     if (!HAS_ZONE.test(raw)) return raw;
     try {
-      return parseQualysTimestamp(raw).toISOString();
+      return isoInstant(raw);
     } catch {
       return raw;
     }

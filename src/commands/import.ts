@@ -1,10 +1,13 @@
-// `cvex import [--out DIR]`: write the account's exceptions as manifests (one file per cloud,
-// sorted, stable) and adopt them, so a team can start GitOps on a live account. Only unowned
-// exceptions are adopted; those with another owner's marker are reported by owner and left alone,
-// unless `--take-over OWNER` asks for them (they are then re-stamped by replace on the next apply).
+// `cvex import [--out DIR]`: write the account's exceptions as manifests (split by cloud, and in a
+// large account by a stable key: src/import/layout.ts; sorted, stable) and adopt them, so a team can
+// start GitOps on a live account. Only unowned exceptions are adopted; those with another owner's
+// marker are reported by owner and left alone, unless `--take-over OWNER` asks for them (they are
+// then re-stamped by replace on the next apply).
 // Cost: ceil(N / pageSize) list requests plus one detail GET per exception imported: the list
-// carries no cloud type, controls or targets.
-import { mkdir, writeFile } from 'node:fs/promises';
+// carries no cloud type, controls or targets. `--max-requests N` / `--time-limit` spread that over
+// runs: each stops cleanly, and what it read is in the files it wrote (the next run lists those
+// exceptions as declared and continues after them); no state file.
+import { readdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { RemoteException } from '../api/types';
 import { createCloudViewClient } from '../api/client';
@@ -12,23 +15,25 @@ import { resolveConfiguredTarget } from '../command-line/context';
 import { type CommandSpec, parseCommandLine } from '../command-line/define';
 import { type CliIo, closeOnInterrupt, UsageError } from '../command-line/io';
 import { detectRepository, isLoopbackTarget, ownerFromRepository } from '../command-line/owner';
-import { CREDENTIALS_EPILOG, TARGET_FLAGS } from '../command-line/target';
+import { CREDENTIALS_EPILOG, parseDuration, TARGET_FLAGS } from '../command-line/target';
 import { configuredManifests, DEFAULT_CONFIG_FILE } from '../config';
-import { FileReadError, readBoundedText, type ReadKind } from '../files/read-bounded';
 import { adoptIntoConfig } from '../import/adopt';
+import { describeImportCost, estimateImport, minimumBudget, requestsLeft, type ImportCost } from '../import/budget';
+import { fileChooser, isImportedFile } from '../import/layout';
 import { resolveDetailClouds } from '../import/resolve-cloud';
-import { buildImportedFiles, mergeIntoExistingFile } from '../import/to-manifests';
-import { loadAndValidate } from '../manifest';
 import { manifestSchemaReference } from '../import/schema-reference';
-import { CLOUD_TYPES, type CloudType } from '../model/exception';
+import { buildImportedFiles } from '../import/to-manifests';
+import { loadAndValidate } from '../manifest';
+import type { CloudType } from '../model/exception';
 import { DEFAULT_MANIFEST_GLOBS } from '../manifest/load-files';
-import { minimatch } from 'minimatch';
-import { mapWithConcurrency } from '../reconcile/concurrency';
 import { OWNER_PATTERN, readMarker } from '../reconcile/marker';
 import type { Ownership, OwnershipIndex } from '../reconcile/ownership-index';
 import { classifyRemote, listRemoteExceptions } from '../reconcile/remote';
 import { checkZoneStamps, describeWrongZone, TimeZoneError } from '../reconcile/zone-check';
 import { terminalSafe } from '../render/escape';
+import { plural } from '../render/plural';
+import { readDetailsWithinBudget } from './import-read';
+import { readByPlan, readOptional, writeImportedFiles } from './import-write';
 import { resolveContext, type ReconcileContext } from './plan';
 
 export const importDefinition = {
@@ -36,7 +41,12 @@ export const importDefinition = {
   usage: ['import [--out DIR] [options]', 'import --take-over OWNER [options]'],
   description: `Writes the account's exceptions as manifests in DIR (default policies/): imported-aws.yaml,
 imported-azure.yaml, imported-gcp.yaml, sorted by name, so importing twice writes the same bytes.
-Without --all, a file an earlier import wrote is added to (new names appended), never rewritten.
+An account of more than 1,000 exceptions is split further, by the first hex digits of sha256(name)
+(imported-aws-0.yaml … imported-aws-f.yaml; 256 files per cloud past 16,000), so every file stays
+within the manifest limits; an exception already in a file is never moved.
+Without --all, a file an earlier import wrote is added to (new names at their sorted places), never
+rewritten. Each exception costs a detail request: --max-requests N (or --time-limit) stops the run
+cleanly at that budget, writes what it read, and the next run continues where it stopped.
 Nothing in CloudView changes. Only exceptions no repository owns are adopted: their names go to
 \`manage\` in cvex.config.yaml (cvex plan then shows no changes). Exceptions whose marker names
 another owner are listed by owner and left alone; --take-over OWNER imports them too and adds
@@ -56,6 +66,12 @@ they fit, and writes nothing.`,
       multiple: true,
       description: "also import OWNER's exceptions and take them over (config takeOverFrom); agree with that repository first",
     },
+    'max-requests': {
+      type: 'string',
+      value: 'N',
+      description: 'send at most N requests in this run (its listing included), then stop cleanly; the next run continues (at least the list pages + 1)',
+    },
+    'time-limit': { type: 'string', value: 'DURATION', description: 'start no new read after this long (e.g. 50m), then write what was read; the next run continues' },
     owner: { type: 'string', value: 'SLUG', description: "this repository's owner, written to the config when it has none (default: from the repository name)" },
     repository: { type: 'string', value: 'ORG/NAME', description: 'this repository, written to the config when it has none (default: GITHUB_REPOSITORY or the git remote origin)' },
     config: { type: 'string', value: 'FILE', description: 'cvex.config.yaml to read and update' },
@@ -65,26 +81,6 @@ they fit, and writes nothing.`,
 2 usage error, 130 / 143 stopped by SIGINT / SIGTERM.
 ${CREDENTIALS_EPILOG}`,
 } as const satisfies CommandSpec;
-
-/** Whether `cvex plan` (no paths) reads this cwd-relative file: its config `manifests`, else the default globs. */
-function readByPlan(relative: string, patterns: readonly string[]): boolean {
-  return patterns.some((pattern) => {
-    const normalised = pattern.split(path.sep).join('/').replace(/^\.\//, '').replace(/\/+$/, '');
-    if (/[*?[\]{}()!]/.test(normalised)) return minimatch(relative, normalised);
-    return relative === normalised || (relative.startsWith(`${normalised}/`) && /\.ya?ml$/.test(relative));
-  });
-}
-
-/** A file import adds to, through the bounded reader; '' when it does not exist yet. */
-async function readOptional(file: string, kind: ReadKind, shown: string): Promise<string> {
-  try {
-    return await readBoundedText(file, kind);
-  } catch (error) {
-    if (error instanceof FileReadError && error.reason === 'missing') return '';
-    if (error instanceof FileReadError) throw new FileReadError(error.reason, `${shown}: ${error.message}`, error.code);
-    throw error;
-  }
-}
 
 interface Identity {
   /** Written to the config when it has none. */
@@ -134,8 +130,23 @@ function selectImports(remote: readonly RemoteException[], ownership: OwnershipI
   return { wanted, leftAlone, unverified, takenOver, takeOverAsked: takeOver };
 }
 
+/** --max-requests: a whole number of at least 2 (one list page and one detail); the account may need more. */
+function parseMaxRequests(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d{1,9}$/.test(text.trim()) || Number(text) < 2) throw new UsageError(`--max-requests: expected a whole number of at least 2 (a list page and a detail), got '${text}'`);
+  return Number(text);
+}
+
 export async function importCommand(argv: string[], io: CliIo): Promise<number> {
   const { values } = parseCommandLine(importDefinition, argv);
+  const maxRequests = parseMaxRequests(values['max-requests']);
+  const timeLimit = values['time-limit'] === undefined ? undefined : parseDuration(values['time-limit']);
+  if (values['time-limit'] !== undefined && timeLimit === undefined) throw new UsageError(`--time-limit: expected a duration such as 50m or 3600s, got '${values['time-limit']}'`);
+  const budgeted = maxRequests !== undefined || timeLimit !== undefined;
+  // A resumed run continues after what earlier runs adopted: it needs the adoption, and --all would start over.
+  if (budgeted && values.all) throw new UsageError('--max-requests / --time-limit continue an import run after run; --all rewrites everything each time: use one or the other');
+  if (budgeted && values['no-adopt']) throw new UsageError('--max-requests / --time-limit continue from what earlier runs adopted: drop --no-adopt');
+  const startedAt = Date.now();
   // --config may name the file import is about to create.
   const configured = await resolveConfiguredTarget(values, io, { configMayBeMissing: true });
   const identity = await identityToWrite(values, configured.config, io);
@@ -144,7 +155,7 @@ export async function importCommand(argv: string[], io: CliIo): Promise<number> 
       'cvex import needs an owner for this repository (every exception it creates will carry it): pass --owner SLUG (and --repository ORG/NAME), or set owner: in cvex.config.yaml',
     );
   }
-  const { 'take-over': takeOverFlags, ...contextValues } = values;
+  const { 'take-over': takeOverFlags, 'max-requests': _maxRequests, 'time-limit': _timeLimit, ...contextValues } = values;
   const takeOver = new Set(takeOverFlags ?? []);
   for (const owner of takeOver) if (!OWNER_PATTERN.test(owner)) throw new UsageError(`--take-over: '${owner}' is not an owner slug`);
   const context = await resolveContext(contextValues, io, { configMayBeMissing: true, command: 'import', ...(identity.owner ? { owner: identity.owner } : {}) });
@@ -153,7 +164,21 @@ export async function importCommand(argv: string[], io: CliIo): Promise<number> 
   closeOnInterrupt(io, client);
   try {
     const { manifests } = await loadAndValidate(configuredManifests(context.config), { cwd: io.cwd, timeZone: context.timeZone });
-    const listing = await listRemoteExceptions(client);
+    // Refused as soon as the first page tells the listing's size: a run must list the account and read one detail.
+    let listPages: number | undefined;
+    const listing = await listRemoteExceptions(client, {
+      onPage: (info) => {
+        if (listPages !== undefined) return;
+        listPages = info.totalPages ?? (info.totalElements !== undefined && info.serverPageSize ? Math.ceil(info.totalElements / info.serverPageSize) : undefined);
+        if (maxRequests !== undefined && listPages !== undefined && maxRequests < minimumBudget(listPages)) {
+          throw new UsageError(`--max-requests ${maxRequests} is below what one run needs: ${minimumBudget(listPages)} (${plural(listPages, 'list request')} and 1 detail). Nothing was written.`);
+        }
+      },
+    });
+    listPages = Math.max(listPages ?? 0, client.requestCount());
+    if (maxRequests !== undefined && maxRequests < minimumBudget(listPages)) {
+      throw new UsageError(`--max-requests ${maxRequests} is below what one run needs: ${minimumBudget(listPages)} (${plural(listPages, 'list request')} and 1 detail). Nothing was written.`);
+    }
     // A listing that moved may have missed exceptions: say so, import what it saw.
     if (!listing.consistent) io.stderr.write(`cvex import: the exceptions list changed while it was read, twice (${listing.problem}); some exceptions may be missing: import again when the account is quiet\n`);
     const remote = listing.items;
@@ -166,20 +191,35 @@ export async function importCommand(argv: string[], io: CliIo): Promise<number> 
     // Never a guess: in the wrong zone every date written would be a day off. Checked on the list alone.
     const zone = checkZoneStamps(selection.wanted, context.timeZone);
     if (zone.wrongZone) throw new TimeZoneError(describeWrongZone(zone, { source: context.timeZoneSource, command: 'import' }));
-    const fetched = await mapWithConcurrency(selection.wanted, context.target.client.concurrency ?? 2, (item) => client.getException(item.uuid));
+
+    // In name order, so each budgeted run reads the next slice.
+    const wanted = [...selection.wanted].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const cost: ImportCost = { listPages, toRead: wanted.length, ...(maxRequests !== undefined ? { maxRequests } : {}) };
+    if (wanted.length > 0) io.stdout.write(`${describeImportCost(cost)}\n`);
+    const reading = await readDetailsWithinBudget(
+      client,
+      wanted,
+      { maxRequests, deadlineMs: timeLimit === undefined ? undefined : startedAt + timeLimit, listPages, concurrency: context.target.client.concurrency ?? 2 },
+      cost,
+      io,
+    );
     const schemaPath = manifestSchemaReference(outDir, io.cwd);
     // A name another manifest already defines (the conflict plan reports, which import resolves) is
     // adopted but not written again: two definitions would fail validation; the repository's wins.
-    const ours = new Set(CLOUD_TYPES.map((cloud) => path.resolve(outDir, `imported-${cloud.toLowerCase()}.yaml`)));
-    const definedElsewhere = new Set(manifests.exceptions.filter((exception) => !ours.has(path.resolve(io.cwd, exception.location.file))).map((exception) => exception.spec.name));
+    const isOurs = (file: string) => path.dirname(path.resolve(io.cwd, file)) === outDir && isImportedFile(path.basename(file));
+    const definedElsewhere = new Set(manifests.exceptions.filter((exception) => !isOurs(exception.location.file)).map((exception) => exception.spec.name));
     // A detail that names no cloud: the manifest of that name, else provider-filtered listings; never a default.
     const cloudByName = new Map<string, CloudType>(manifests.exceptions.map((exception) => [exception.spec.name, exception.spec.cloudType]));
-    const { details } = await resolveDetailClouds(client, fetched, cloudByName);
+    const { details } = await resolveDetailClouds(client, reading.details, cloudByName);
+    // Where each exception goes: the file that holds it already (never moved), else the layout's.
+    const placed = new Map(manifests.exceptions.filter((exception) => isOurs(exception.location.file)).map((exception) => [exception.spec.name, path.basename(exception.location.file)]));
+    const choose = fileChooser(remote.length, await filesIn(outDir));
     const { files, skipped } = buildImportedFiles(
       details.filter((detail) => !definedElsewhere.has(detail.name)),
       context.timeZone,
       (text) => readMarker(text).explanation,
       schemaPath,
+      (cloud, name) => placed.get(name) ?? choose(cloud, name),
     );
 
     // Adopted names that plan then does not find in the repository would be planned for deletion.
@@ -207,40 +247,28 @@ export async function importCommand(argv: string[], io: CliIo): Promise<number> 
     }
     const total = files.reduce((sum, file) => sum + file.count, 0);
     io.stdout.write(`imported ${total} of ${remote.length} remote exceptions (${client.requestCount()} requests)\n`);
+    if (reading.left > 0) reportLeft(reading, cost, details.length, io);
     return skipped.length > 0 ? 1 : 0;
   } finally {
     await client.close();
   }
 }
 
-/**
- * Without --all the exceptions the repository already has are left out, so rewriting a file an
- * earlier import wrote would drop them (and the next plan would delete them): add to it instead.
- * Every text is settled before anything is written. Undefined (after saying why) when refused.
- */
-async function writeImportedFiles(files: ReturnType<typeof buildImportedFiles>['files'], outDir: string, all: boolean, io: CliIo): Promise<number | undefined> {
-  const writes: Array<{ file: string; text: string; note: string }> = [];
-  for (const file of files) {
-    const target = path.join(outDir, file.name);
-    const shown = path.relative(io.cwd, target);
-    const existing = all ? '' : await readOptional(target, 'manifest', shown);
-    if (existing.trim() === '') {
-      writes.push({ file: target, text: file.text, note: `wrote ${shown} (${file.count} exceptions)` });
-      continue;
-    }
-    const merged = mergeIntoExistingFile(existing, file.text);
-    if (!merged) {
-      io.stderr.write(`cvex import: ${shown} exists and has no \`exceptions\` list to add to; move it away or pass --out another folder. Nothing was written.\n`);
-      return undefined;
-    }
-    writes.push({ file: target, text: merged.text, note: `updated ${shown} (${merged.added} new exceptions, ${merged.kept} kept)` });
+/** What a run stopped by its budget left, and what the rest costs. */
+function reportLeft(reading: { left: number; stoppedBy?: 'requests' | 'time' }, cost: ImportCost, read: number, io: CliIo): void {
+  const rest = estimateImport({ ...cost, toRead: reading.left });
+  const by = reading.stoppedBy === 'time' ? 'the time limit' : `the request budget (--max-requests ${cost.maxRequests})`;
+  io.stdout.write(
+    `stopped at ${by}: ${plural(reading.left, 'exception')} left to read; run \`cvex import\` again to continue where this run stopped (about ${plural(requestsLeft(cost, read), 'request')}${cost.maxRequests !== undefined ? ` in ${plural(rest.runs, 'run')}` : ''})\n`,
+  );
+}
+
+async function filesIn(folder: string): Promise<string[]> {
+  try {
+    return await readdir(folder);
+  } catch {
+    return [];
   }
-  await mkdir(outDir, { recursive: true });
-  for (const write of writes) {
-    await writeFile(write.file, write.text);
-    io.stdout.write(`${write.note}\n`);
-  }
-  return writes.length;
 }
 
 function reportLeftAlone(selection: ReturnType<typeof selectImports>, context: ReconcileContext, io: CliIo): void {

@@ -7,12 +7,15 @@ import { type CliIo, closeOnInterrupt, UsageError, useColor } from '../command-l
 import { resolveConfiguredTarget } from '../command-line/context';
 import { resolveOwnership } from '../command-line/owner';
 import { CREDENTIALS_EPILOG, TARGET_FLAGS, type ResolvedTarget } from '../command-line/target';
-import { configuredManifests, type CvexConfig } from '../config';
+import { configuredManifests, DEFAULT_CONFIG_FILE, type CvexConfig } from '../config';
 import { withGovernance } from '../governance';
-import { checkInventory, InventoryCache } from '../inventory';
+import { InventoryCache } from '../inventory';
+import { ChangeInventoryCheck } from '../inventory/change-check';
 import { loadAndValidate, type ValidationResult } from '../manifest';
+import type { ExceptionSpec } from '../model/exception';
 import { type Finding, hasErrors } from '../model/findings';
-import { revParse } from '../git';
+import { isRefName, revParse } from '../git';
+import { changedSince, type BaseException } from '../reconcile/changed-since';
 import { markerFitOptions, withMarkerFit } from '../reconcile/marker-fit';
 import type { OwnershipSettings } from '../reconcile/ownership-index';
 import type { PlanOptions } from '../reconcile/plan';
@@ -20,7 +23,7 @@ import { savePlanFile } from '../reconcile/plan-file';
 import { REPLACE_RESERVE_DEFAULT } from '../reconcile/rate-reserve';
 import { planAgainstRemote } from '../reconcile/remote';
 import { SAFETY_DEFAULTS } from '../reconcile/safety';
-import { scopeOfPaths } from '../reconcile/scope';
+import { FULL_SCOPE, scopeOfPaths } from '../reconcile/scope';
 import type { Plan, PlanScope } from '../reconcile/types';
 import { renderJsonPlan } from '../render/plan-json';
 import { renderMarkdownPlan } from '../render/plan-markdown';
@@ -64,12 +67,21 @@ exceptions and shows what \`cvex apply\` would change. Nothing is sent when a ma
   flags: {
     format: { type: 'string', value: 'text|json|markdown', description: 'output (json: schemas/plan.schema.json; markdown: a pull-request comment)' },
     out: { type: 'string', value: 'FILE', description: 'also save the plan JSON, for `cvex apply --plan FILE`' },
+    'changed-since': {
+      type: 'string',
+      value: 'REF',
+      description: "plan only the exceptions the diff from REF's merge base adds, changes or removes (a pull request's base branch); advisory: the guards are checked at apply",
+    },
     'detailed-exitcode': { type: 'boolean', description: 'exit 0 with no changes, 2 with changes, 1 on any error' },
     ...PLAN_FLAGS,
     ...COMMENT_FLAGS,
   },
   epilog: `PATH narrows the plan to the exceptions those files declare: nothing outside them is planned,
 nothing is deleted, and the output says the plan is narrowed. Without PATH the plan is full.
+--changed-since REF (e.g. origin/main in a pull request) reads only the exceptions the diff from
+the merge base of REF and HEAD adds, changes or removes, one request each, by name: "these N
+changes, plus whatever the full plan finds". A change to the config or to a defaults: block plans
+in full. The drift job and apply always plan in full.
 A replace is shown as -/+: there is no update API, so the exemption is lifted between the delete
 and the create, and the uuid changes.
 Exit codes: 0 planned (with --detailed-exitcode: no changes), 2 changes (with --detailed-exitcode),
@@ -164,7 +176,7 @@ export function formatFinding(finding: Finding): string {
 
 export interface PlanRun {
   plan?: Plan;
-  /** Why there is no plan: invalid manifests (nothing was sent) or strict inventory errors (only reads were sent). */
+  /** Why there is no plan: invalid manifests (nothing was sent) or strict inventory errors in what it changes (only reads were sent). */
   blockedBy?: 'manifests' | 'inventory';
   /** Set when the manifests are invalid: nothing was sent. */
   findings: Finding[];
@@ -176,7 +188,7 @@ export interface PlanRun {
 }
 
 /** Validates the manifests, then (only if valid) plans against the remote. The caller closes the client. */
-export async function runPlan(paths: string[], context: ReconcileContext, io: CliIo, options: { client?: CloudViewClient } = {}): Promise<PlanRun> {
+export async function runPlan(paths: string[], context: ReconcileContext, io: CliIo, options: { client?: CloudViewClient; changedSince?: string } = {}): Promise<PlanRun> {
   const manifestPaths = paths.length > 0 ? paths : configuredManifests(context.config);
   // Governance rules (config `governance`) and the marker's room in the explanation block like schema errors.
   const validation = withMarkerFit(
@@ -188,18 +200,35 @@ export async function runPlan(paths: string[], context: ReconcileContext, io: Cl
   // Planning only reads: an interrupt ends it at once. What runs after the plan decides for itself.
   const stopClosing = closeOnInterrupt(io, client);
   try {
-    return await planWith(validation, client, context, { scope: scopeOfPaths(paths), cwd: io.cwd });
+    if (options.changedSince === undefined) return await planWith(validation, client, context, { scope: scopeOfPaths(paths), cwd: io.cwd });
+    const changed = await changedSince({
+      cwd: io.cwd,
+      ref: options.changedSince,
+      exceptions: validation.manifests.exceptions,
+      files: validation.manifests.files,
+      defaultsByFile: validation.manifests.defaultsByFile,
+      manifestGlobs: context.config.manifests,
+      configFile: context.config.file ?? DEFAULT_CONFIG_FILE,
+    });
+    if (changed.kind === 'narrowed') return await planWith(validation, client, context, { scope: changed.scope, cwd: io.cwd, base: changed.base });
+    const run = await planWith(validation, client, context, { scope: FULL_SCOPE, cwd: io.cwd });
+    run.plan?.warnings.unshift({ code: 'scope.full', message: `planned in full, not only what changed since ${options.changedSince}: ${changed.reason}` });
+    return run;
   } finally {
     stopClosing();
   }
 }
 
-async function planWith(validation: ValidationResult, client: CloudViewClient, context: ReconcileContext, run: { scope: PlanScope; cwd: string }): Promise<PlanRun> {
-  // The manifests against the account's real inventory (docs/inventory.md): one connectors listing per
-  // cloud, one summary per account, a few resource pages; never one request per exception.
+async function planWith(
+  validation: ValidationResult,
+  client: CloudViewClient,
+  context: ReconcileContext,
+  run: { scope: PlanScope; cwd: string; base?: ReadonlyMap<string, BaseException> },
+): Promise<PlanRun> {
+  // The manifests against the account's real inventory (docs/inventory.md), for what the plan
+  // changes only: its reads start beside the listing as changes show, and never one per exception.
   const inventory = new InventoryCache();
-  const inventoryFindings = context.skipInventory ? [] : await checkInventory(validation.manifests.exceptions, client, { strict: context.strict, cache: inventory });
-  if (hasErrors(inventoryFindings)) return { findings: [...validation.findings, ...inventoryFindings], client, blockedBy: 'inventory' };
+  const changes = context.skipInventory ? undefined : new ChangeInventoryCheck(client, inventory);
   const options: PlanOptions = {
     timeZone: context.timeZone,
     manage: context.manage,
@@ -217,8 +246,17 @@ async function planWith(validation: ValidationResult, client: CloudViewClient, c
   const plan = await planAgainstRemote(
     client,
     { exceptions: validation.manifests.exceptions, applyTags: validation.manifests.applyTags },
-    { ...options, concurrency: context.target.client.concurrency, history: { cwd: run.cwd, manifestGlobs: context.config.manifests } },
+    {
+      ...options,
+      concurrency: context.target.client.concurrency,
+      history: { cwd: run.cwd, manifestGlobs: context.config.manifests },
+      ...(changes ? { onLikelyChange: (spec: ExceptionSpec) => changes.prefetch(spec) } : {}),
+      ...(run.base ? { baseExceptions: run.base } : {}),
+    },
   );
+  const changed = new Set(plan.changes.filter((change) => change.action !== 'delete').map((change) => change.name));
+  const inventoryFindings = changes ? await changes.check(validation.manifests.exceptions.filter((exception) => changed.has(exception.spec.name)), context.strict) : [];
+  if (hasErrors(inventoryFindings)) return { findings: [...validation.findings, ...inventoryFindings], client, blockedBy: 'inventory', inventory };
   // Inventory warnings live in the plan (not on stderr), so the pull-request comment shows them.
   for (const finding of inventoryFindings) plan.warnings.push({ code: finding.rule, message: formatFinding(finding) });
   return { plan, findings: validation.findings, client, inventory, validation };
@@ -245,8 +283,11 @@ export function parseFormat(value: string | boolean | undefined): PlanFormat {
 export async function planCommand(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommandLine(planDefinition, argv);
   const format = parseFormat(values.format);
+  const changedSinceRef = values['changed-since'];
+  if (changedSinceRef !== undefined && positionals.length > 0) throw new UsageError('--changed-since narrows the plan to what a diff changed: pass no manifest paths with it');
+  if (changedSinceRef !== undefined && !isRefName(changedSinceRef)) throw new UsageError(`--changed-since: not a git ref: '${changedSinceRef}' (e.g. origin/main)`);
   const context = await resolveContext(values, io, { command: 'plan' });
-  const run = await runPlan(positionals, context, io);
+  const run = await runPlan(positionals, context, io, { changedSince: changedSinceRef });
   try {
     for (const finding of run.findings) io.stderr.write(`${formatFinding(finding)}\n`);
     if (!run.plan) {

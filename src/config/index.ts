@@ -1,14 +1,13 @@
 // cvex.config.yaml: repository-wide settings. Optional; flags override it.
 import { stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import Ajv from 'ajv';
-import configSchema from '../../schemas/config.schema.json';
 import { FileReadError, readBoundedText } from '../files/read-bounded';
 import { WorkingFolderError } from '../files/repository-paths';
 import type { ManifestPattern } from '../manifest/load-files';
 import { parseYaml, type PathSegment } from '../manifest/parse-yaml';
 import type { ExceptionReason, SourceLocation } from '../model/exception';
 import { isValidTimeZone } from '../model/dates';
+import { validatorFor } from '../validators';
 
 export const DEFAULT_CONFIG_FILE = 'cvex.config.yaml';
 export const DEFAULT_MANIFEST_GLOBS = ['policies/**/*.yaml', 'policies/**/*.yml'];
@@ -59,8 +58,6 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-let validateConfig: ReturnType<Ajv['compile']> | undefined;
-
 /**
  * Reads `cvex.config.yaml` from `cwd` (or `explicitPath`) through the bounded reader (a regular file
  * of at most 1 MiB). A missing default file is an empty config, and so is a missing explicit one
@@ -101,7 +98,7 @@ export function parseConfig(text: string, displayName: string): CvexConfig {
     throw new ConfigError(yamlErrors.map((finding) => `${displayName}:${finding.line}:${finding.column}: ${finding.message}`).join('\n'));
   }
   const value: unknown = parsed.value ?? {};
-  validateConfig ??= new Ajv({ allErrors: true, strict: true }).compile(configSchema);
+  const validateConfig = validatorFor('config');
   if (!validateConfig(value)) {
     const errors = validateConfig.errors ?? [];
     // An empty string fails minLength and the not-blank pattern: one message is enough.

@@ -4,3 +4,4 @@ export { GitError } from './run-git';
 export { revParse } from './rev-parse';
 export { remoteRepository, repositoryOfUrl } from './remote-repository';
 export { listTree, readBlobs } from './objects';
+export { changedFiles, isRefName, mergeBase } from './diff';

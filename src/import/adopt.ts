@@ -3,9 +3,10 @@
 // under `manage`, the owners it takes over under `takeOverFrom`, and the repository's own
 // `owner`/`repository` when missing. Comments and key order of an existing config survive (the
 // yaml Document API edits in place).
-import { isMap, isSeq, parseDocument, YAMLSeq, type Document } from 'yaml';
+import { isMap, isScalar, isSeq, parseDocument, YAMLSeq, type Document } from 'yaml';
 import { minimatch } from 'minimatch';
 import { compileManageNames } from '../reconcile/manage-names';
+import { insertIntoSortedTail } from './sorted-tail';
 
 export interface AdoptResult {
   text: string;
@@ -71,8 +72,11 @@ export function adoptIntoConfig(configText: string, adoption: ConfigAdoption, ex
   // Names are globs in `manage`; escape them so `team[1]` claims exactly that name. minimatch.escape
   // leaves braces alone, and `team{a,b}` would brace-expand to `teama` / `teamb`.
   if (added.length > 0) {
+    // At their sorted places in the list's sorted tail: runs of a resumed import write what one run would.
     const manage = sequence(document, 'manage');
-    for (const name of added) manage.add(minimatch.escape(name).replace(/[{}]/g, '\\$&'));
+    const entryOf = (item: unknown) => String(isScalar(item) ? item.value : item);
+    const entries = added.map((name) => document.createNode(minimatch.escape(name).replace(/[{}]/g, '\\$&')));
+    manage.items = insertIntoSortedTail(manage.items, entries, entryOf);
   }
   if (takeOverAdded.length > 0) {
     const owners = sequence(document, 'takeOverFrom');

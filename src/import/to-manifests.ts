@@ -1,11 +1,14 @@
 // Turns the account's exceptions into manifest documents in the fixed format (pure).
-// One file per cloud, exceptions sorted by name, keys in a fixed order, so that importing the same
-// account twice writes the same bytes and `git diff` shows only real changes.
+// Files split by cloud, and in a large account by a stable key (layout.ts); exceptions sorted by
+// name, keys in a fixed order, so that importing the same account twice, or in several budgeted
+// runs, writes the same bytes and `git diff` shows only real changes.
 import { Document, isMap, isSeq, parseDocument } from 'yaml';
 import type { RemoteExceptionDetail } from '../api/types';
 import { CLOUD_TYPES, EXCEPTION_REASONS, EXCEPTION_SCOPES, SPEC_FIELDS, type CloudType, type ExceptionSpec } from '../model/exception';
 import { fingerprintSpec } from '../reconcile/fingerprint';
 import { intendedDay } from '../reconcile/zone-check';
+import { insertIntoSortedTail } from './sorted-tail';
+import { mergeItemsAsText } from './text-merge';
 
 export interface ImportedFile {
   /** File name relative to the output folder, e.g. `imported-aws.yaml`. */
@@ -118,14 +121,19 @@ export function renderManifestFile(cloudType: CloudType, specs: ExceptionSpec[],
   return `${header}\n${document.toString({ lineWidth: 0 })}`;
 }
 
+/**
+ * The files to write: `fileOf` says where each exception goes (layout.ts, or the file that holds it
+ * already). Files come out sorted by name, one document each.
+ */
 export function buildImportedFiles(
   details: RemoteExceptionDetail[],
   timeZone: string,
   cleanExplanation: ExplanationCleaner,
   schemaPath: string,
+  fileOf: (cloud: CloudType, name: string) => string = (cloud) => `imported-${cloud.toLowerCase()}.yaml`,
 ): { files: ImportedFile[]; skipped: SkippedException[] } {
   const skipped: SkippedException[] = [];
-  const byCloud = new Map<CloudType, ExceptionSpec[]>();
+  const byFile = new Map<string, { cloudType: CloudType; specs: ExceptionSpec[] }>();
   const uuids = new Map<string, ImportedFrom>();
   for (const detail of details) {
     const reason = unimportableReason(detail);
@@ -135,11 +143,14 @@ export function buildImportedFiles(
     }
     const spec = specFromDetail(detail, timeZone, cleanExplanation);
     uuids.set(spec.name, detail.updatedOn ? { uuid: detail.uuid, updatedOn: detail.updatedOn } : { uuid: detail.uuid });
-    byCloud.set(spec.cloudType, [...(byCloud.get(spec.cloudType) ?? []), spec]);
+    const file = fileOf(spec.cloudType, spec.name);
+    const group = byFile.get(file) ?? { cloudType: spec.cloudType, specs: [] };
+    group.specs.push(spec);
+    byFile.set(file, group);
   }
-  const files = CLOUD_TYPES.filter((cloud) => byCloud.has(cloud)).map((cloud) => {
-    const specs = byCloud.get(cloud) ?? [];
-    return { name: `imported-${cloud.toLowerCase()}.yaml`, cloudType: cloud, text: renderManifestFile(cloud, specs, schemaPath, uuids), count: specs.length };
+  const files = [...byFile.keys()].sort().map((name) => {
+    const { cloudType, specs } = byFile.get(name)!;
+    return { name, cloudType, text: renderManifestFile(cloudType, specs, schemaPath, uuids), count: specs.length };
   });
   return { files, skipped };
 }
@@ -147,21 +158,23 @@ export function buildImportedFiles(
 /**
  * A later import into a file an earlier one wrote: the exceptions already there stay as they are
  * (the team owns and edits them now, and they are managed: dropping one would plan its delete);
- * only names the file does not hold yet are appended. Comments and order survive. Undefined when
- * the existing file has no `exceptions` list to add to.
+ * only names the file does not hold yet are added, at their sorted places in the file's sorted tail
+ * (sorted-tail.ts), so runs of a resumed import write what one run would. Comments and order
+ * survive. Undefined when the existing file has no `exceptions` list to add to.
  */
 export function mergeIntoExistingFile(existingText: string, freshText: string): { text: string; added: number; kept: number } | undefined {
+  // Laid out as cvex writes it (the usual case): added as text, each item kept byte for byte.
+  const asText = mergeItemsAsText(existingText, freshText);
+  if (asText) return asText;
   const existing = parseDocument(existingText);
   const fresh = parseDocument(freshText);
   const target = existing.get('exceptions', true);
   const incoming = fresh.get('exceptions', true);
   if (existing.errors.length > 0 || !isSeq(target) || !isSeq(incoming)) return undefined;
-  const names = new Set(target.items.map((item) => (isMap(item) ? String(item.get('name')) : '')));
-  let added = 0;
-  for (const item of incoming.items) {
-    if (!isMap(item) || names.has(String(item.get('name')))) continue;
-    target.items.push(item);
-    added += 1;
-  }
-  return { text: existing.toString({ lineWidth: 0 }), added, kept: target.items.length - added };
+  const nameOf = (item: unknown) => (isMap(item) ? String(item.get('name')) : '');
+  const names = new Set(target.items.map(nameOf));
+  const added = incoming.items.filter((item) => isMap(item) && !names.has(nameOf(item)));
+  const kept = target.items.length;
+  target.items = insertIntoSortedTail(target.items, added, nameOf);
+  return { text: existing.toString({ lineWidth: 0 }), added: added.length, kept };
 }

@@ -69,6 +69,7 @@ export async function loadAndValidate(paths: ReadonlyArray<string | ManifestPatt
   const candidates: CheckedException[] = [];
   const exceptions: ManifestException[] = [];
   const applyTags: ApplyTagsRule[] = [];
+  const defaultsByFile: Record<string, unknown> = {};
   let exceptionCount = 0;
 
   for (const source of sources) {
@@ -97,6 +98,7 @@ export async function loadAndValidate(paths: ReadonlyArray<string | ManifestPatt
       continue;
     }
     manifests.push(manifest);
+    if (manifest.raw.defaults !== undefined) defaultsByFile[manifest.file] = manifest.raw.defaults;
 
     const checked = checkManifestFile(manifest, today);
     // A number read inexactly is reported once, as such: not again as the rounded value the schema saw.
@@ -137,7 +139,7 @@ export async function loadAndValidate(paths: ReadonlyArray<string | ManifestPatt
   append(findings, checkDuplicateNames(manifests));
   append(findings, checkOverlaps(candidates));
   return {
-    manifests: { files: found.files, exceptions, applyTags },
+    manifests: { files: found.files, exceptions, applyTags, defaultsByFile },
     findings: sortFindings(findings),
     fileCount: found.files.length,
     exceptionCount,

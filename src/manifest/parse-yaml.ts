@@ -2,7 +2,7 @@
 // Safety: duplicate keys are errors, alias expansion is bounded (`maxAliasCount`), numbers are exact
 // or an error, YAML 1.2 core schema only, so `2026-11-01` stays a string and `yes` is not a boolean.
 // Manifests and cvex.config.yaml are both read here.
-import { Alias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
+import type { Document, Node } from 'yaml';
 import type { Finding } from '../model/findings';
 import { isUnsafeInteger, loadWithPositions } from './js-yaml-positions';
 
@@ -34,6 +34,14 @@ export const MAX_ALIAS_COUNT = 100;
 
 const FIRST_POSITION: Position = { line: 1, column: 1 };
 
+type YamlPackage = typeof import('yaml');
+let yamlPackage: YamlPackage | undefined;
+
+/** The `yaml` package, loaded on first use: clean manifests never need it, and loading it is a good part of start-up. */
+function yamlLib(): YamlPackage {
+  return (yamlPackage ??= require('yaml') as YamlPackage);
+}
+
 /**
  * Reads a manifest. Documents that read cleanly go through js-yaml (about 13x faster than the
  * `yaml` package; positions come from its listener, see js-yaml-positions.ts); anything else, and
@@ -52,6 +60,7 @@ export function parseYaml(text: string, file: string): ParsedYaml {
  * @internal
  */
 export function parseYamlWithYamlPackage(text: string, file: string): ParsedYaml {
+  const { LineCounter, parseDocument } = yamlLib();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, {
     lineCounter,
@@ -133,6 +142,7 @@ export function parseYamlWithYamlPackage(text: string, file: string): ParsedYaml
  */
 function inexactNumbers(doc: Document): Array<{ offset: number; path: PathSegment[]; message: string }> {
   const found: Array<{ offset: number; path: PathSegment[]; message: string }> = [];
+  const { visit } = yamlLib();
   visit(doc, {
     Scalar(_key, node, ancestors) {
       if (typeof node.value !== 'number' || !isUnsafeInteger(node.value)) return;
@@ -150,6 +160,7 @@ function inexactNumbers(doc: Document): Array<{ offset: number; path: PathSegmen
 /** The field path of a node from the ancestors `visit` passes (mapping keys and list indices). */
 function fieldPathOf(ancestors: readonly unknown[], node: unknown): PathSegment[] {
   const segments: PathSegment[] = [];
+  const { isPair, isScalar, isSeq } = yamlLib();
   ancestors.forEach((ancestor, index) => {
     const child = ancestors[index + 1] ?? node;
     if (isPair(ancestor) && ancestor.value === child) segments.push(isScalar(ancestor.key) ? String(ancestor.key.value) : '?');
@@ -164,6 +175,7 @@ function firstLine(message: string): string {
 
 function firstAliasOffset(doc: Document): number {
   let offset = 0;
+  const { visit } = yamlLib();
   visit(doc, {
     Alias(_key, node) {
       offset = node.range?.[0] ?? 0;
@@ -181,6 +193,7 @@ function firstAliasOffset(doc: Document): number {
  */
 function duplicateKeys(doc: Document): Array<{ offset: number; path: PathSegment[] }> {
   const found: Array<{ offset: number; path: PathSegment[] }> = [];
+  const { isMap, isScalar, isSeq } = yamlLib();
   const stack: Array<{ node: unknown; path: PathSegment[] }> = [{ node: doc.contents, path: [] }];
   const isCollection = (node: unknown): boolean => isMap(node) || isSeq(node);
   while (stack.length > 0) {
@@ -209,11 +222,11 @@ function duplicateKeys(doc: Document): Array<{ offset: number; path: PathSegment
 }
 
 function resolve(doc: Document, node: unknown): unknown {
-  return node instanceof Alias ? node.resolve(doc) : node;
+  return node instanceof yamlLib().Alias ? (node as InstanceType<YamlPackage['Alias']>).resolve(doc) : node;
 }
 
 function keyMatches(key: unknown, segment: PathSegment): boolean {
-  if (isScalar(key)) return String(key.value) === String(segment);
+  if (yamlLib().isScalar(key)) return String(key.value) === String(segment);
   return false;
 }
 
@@ -223,6 +236,7 @@ function keyMatches(key: unknown, segment: PathSegment): boolean {
  * is written, its second use where the alias is (else both places of a duplicate name are one).
  */
 function offsetOf(doc: Document, path: readonly PathSegment[], wantKey: boolean): number | undefined {
+  const { Alias, isMap, isPair, isSeq } = yamlLib();
   let node = resolve(doc, doc.contents) as Node | null | undefined;
   let offset = node?.range?.[0];
   let aliasOffset: number | undefined;

@@ -1,30 +1,27 @@
-// JSON Schema check of one manifest (schemas/exception-manifest.schema.json, compiled once by ajv in
-// strict mode) and the mapping of ajv's errors to findings with a rule code, a dotted path and the
-// line and column of the offending node.
-import { readFileSync } from 'node:fs';
+// JSON Schema check of one manifest (schemas/exception-manifest.schema.json, ajv in strict mode,
+// compiled at build time: src/validators) and the mapping of ajv's errors to findings with a rule
+// code, a dotted path and the line and column of the offending node.
 import * as path from 'node:path';
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { Finding } from '../model/findings';
 import { isMapping, type ManifestFile } from './merge';
 import type { PathSegment } from './parse-yaml';
 import { closest } from '../model/closest';
+import { readSchema, validatorFor } from '../validators';
 
 /** Both src/manifest (ts-node, vitest) and dist/manifest (built) sit two levels below the repository. */
 export const MANIFEST_SCHEMA_PATH = path.resolve(__dirname, '..', '..', 'schemas', 'exception-manifest.schema.json');
-
-let compiled: ValidateFunction | undefined;
 
 /** The schema's rule for text that is not blank once trimmed (definitions.nonEmptyString). */
 const BLANK_PATTERN = '\\S';
 
 export function loadManifestSchema(): Record<string, unknown> {
-  return JSON.parse(readFileSync(MANIFEST_SCHEMA_PATH, 'utf8')) as Record<string, unknown>;
+  return readSchema('manifest');
 }
 
-/** The compiled validator; compiled on first use, then shared by every file of every run. */
+/** The validator, shared by every file of every run (standalone code from the build, else compiled on first use). */
 export function manifestValidator(): ValidateFunction {
-  compiled ??= new Ajv({ strict: true, allErrors: true, verbose: true }).compile(loadManifestSchema());
-  return compiled;
+  return validatorFor('manifest');
 }
 
 export interface SchemaCheck {

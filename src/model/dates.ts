@@ -16,6 +16,7 @@ export function isCalendarDate(value: string): boolean {
 }
 
 export function isValidTimeZone(timeZone: string): boolean {
+  if (timeZone === 'UTC') return true;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone });
     return true;
@@ -53,6 +54,11 @@ interface WallClock {
 }
 
 function wallClockAt(instantMs: number, timeZone: string): WallClock {
+  if (timeZone === 'UTC') {
+    // The default zone, without Intl: building a formatter costs ~20 ms of a command's start-up.
+    const date = new Date(instantMs);
+    return { year: date.getUTCFullYear(), month: date.getUTCMonth() + 1, day: date.getUTCDate(), hour: date.getUTCHours(), minute: date.getUTCMinutes(), second: date.getUTCSeconds() };
+  }
   const parts: Record<string, number> = {};
   for (const part of partsFormatter(timeZone).formatToParts(new Date(instantMs))) {
     if (part.type !== 'literal') parts[part.type] = Number(part.value);
@@ -132,8 +138,18 @@ export function formatQualysTimestamp(instant: Date): string {
   return `${instant.toISOString().slice(0, 19)}+0000`;
 }
 
+/** The UTC forms the API and the client's own normalisation write: read without the Date parser (a plan reads ~6 per exception). */
+const UTC_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{3}))?(?:Z|\+0000|\+00:00)$/;
+
 /** Reads `2023-05-09T18:30:00+0000`, `...+00:00`, `...Z` or `...+0530`; throws on anything else. */
 export function parseQualysTimestamp(value: string): Date {
+  const utc = UTC_TIMESTAMP.exec(value);
+  if (utc) {
+    const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((index) => Number(utc[index]));
+    const instant = new Date(Date.UTC(year, month - 1, day, hour, minute, second, utc[7] === undefined ? 0 : Number(utc[7])));
+    // A real calendar day and clock time; anything else is read the slow way, as Date reads it.
+    if (year >= 100 && instant.getUTCDate() === day && instant.getUTCMonth() === month - 1 && hour < 24 && minute < 60 && second < 60) return instant;
+  }
   const normalised = value.replace(/([+-]\d{2})(\d{2})$/, '$1:$2');
   const instant = new Date(normalised);
   if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(instant.getTime())) {

@@ -78,6 +78,8 @@ export interface LoadedManifests {
   files: string[];
   exceptions: ManifestException[];
   applyTags: ApplyTagsRule[];
+  /** Each file's `defaults:` block as written, for the files that have one (a changed-since plan compares them). */
+  defaultsByFile?: Record<string, unknown>;
 }
 
 /** The create API's fields in the order manifests, plans and imports write them. */

@@ -20,6 +20,8 @@ export function remoteLocalDate(instant: string, timeZone: string): string {
 }
 
 function pushIfDifferent(diffs: FieldDiff[], field: string, before: unknown, after: unknown): void {
+  // Equal text (the usual case: every list field of every exception) needs no serialising.
+  if (before === after && typeof before !== 'object') return;
   if (JSON.stringify(before) !== JSON.stringify(after)) diffs.push({ field, before, after });
 }
 
@@ -87,6 +89,8 @@ export function compareDetailFields(desired: ExceptionSpec, detail: RemoteExcept
  */
 export function wasEditedOutOfBand(remote: Pick<RemoteException, 'createdOn' | 'updatedOn'>): boolean {
   if (!remote.updatedOn || !remote.createdOn) return false;
+  // The same text is the same instant (the client writes both in one form).
+  if (remote.updatedOn === remote.createdOn) return false;
   try {
     return parseQualysTimestamp(remote.updatedOn).getTime() !== parseQualysTimestamp(remote.createdOn).getTime();
   } catch {

@@ -1,18 +1,21 @@
 // Applies a plan through a CloudViewApi. Order keeps exemptions in force as long as possible:
 // creates, then replaces, then deletes (batched). A failure on one exception never stops the
 // others. A create or delete that failed ambiguously (reset, timeout, 5xx after sending) is
-// settled by looking — by name for a create (names are unique), by uuid or a re-list for a
-// delete — and never resent blindly: re-running apply converges instead.
+// settled by looking — by name for a create (names are unique; misses share one listing per
+// round, settle.ts), by uuid or a re-list for a delete — and never resent blindly: re-running
+// apply converges instead.
 // Once interrupted (Ctrl-C, SIGTERM) nothing new starts; a replace whose delete went through still
 // gets its create (replace.ts), since stopping there would leave the exemption lifted.
 import { systemClock, type RetryClock } from '../api/retry';
+import type { ExceptionSpec } from '../model/exception';
 import { API_CONCURRENCY, chunk, mapWithConcurrency } from './concurrency';
 import { LOCAL_OWNER } from './marker';
 import { REPLACE_RESERVE_DEFAULT, ReplaceReserve } from './rate-reserve';
 import { listRemoteExceptions } from './remote';
 import { replaceOne } from './replace';
 import type { Plan, PlanChange } from './types';
-import { createOne, type ExecuteApi, type MarkerStamp, mayHaveHappened, messageOf, statusOf } from './writes';
+import { CreateSettler } from './settle';
+import { sendCreate, type CreateOutcome, type ExecuteApi, type MarkerStamp, mayHaveHappened, messageOf, statusOf } from './writes';
 
 export { createBodyOf, type CreateOutcome, type ExecuteApi, type MarkerStamp } from './writes';
 
@@ -102,15 +105,25 @@ export async function executePlan(api: ExecuteApi, plan: Pick<Plan, 'changes' | 
   let notStarted = 0;
   const ofAction = <A extends PlanChange['action']>(action: A) => plan.changes.filter((change): change is Extract<PlanChange, { action: A }> => change.action === action);
 
-  await mapWithConcurrency(ofAction('create'), concurrency, async (change) => {
-    if (stopping()) return void (notStarted += 1);
-    const outcome = await createOne(api, change.spec, commit, stamp);
+  const settler = new CreateSettler(api, stamp, concurrency);
+  const recordCreate = (change: PlanChange, outcome: CreateOutcome) =>
     record(
       outcome.kind === 'created'
         ? { operation: 'create', name: change.name, uuidBefore: null, uuidAfter: outcome.uuid, result: 'succeeded', ...(outcome.verified ? { verified: true } : {}) }
         : { operation: 'create', name: change.name, uuidBefore: null, uuidAfter: null, result: 'failed', error: `${outcome.error}${outcome.kind === 'absent' || outcome.kind === 'unsettled' ? ': re-run apply' : ''}` },
     );
+  // The creates are one round: sent, then the ambiguous ones settled together (settle.ts).
+  const ambiguous: Array<{ change: PlanChange; spec: ExceptionSpec; why: string }> = [];
+  await mapWithConcurrency(ofAction('create'), concurrency, async (change) => {
+    if (stopping()) return void (notStarted += 1);
+    const sent = await sendCreate(api, change.spec, commit, stamp);
+    if (sent.kind === 'ambiguous') ambiguous.push({ change, spec: change.spec, why: sent.error });
+    else recordCreate(change, sent);
   });
+  if (ambiguous.length > 0) {
+    const outcomes = await settler.settleAll(ambiguous);
+    ambiguous.forEach((item, index) => recordCreate(item.change, outcomes[index]));
+  }
 
   // Waits for a rate-limit window and retries of a create both end by the deadline.
   const deadlineMs = options.deadlineMs ?? clock.now() + EXECUTE_DEFAULTS.createRetryMs;
@@ -122,6 +135,8 @@ export async function executePlan(api: ExecuteApi, plan: Pick<Plan, 'changes' | 
     signal: options.signal,
   });
   await mapWithConcurrency(ofAction('replace'), concurrency, async (change) => {
+    // No replace lifts another exemption while a create may have failed and waits to be settled.
+    await settler.idle();
     if (stopping()) return void (notStarted += 1);
     const decision = await reserve.acquire();
     if (!decision.go) {
@@ -131,7 +146,12 @@ export async function executePlan(api: ExecuteApi, plan: Pick<Plan, 'changes' | 
     try {
       // Checked again: the reserve may have waited, and an interrupt during the wait stops it here.
       if (stopping()) return void (notStarted += 1);
-      record(await replaceOne(api, change, { commit, stamp, clock, deadlineMs, stopping, signal: options.signal }));
+      settler.begin();
+      try {
+        record(await replaceOne(api, change, { commit, stamp, clock, deadlineMs, stopping, signal: options.signal, settler }));
+      } finally {
+        settler.end();
+      }
     } finally {
       reserve.release();
     }

@@ -1,6 +1,7 @@
 // The config's `manage:` globs, compiled once: exact names (what `cvex import` writes, escaped)
 // go into a Set, real globs are compiled to one matcher each. A name is then classified with one
-// Set lookup and one pass over the real globs, instead of minimatch parsing every glob per call.
+// Set lookup and at most one pass over the real globs per name, instead of minimatch parsing every
+// glob per call.
 import { Minimatch, minimatch } from 'minimatch';
 
 const MATCH_OPTIONS = { dot: true, nocomment: true, nonegate: true } as const;
@@ -28,10 +29,21 @@ export function compileManageNames(patterns: readonly string[]): ManageNames {
     if (!compiled.hasMagic() && !pattern.includes('/')) exact.add(minimatch.unescape(pattern));
     else globs.push(compiled);
   }
+  // Each name against the globs once, however often it is asked (the plan, its change prospects).
+  const byGlobs = new Map<string, boolean>();
   return {
     patterns: [...patterns],
     isExact: (name) => exact.has(name),
-    claims: (name) => exact.has(name) || globs.some((glob) => glob.match(name)),
+    claims: (name) => {
+      if (exact.has(name)) return true;
+      if (globs.length === 0) return false;
+      let claimed = byGlobs.get(name);
+      if (claimed === undefined) {
+        claimed = globs.some((glob) => glob.match(name));
+        byGlobs.set(name, claimed);
+      }
+      return claimed;
+    },
   };
 }
 

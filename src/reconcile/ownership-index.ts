@@ -80,6 +80,8 @@ export interface OwnershipInput {
   history?: HistoryEvidence;
   /** desiredFingerprints(desired), when the caller computed it already. */
   fingerprints?: ReadonlyMap<string, string>;
+  /** compileManageNames(settings.manage), when the caller compiled it already. */
+  manageNames?: ManageNames;
 }
 
 /** Name → fingerprintSpec of every manifest exception: computed once per plan. */
@@ -107,7 +109,7 @@ export function historyQueries(
 
 export function buildOwnershipIndex(input: OwnershipInput): OwnershipIndex {
   const { settings } = input;
-  const manageNames = compileManageNames(settings.manage);
+  const manageNames = input.manageNames ?? compileManageNames(settings.manage);
   const fingerprints = input.fingerprints ?? desiredFingerprints(input.desired);
   const keys = new Map(settings.markerKeys.map((key) => [key.id, key]));
   const takeOverFrom = new Set(settings.takeOverFrom);

@@ -1,18 +1,15 @@
 // Saves and loads a plan (schemas/plan.schema.json). A loaded plan is validated before anything
 // uses it: `apply --plan` must apply exactly what was reviewed, or nothing.
 import { writeFile } from 'node:fs/promises';
-import Ajv from 'ajv';
 import { FileReadError, readBoundedText } from '../files/read-bounded';
-import planSchema from '../../schemas/plan.schema.json';
 import { renderJsonPlan } from '../render/plan-json';
 import { PLAN_VERSION } from './plan';
 import type { Plan } from './types';
+import { validatorFor } from '../validators';
 
 export class PlanFileError extends Error {
   override name = 'PlanFileError';
 }
-
-let validatePlan: ReturnType<Ajv['compile']> | undefined;
 
 export function parsePlan(text: string, displayName: string): Plan {
   let value: unknown;
@@ -27,7 +24,7 @@ export function parsePlan(text: string, displayName: string): Plan {
   if (version !== PLAN_VERSION) {
     throw new PlanFileError(`${displayName} is a version ${JSON.stringify(version)} plan; this cvex reads version ${PLAN_VERSION}`);
   }
-  validatePlan ??= new Ajv({ allErrors: true, strict: false }).compile(planSchema);
+  const validatePlan = validatorFor('plan');
   if (!validatePlan(value)) {
     const [first] = validatePlan.errors ?? [];
     throw new PlanFileError(`${displayName} is not a valid plan: ${first ? `${first.instancePath || '(root)'} ${first.message}` : 'unknown error'}`);

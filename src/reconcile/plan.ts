@@ -3,15 +3,16 @@
 // src/reconcile/remote.ts does the fetching.
 import { createHash } from 'node:crypto';
 import type { RemoteException, RemoteExceptionDetail } from '../api/types';
-import type { ManifestException } from '../model/exception';
+import type { ExceptionSpec, ManifestException } from '../model/exception';
 import { localDateOf } from '../model/dates';
 import { compareDetailFields, compareListFields, wasEditedOutOfBand } from './compare';
 import { fingerprintSpec } from './fingerprint';
+import { compareHiddenFields } from './old-values';
 import { buildOwnershipIndex, DEFAULT_OWNERSHIP, type OwnershipIndex, type OwnershipSettings } from './ownership-index';
 import { conflictFor, ownershipListings } from './plan-ownership';
 import { plural } from '../render/plural';
 import { evaluateSafety, safetyWarning } from './safety';
-import { FULL_SCOPE, mayDelete } from './scope';
+import { FULL_SCOPE, inScope, mayDelete } from './scope';
 import type { FieldDiff, Plan, PlanChange, PlanConflict, PlanScope, PlanWarning, TagPreview } from './types';
 import { checkZoneStamps, describeWrongZone, offsetsSeen, TimeZoneError, type ZoneMessageContext } from './zone-check';
 
@@ -50,8 +51,9 @@ export function ownershipSettingsOf(options: Pick<PlanOptions, 'manage' | 'owner
  * The remote exceptions whose detail the plan needs (one GET each). Everything else is decided
  * from the list item: a verified marker's fingerprint vouches for the fields the list does not carry.
  * - no marker (adopted, or taken over): nothing vouches for controls and targets, unless the import did;
- * - marker fingerprint differs from the repository's: show the real field diffs;
  * - updatedOn moved past createdOn: edited in the UI, show what changed.
+ * A marker whose fingerprint differs from the repository's is a change made in the repository: the
+ * decision needs no detail, and its old values come from the history (old-values.ts).
  * Foreign, unverified and unmanaged exceptions are never compared: no detail.
  */
 export function selectDetailsNeeded(desired: readonly ManifestException[], remote: readonly RemoteException[], ownership: OwnershipIndex): string[] {
@@ -65,7 +67,7 @@ export function selectDetailsNeeded(desired: readonly ManifestException[], remot
     const marker = owned.kind === 'owned' || owned.kind === 'legacy' ? owned.marker : undefined;
     if (!marker) {
       if (!importVouches(wanted, item, ownership.desiredFingerprint(wanted.spec.name))) uuids.push(item.uuid);
-    } else if (marker.fingerprint !== ownership.desiredFingerprint(wanted.spec.name) || wasEditedOutOfBand(item)) uuids.push(item.uuid);
+    } else if (wasEditedOutOfBand(item)) uuids.push(item.uuid);
   }
   return uuids;
 }
@@ -111,6 +113,8 @@ export interface PlanInput {
   remote: readonly RemoteException[];
   /** Details fetched for the uuids selectDetailsNeeded returned, and for the drift sample. */
   details: ReadonlyMap<string, RemoteExceptionDetail>;
+  /** By name: the spec a changed exception's marker vouches for, from the history (old-values.ts). */
+  oldSpecs?: ReadonlyMap<string, ExceptionSpec>;
   /** Who owns each remote exception; built here (without history) when not given. */
   ownership?: OwnershipIndex;
   /** uuids whose detail was read only as a drift sample. */
@@ -140,9 +144,11 @@ export function buildPlan(input: PlanInput, options: PlanOptions): Plan {
   let unchanged = 0;
   const today = localDateOf(options.now, timeZone);
   const listingMoved = input.listing !== undefined && !input.listing.consistent;
+  const planned = inScope(scope);
 
   for (const wanted of input.desired) {
     const { spec, location } = wanted;
+    if (!planned(spec.name)) continue;
     if (spec.endDate < today) {
       warnings.push({ code: 'exception.expired', name: spec.name, message: `${spec.name} ended on ${spec.endDate}: it no longer exempts anything; remove it from the repository` });
     }
@@ -159,10 +165,18 @@ export function buildPlan(input: PlanInput, options: PlanOptions): Plan {
     }
     const marker = owned.kind === 'owned' || owned.kind === 'legacy' ? owned.marker : undefined;
     const detail = input.details.get(remote.uuid);
-    const diffs: FieldDiff[] = detail ? compareDetailFields(spec, detail, timeZone) : compareListFields(spec, remote, timeZone);
     const desiredFingerprint = ownership.desiredFingerprint(spec.name) ?? '';
     const fingerprintMoved = marker !== undefined && marker.fingerprint !== desiredFingerprint;
-    if (fingerprintMoved && diffs.length === 0) {
+    // The spec the remote was created from, when something vouches for it (old-values.ts): with a
+    // marker, only needed when its fingerprint moved; without one, the import's record vouches.
+    const oldSpec = !detail && (fingerprintMoved || marker === undefined) ? input.oldSpecs?.get(spec.name) : undefined;
+    const oldValuesFrom = detail ? 'detail' : oldSpec ? 'history' : 'list';
+    const diffs: FieldDiff[] = detail ? compareDetailFields(spec, detail, timeZone) : compareListFields(spec, remote, timeZone);
+    if (oldSpec) diffs.push(...compareHiddenFields(oldSpec, spec));
+    if (fingerprintMoved && oldValuesFrom === 'list') {
+      // Neither a detail nor the history shows the fields the list does not carry.
+      diffs.push({ field: 'fingerprint', before: marker.fingerprint, after: desiredFingerprint, oldValuesUnknown: true });
+    } else if (fingerprintMoved && diffs.length === 0) {
       // A field the API does not show back (region, policy, procedure, isAllConnector) changed.
       diffs.push({ field: 'fingerprint', before: marker.fingerprint, after: desiredFingerprint });
     }
@@ -188,6 +202,7 @@ export function buildPlan(input: PlanInput, options: PlanOptions): Plan {
         cause: editedOutOfBand ? 'edited-out-of-band' : changed ? 'changed-in-repo' : 'zone-mismatch',
         diffs,
         ownership: owned.kind as Exclude<typeof owned.kind, 'unmanaged'>,
+        oldValuesFrom,
         ...(takeOver ? { takeOver } : {}),
         ...(sampled ? { sampled: true } : {}),
       });
@@ -196,11 +211,12 @@ export function buildPlan(input: PlanInput, options: PlanOptions): Plan {
     }
   }
 
+  const deletable = mayDelete(scope);
   for (const remote of input.remote) {
     if (ownership.isDeclared(remote.name)) continue;
     const owned = ownership.of(remote);
     // Legacy markers are never deleted for being absent: another repository may still declare them.
-    if ((owned.kind === 'owned' || owned.kind === 'adopted') && mayDelete(scope, remote.name)) {
+    if ((owned.kind === 'owned' || owned.kind === 'adopted') && deletable(remote.name)) {
       deletes.push({ action: 'delete', name: remote.name, uuid: remote.uuid, remote, ownership: owned.kind });
     }
   }
@@ -229,7 +245,8 @@ export function buildPlan(input: PlanInput, options: PlanOptions): Plan {
   const changes = [...creates.sort(byName), ...replaces.sort(byName), ...deletes.sort(byName)];
   // Every removal counts: deletes still in force, replaces, take-overs (safety.ts).
   const safety = evaluateSafety(managedForGuards, changes, options);
-  const tripped = safetyWarning(safety);
+  // A changed-since plan sees only the exceptions it read by name: the guards are apply's (full plan).
+  const tripped = scope.kind === 'changed-since' ? undefined : safetyWarning(safety);
   if (tripped) warnings.push(tripped);
   warnings.push(...(input.tagWarnings ?? []));
 

@@ -7,7 +7,8 @@
 // need a rename, which the API does not have either.
 import type { RetryClock } from '../api/retry';
 import type { OperationResult } from './execute';
-import { createOne, deleteOne, settleCreate, type CreateOutcome, type ExecuteApi, type MarkerStamp } from './writes';
+import type { CreateSettler } from './settle';
+import { deleteOne, sendCreate, type CreateOutcome, type ExecuteApi, type MarkerStamp } from './writes';
 import type { PlanChange } from './types';
 
 export const CREATE_RETRY = {
@@ -26,6 +27,8 @@ export interface ReplaceContext {
   stopping: () => boolean;
   /** Wakes a backoff wait when the run is interrupted. */
   signal?: AbortSignal;
+  /** Settles an ambiguous create: by name, else a listing shared with the other replaces (settle.ts). */
+  settler: CreateSettler;
 }
 
 type ReplaceChange = Extract<PlanChange, { action: 'replace' }>;
@@ -60,10 +63,16 @@ function retryable(outcome: CreateOutcome): boolean {
   return outcome.kind === 'absent' || outcome.kind === 'unsettled';
 }
 
+/** One create sent, an ambiguous failure settled before anything is sent again. */
+async function createOnce(api: ExecuteApi, change: ReplaceChange, context: ReplaceContext): Promise<CreateOutcome> {
+  const sent = await sendCreate(api, change.spec, context.commit, context.stamp);
+  return sent.kind === 'ambiguous' ? context.settler.settle(change.spec, sent.error) : sent;
+}
+
 async function createWithRetry(api: ExecuteApi, change: ReplaceChange, context: ReplaceContext): Promise<{ outcome: CreateOutcome; attempts: number }> {
   const { clock } = context;
   let attempts = 1;
-  let outcome = await createOne(api, change.spec, context.commit, context.stamp);
+  let outcome = await createOnce(api, change, context);
   let lastTryAfterStop = false;
   for (let round = 1; retryable(outcome); round += 1) {
     if (context.stopping()) {
@@ -79,11 +88,11 @@ async function createWithRetry(api: ExecuteApi, change: ReplaceChange, context: 
     }
     // Sent again only once looking found it absent: a create that may have happened is looked up first.
     if (outcome.kind === 'unsettled') {
-      outcome = await settleCreate(api, change.spec, context.stamp, outcome.error);
+      outcome = await context.settler.settle(change.spec, outcome.error);
       if (!retryable(outcome) || outcome.kind === 'unsettled') continue;
     }
     attempts += 1;
-    outcome = await createOne(api, change.spec, context.commit, context.stamp);
+    outcome = await createOnce(api, change, context);
   }
   return { outcome, attempts };
 }

@@ -20,15 +20,24 @@ export function scopeOf(plan: { scope?: PlanScope }): PlanScope {
  * about the exceptions in other files, so a `paths` plan deletes nothing; a `changed-since` plan
  * deletes only the names its diff removed.
  */
-export function mayDelete(scope: PlanScope, name: string): boolean {
+export function mayDelete(scope: PlanScope): (name: string) => boolean {
   switch (scope.kind) {
     case 'full':
-      return true;
+      return () => true;
     case 'paths':
-      return false;
-    case 'changed-since':
-      return scope.names.includes(name);
+      return () => false;
+    case 'changed-since': {
+      const names = new Set(scope.names);
+      return (name) => names.has(name);
+    }
   }
+}
+
+/** Whether the plan covers a declared exception of this name (a `paths` plan is given only its files' exceptions). */
+export function inScope(scope: PlanScope): (name: string) => boolean {
+  if (scope.kind !== 'changed-since') return () => true;
+  const names = new Set(scope.names);
+  return (name) => names.has(name);
 }
 
 export function isNarrowed(scope: PlanScope): boolean {
@@ -43,6 +52,10 @@ export function describeScope(scope: PlanScope): string | undefined {
     case 'paths':
       return `Narrowed to ${scope.paths.join(', ')}: only the exceptions these files declare are planned; nothing is deleted. Run without paths for the full plan.`;
     case 'changed-since':
-      return `Narrowed to the ${scope.names.length} exceptions changed since ${scope.ref} (${scope.base.slice(0, 12)}): these changes, plus whatever the full plan finds; the guards are checked at apply.`;
+      return `Changed since ${scope.ref} (${scope.base.slice(0, 12)}): ${changes(scope.names.length)}, plus whatever the full plan finds; the guards are checked at apply.`;
   }
+}
+
+function changes(count: number): string {
+  return count === 0 ? 'no change' : count === 1 ? 'this change' : `these ${count} changes`;
 }

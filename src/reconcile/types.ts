@@ -7,6 +7,8 @@ export interface FieldDiff {
   field: string;
   before: unknown;
   after: unknown;
+  /** `fingerprint` only: neither a detail nor the history showed the old values of the fields the list lacks. */
+  oldValuesUnknown?: true;
 }
 
 /**
@@ -40,6 +42,12 @@ export type PlanChange =
       cause: ReplaceCause;
       diffs: FieldDiff[];
       ownership: ChangeOwnership;
+      /**
+       * Where the old values in `diffs` come from: the exception's detail (edited in the UI, adopted,
+       * sampled), the repository's history at the marker's commit, or the list item alone (then the
+       * fields it lacks are only known to differ: a `fingerprint` diff with `oldValuesUnknown`).
+       */
+      oldValuesFrom?: 'detail' | 'history' | 'list';
       /** Re-stamps another owner's exception with ours (config `takeOverFrom`). */
       takeOver?: { from: string };
       /** The difference was found by reading the detail of a sampled exception (`--sample-details`). */

@@ -1,9 +1,10 @@
 // The single writes apply is made of, and how each failure is settled: a create that may have
-// happened is looked up by name (names are unique), a delete by uuid. Never resent blindly.
-import type { CloudViewApi, RemoteException, RemoteExceptionDetail } from '../api/types';
+// happened is looked up by name (names are unique; settle.ts, in batches), a delete by uuid.
+// Never resent blindly.
+import type { CloudViewApi, RemoteExceptionDetail } from '../api/types';
 import type { ExceptionSpec } from '../model/exception';
 import { fingerprintSpec } from './fingerprint';
-import { addMarker, LOCAL_OWNER, readMarker, stampMarker } from './marker';
+import { addMarker, LOCAL_OWNER, stampMarker } from './marker';
 import type { MarkerSigner } from './marker-keys';
 import type { RateLimitState } from './rate-reserve';
 
@@ -13,9 +14,8 @@ export interface MarkerStamp {
   signer?: MarkerSigner;
 }
 
-/** The client's extra look-ups (src/api/client.ts); plain CloudViewApi implementations fall back to listing. */
+/** The client's extra look-ups (src/api/client.ts); plain CloudViewApi implementations fall back to a detail GET. */
 export type ExecuteApi = CloudViewApi & {
-  findExceptionByName?(name: string): Promise<RemoteException | undefined>;
   findExceptionByUuid?(uuid: string): Promise<RemoteExceptionDetail | undefined>;
   /** What the last answer said of the rate limit (replaces keep a reserve of calls). */
   rateLimitState?(): RateLimitState | undefined;
@@ -40,14 +40,6 @@ export function mayHaveHappened(error: unknown): boolean {
   return true;
 }
 
-async function findByName(api: ExecuteApi, name: string): Promise<RemoteException | undefined> {
-  if (api.findExceptionByName) return api.findExceptionByName(name);
-  for await (const item of api.listExceptions({ filter: /["\\]/.test(name) ? undefined : `exception.name:"${name}"` })) {
-    if (item.name === name) return item;
-  }
-  return undefined;
-}
-
 async function existsByUuid(api: ExecuteApi, uuid: string): Promise<boolean> {
   if (api.findExceptionByUuid) return (await api.findExceptionByUuid(uuid)) !== undefined;
   try {
@@ -66,12 +58,6 @@ export function createBodyOf(spec: ExceptionSpec, commit: string, stamp: MarkerS
   return { ...spec, explanation: addMarker(spec.explanation, marker) };
 }
 
-/** After an ambiguous create: the exception found by name is the one this run made (our owner, this spec). */
-function isOurCreate(found: RemoteException, spec: ExceptionSpec, stamp: MarkerStamp): boolean {
-  const { marker } = readMarker(found.explanation);
-  return marker?.version === 2 && marker.owner === stamp.owner && marker.fingerprint === fingerprintSpec(spec);
-}
-
 /**
  * How a create ended. `absent`: it certainly did not happen (refused before any work, or looked up
  * and not there): safe to send again. `unsettled`: it may have happened and looking failed: look
@@ -81,25 +67,15 @@ export type CreateOutcome =
   | { kind: 'created'; uuid: string; verified?: boolean }
   | { kind: 'absent' | 'unsettled' | 'taken' | 'refused'; error: string; retryAfterMs?: number };
 
-/** Looks for the exception this spec creates: ours (our fingerprint), another one, or none. */
-export async function settleCreate(api: ExecuteApi, spec: ExceptionSpec, stamp: MarkerStamp, why: string): Promise<CreateOutcome> {
-  let found: RemoteException | undefined;
-  try {
-    found = await findByName(api, spec.name);
-  } catch (lookupError) {
-    return { kind: 'unsettled', error: `${why}; could not check whether it was created (${messageOf(lookupError)})` };
-  }
-  if (found && isOurCreate(found, spec, stamp)) return { kind: 'created', uuid: found.uuid, verified: true };
-  if (found) return { kind: 'taken', error: `${why}; an exception named ${JSON.stringify(spec.name)} exists (${found.uuid}) but is not the one this plan creates` };
-  return { kind: 'absent', error: `${why}; checked: it was not created` };
-}
+/** One create sent: done, certainly not done, or `ambiguous` (it may have happened: settle.ts looks before anything is sent again). */
+export type SendOutcome = CreateOutcome | { kind: 'ambiguous'; error: string };
 
-export async function createOne(api: ExecuteApi, spec: ExceptionSpec, commit: string, stamp: MarkerStamp): Promise<CreateOutcome> {
+export async function sendCreate(api: ExecuteApi, spec: ExceptionSpec, commit: string, stamp: MarkerStamp): Promise<SendOutcome> {
   try {
     const created = await api.createException(createBodyOf(spec, commit, stamp));
     return { kind: 'created', uuid: created.uuid };
   } catch (error) {
-    if (mayHaveHappened(error)) return settleCreate(api, spec, stamp, messageOf(error));
+    if (mayHaveHappened(error)) return { kind: 'ambiguous', error: messageOf(error) };
     const retryable = (error as { name?: string }).name === 'RateLimitError' || (error as { kind?: string }).kind === 'refused';
     return { kind: retryable ? 'absent' : 'refused', error: messageOf(error), retryAfterMs: (error as { retryAfterMs?: number }).retryAfterMs };
   }

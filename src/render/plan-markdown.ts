@@ -80,8 +80,19 @@ function mergeLine(plan: Plan): string {
   if (plan.conflicts.length > 0) {
     return `**Merging now would apply nothing:** apply refuses while there ${plan.conflicts.length === 1 ? 'is a conflict' : `are ${plan.conflicts.length} conflicts`}.`;
   }
+  // A plan of what the pull request changes cannot speak for the rest: the apply plans in full.
+  const partial = plan.scope?.kind === 'changed-since';
+  if (plan.changes.length === 0 && partial) {
+    return `**Merging changes nothing this pull request declares** in ${target}; the apply plans the whole repository again from \`main\`, so it also corrects any drift.`;
+  }
   if (plan.changes.length === 0) return `**Merging changes nothing** in ${target}${plan.tags.length > 0 ? ' (the tag stage still runs)' : ''}.`;
   const { create, replace, delete: deletes } = plan.summary;
+  if (partial) {
+    return (
+      `**Merging applies these changes** to ${target}: ${create} to create, ${replace} to replace, ${deletes} to delete. ` +
+      'The apply workflow plans the whole repository again from `main` when it runs, so what was merged before it and any drift are included, and the removal guards are checked then.'
+    );
+  }
   const guard = !plan.safety.blocked
     ? ''
     : plan.safety.allManagedDeleted

@@ -34,6 +34,7 @@ export function describeSpec(spec: ExceptionSpec): string {
 }
 
 export function describeDiff(diff: FieldDiff): string {
+  if (diff.field === 'fingerprint' && diff.oldValuesUnknown) return `old values not shown (fingerprint ${String(diff.before)} → ${String(diff.after)})`;
   if (diff.field === 'fingerprint') return `fields the API does not show back changed (fingerprint ${String(diff.before)} → ${String(diff.after)})`;
   if (diff.field === 'timeZone') return `dates stamped at local midnight ${terminalSafe(String(diff.before))}, re-stamped in ${terminalSafe(String(diff.after))}`;
   return `${diff.field}: ${short(diff.before)} → ${short(diff.after)}`;

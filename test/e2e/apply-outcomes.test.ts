@@ -47,8 +47,8 @@ describe('a replace never deletes what it cannot re-create', () => {
     expect(result.stderr).toContain('error replace.unknown-control: cannot replace "team-a-one" (the old exception stays): control 424242 is not evaluated for AWS');
     expect(result.stderr).toContain('error replace.unknown-account: cannot replace "team-a-two" (the old exception stays): AWS account 999999999999 is not a connector');
     expect(result.stderr).toContain('nothing was changed');
-    // The checks cost one connectors listing and one control summary; no write.
-    expect(world.sim.counters().byRoute).toEqual({ 'exceptions.list': 1, 'exceptions.get': 2, 'connectors.list': 1, 'evaluations.summary': 1 });
+    // The checks cost one connectors listing and one control summary; no detail (the markers say what changed); no write.
+    expect(world.sim.counters().byRoute).toEqual({ 'exceptions.list': 1, 'connectors.list': 1, 'evaluations.summary': 1 });
   });
 
   it("a saved plan's replace spec that breaks governance is refused before the delete", async () => {
@@ -98,8 +98,8 @@ describe('the rate-limit reserve', () => {
     world = await startWorld();
     const specs = manyExceptions(3);
     await applied(world, specs);
-    // This apply: 1 list + 3 details to plan, 1 connectors listing + 1 summary to check the replaces: 9 calls left.
-    world.sim.setLimits({ rateLimit: { limit: 15, windowSec: 3600 } });
+    // This apply: 1 list to plan (no detail: the markers say what changed), 1 connectors listing + 1 summary to check the replaces: 9 calls left.
+    world.sim.setLimits({ rateLimit: { limit: 12, windowSec: 3600 } });
     await world.writeManifest('aws.yaml', specs.map((spec) => ({ ...spec, endDate: '2027-10-31' })));
     world.sim.resetCounters();
     const result = await world.run(['apply', '--auto-approve', '--skip-inventory', '--allow-removals', '3', '--report', 'report.json']);

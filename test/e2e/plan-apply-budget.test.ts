@@ -29,21 +29,22 @@ describe('request budget', () => {
     world.sim.resetCounters();
     const plan = await planJson(world);
     expect(plan.summary).toEqual({ create: 0, delete: 0, replace: 0, unchanged: 250 });
-    // 251 remote exceptions (250 managed + 1 UI-made) → 3 pages; not one request per exception.
-    expect(exceptionRequests(world.sim)).toEqual({ total: 3, byRoute: { 'exceptions.list': 3 } });
+    // 251 remote exceptions (250 managed + 1 UI-made) → 3 pages, in all: no detail, no inventory read.
+    expect(world.sim.counters()).toMatchObject({ total: 3, byRoute: { 'exceptions.list': 3 } });
 
-    // 1% changed in the repository: 3 list requests + one detail per changed exception.
+    // 1% changed in the repository: the 3 list requests and no detail (the markers say what changed);
+    // the inventory check reads what the 3 changes need (counted apart).
     const changed = desired.map((spec, index) => (index % 100 === 0 ? { ...spec, endDate: '2027-03-31' } : spec));
     await world.writeManifest('aws.yaml', changed);
     world.sim.resetCounters();
     const onePercent = await planJson(world);
     expect(onePercent.summary.replace).toBe(3);
-    expect(exceptionRequests(world.sim).byRoute).toEqual({ 'exceptions.list': 3, 'exceptions.get': 3 });
+    expect(exceptionRequests(world.sim).byRoute).toEqual({ 'exceptions.list': 3 });
 
-    // Applying it: 3 replaces = 3 deletes + 3 creates, on top of the plan's requests.
+    // Applying it: 3 replaces = 3 deletes + 3 creates (two requests each), on top of the plan's requests.
     world.sim.resetCounters();
     expect((await world.run(['apply', '--auto-approve'])).code).toBe(0);
-    expect(exceptionRequests(world.sim).byRoute).toEqual({ 'exceptions.list': 3, 'exceptions.get': 3, 'exceptions.delete': 3, 'exceptions.create': 3 });
+    expect(exceptionRequests(world.sim).byRoute).toEqual({ 'exceptions.list': 3, 'exceptions.delete': 3, 'exceptions.create': 3 });
   }, 60_000);
 
   it('a no-change plan over N imported (adopted) exceptions costs ceil(N / pageSize) list requests too', async () => {
@@ -73,29 +74,27 @@ describe('request budget', () => {
     expect(exceptionRequests(world.sim).byRoute).toEqual({ 'exceptions.list': 2, 'exceptions.get': 2 });
   });
 
-  it('the plan-time inventory checks cost a few requests, not one per exception, and nothing with --skip-inventory', async () => {
-    const inventoryCost = async (count: number) => {
-      const current = await startWorld({ maxPageSize: 100 });
-      try {
-        await current.writeManifest('aws.yaml', manyExceptions(count));
-        expect((await current.run(['apply', '--auto-approve'])).code).toBe(0);
-        current.sim.resetCounters();
-        await planJson(current);
-        const all = current.sim.counters().total;
-        current.sim.resetCounters();
-        await planJson(current, ['--skip-inventory']);
-        expect(current.sim.counters().total).toBe(exceptionRequests(current.sim).total);
-        return all - exceptionRequests(current.sim).total;
-      } finally {
-        await current.close();
-      }
+  it('the plan-time inventory check reads what the changes need: nothing for a no-change plan, a few requests for any number of changes', async () => {
+    world = await startWorld({ maxPageSize: 100 });
+    const desired = manyExceptions(250);
+    await world.writeManifest('aws.yaml', desired);
+    expect((await world.run(['apply', '--auto-approve'])).code).toBe(0);
+    const inventoryCost = async (changed: number, flags: string[] = []) => {
+      await world!.writeManifest('aws.yaml', desired.map((spec, index) => (index < changed ? { ...spec, endDate: '2027-03-31' } : spec)));
+      world!.sim.resetCounters();
+      const plan = await planJson(world!, flags);
+      expect(plan.summary.replace).toBe(changed);
+      return world!.sim.counters().total - exceptionRequests(world!.sim).total;
     };
-    const small = await inventoryCost(25);
-    expect(small).toBeGreaterThan(0);
-    expect(small).toBeLessThanOrEqual(5);
-    // Ten times the exceptions (and distinct resources): a page or two more of evaluations, no more.
-    expect(await inventoryCost(250)).toBeLessThanOrEqual(small + 3);
-  });
+    expect(await inventoryCost(0)).toBe(0);
+    const one = await inventoryCost(1);
+    // One connectors listing, one summary of the account, one read of the resource's results.
+    expect(one).toBeGreaterThan(0);
+    expect(one).toBeLessThanOrEqual(3);
+    // A hundred times the changes (and distinct resources): a page or two more of evaluations, no more.
+    expect(await inventoryCost(100)).toBeLessThanOrEqual(one + 2);
+    expect(await inventoryCost(100, ['--skip-inventory'])).toBe(0);
+  }, 60_000);
 
   it('batches deletes into one call per 100 uuids', async () => {
     world = await startWorld();

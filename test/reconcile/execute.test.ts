@@ -36,19 +36,16 @@ class MemoryApi {
     if (failure === 'ambiguous-after-commit') throw new AmbiguousWriteError('reset after commit', { route: 'exceptions.delete', status: 0 });
   }
 
-  async findExceptionByName(name: string): Promise<RemoteException | undefined> {
-    this.calls.push(`find ${name}`);
-    return [...this.store.values()].find((item) => item.name === name);
-  }
-
   async findExceptionByUuid(uuid: string) {
     this.calls.push(`get ${uuid}`);
     return this.store.get(uuid) as never;
   }
 
-  listExceptions(): AsyncIterable<RemoteException> {
-    this.calls.push('list');
-    const items = [...this.store.values()];
+  /** Honours an `exception.name:"…"` filter, as the simulator does; without one, the whole list. */
+  listExceptions(options: { filter?: string } = {}): AsyncIterable<RemoteException> {
+    const name = /^exception\.name:"(.*)"$/.exec(options.filter ?? '')?.[1];
+    this.calls.push(name === undefined ? 'list' : `find ${name}`);
+    const items = [...this.store.values()].filter((item) => name === undefined || item.name === name);
     return (async function* () {
       yield* items;
     })();
@@ -65,6 +62,7 @@ describe('executePlan', () => {
     const report = await executePlan(asApi(api), { changes: [create('a')], commit: 'local' }, { commit: 'local' });
     expect(report).toMatchObject({ succeeded: 1, failed: 0 });
     expect(report.results[0]).toMatchObject({ result: 'succeeded', verified: true, uuidAfter: 'u-1' });
+    // Found by the filter: one request, no listing.
     expect(api.calls).toEqual(['create a', 'find a']);
   });
 
@@ -73,8 +71,40 @@ describe('executePlan', () => {
     api.failNext = ['ambiguous-before-commit'];
     const report = await executePlan(asApi(api), { changes: [create('a'), create('b')], commit: 'local' }, { commit: 'local', concurrency: 1 });
     expect(report).toMatchObject({ succeeded: 1, failed: 1 });
-    expect(report.results[0].error).toContain('checked: it was not created: re-run apply');
-    expect(api.calls).toEqual(['create a', 'find a', 'create b']);
+    expect(report.results.find((result) => result.name === 'a')?.error).toContain('checked: it was not created: re-run apply');
+    // The filter missed it, which proves nothing: one listing of the account settles it, after the round.
+    expect(api.calls).toEqual(['create a', 'create b', 'find a', 'list']);
+  });
+
+  it('settles every ambiguous create of the round with its own look-up by name and ONE shared listing for the misses', async () => {
+    const api = new MemoryApi();
+    api.failNext = Array.from({ length: 12 }, (_, index) => (index % 2 === 0 ? 'ambiguous-before-commit' : 'ambiguous-after-commit'));
+    const changes = Array.from({ length: 20 }, (_, index) => create(`c${String(index).padStart(2, '0')}`));
+    const report = await executePlan(asApi(api), { changes, commit: 'local' }, { commit: 'local', concurrency: 1 });
+    expect(report).toMatchObject({ succeeded: 14, failed: 6 });
+    expect(api.calls.filter((call) => call.startsWith('find '))).toHaveLength(12);
+    expect(api.calls.filter((call) => call === 'list')).toEqual(['list']);
+    expect(api.calls.filter((call) => call.startsWith('create '))).toHaveLength(20);
+  });
+
+  it('shares one listing between replaces whose creates failed together, and starts no other replace meanwhile', async () => {
+    const api = new MemoryApi();
+    const replaces: PlanChange[] = ['r1', 'r2', 'r3'].map((name) => {
+      const old = remoteOf(spec({ name }), { uuid: `old-${name}` });
+      api.store.set(old.uuid, old);
+      return { action: 'replace', name, uuid: old.uuid, spec: spec({ name, endDate: '2027-12-31' }), source: { file: 'p.yaml', line: 1, column: 1 }, remote: old, cause: 'changed-in-repo', diffs: [], ownership: 'owned' };
+    });
+    const clock = { now: () => 0, sleep: async () => undefined };
+    // delete r1, delete r2, then both creates fail before the server did anything.
+    api.failNext = [undefined as never, undefined as never, 'ambiguous-before-commit', 'ambiguous-before-commit'];
+    const report = await executePlan(asApi(api), { changes: replaces, commit: 'local' }, { commit: 'local', concurrency: 2, clock, deadlineMs: 60_000 });
+    expect(report).toMatchObject({ succeeded: 3, failed: 0 });
+    expect(api.calls.filter((call) => call === 'list')).toEqual(['list']);
+    // r3 starts only once the listing settled r1 and r2 (absent: sent again).
+    const listedAt = api.calls.indexOf('list');
+    expect(api.calls.indexOf('delete old-r3')).toBeGreaterThan(listedAt);
+    expect(api.calls.filter((call) => call === 'create r1')).toHaveLength(2);
+    expect(api.calls.filter((call) => call === 'create r2')).toHaveLength(2);
   });
 
   it('does not look up after a definite failure', async () => {

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { Minimatch } from 'minimatch';
+import { describe, expect, it, vi } from 'vitest';
 import { fingerprintSpec, normaliseSpec } from '../../src/reconcile/fingerprint';
 import { compileManageNames } from '../../src/reconcile/manage-names';
 import { addMarker, formatMarker, markerLength, readMarker, shortCommit, stampMarker } from '../../src/reconcile/marker';
@@ -150,5 +151,22 @@ describe('ownership index', () => {
     expect(kindOf(remoteOf(gone, { owner: 'team-a' }), { takeOverFrom: ['team-a'] }, [manifest(gone), manifest(wanted)])).toMatchObject({ kind: 'owned' });
     const unverified = remoteOf(spec({ name: 'team-a-1', controlIds: [9] }), { owner: 'team-a' });
     expect(kindOf(unverified, { takeOverFrom: ['team-a'] })).toMatchObject({ kind: 'unverified', takeOver: true });
+  });
+});
+
+describe('manage names at scale', () => {
+  it('looks exact names up in a set and matches each name against the globs once, however often asked', () => {
+    const names = Array.from({ length: 2_000 }, (_, index) => `adopted-${index}`);
+    const manageNames = compileManageNames([...names, 'team-a-*', 'team-b-*', 'x-[0-9]*']);
+    const match = vi.spyOn(Minimatch.prototype, 'match');
+    try {
+      const asked = [...names, 'team-a-1', 'other-1', 'other-2'];
+      for (let round = 0; round < 3; round += 1) for (const name of asked) manageNames.claims(name);
+      // Exact names never reach a glob; the others meet the globs once each (team-a-1 stops at the first): 1 + 3 + 3.
+      expect(match).toHaveBeenCalledTimes(7);
+      expect(manageNames.claims('team-a-1') && !manageNames.claims('other-1') && manageNames.isExact('adopted-7')).toBe(true);
+    } finally {
+      match.mockRestore();
+    }
   });
 });

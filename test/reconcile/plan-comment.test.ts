@@ -58,6 +58,18 @@ describe('plan comment', () => {
     expect(renderMarkdownPlan(empty).trimEnd().split('\n').at(-1)).toBe('**Merging changes nothing** in `https://qualysguard.qualys.com`.');
   });
 
+  it("a pull request's plan of what it changes speaks for those changes only: the apply plans in full", () => {
+    const scope = { kind: 'changed-since' as const, ref: 'origin/main', base: 'a'.repeat(40), names: ['new-one'] };
+    const changed = buildPlan({ desired: [manifest(spec({ name: 'new-one' }), 3)], remote: [], details: new Map() }, { ...options, scope });
+    expect(renderMarkdownPlan(changed).trimEnd().split('\n').at(-1)).toBe(
+      '**Merging applies these changes** to `https://qualysguard.qualys.com`: 1 to create, 0 to replace, 0 to delete. The apply workflow plans the whole repository again from `main` when it runs, so what was merged before it and any drift are included, and the removal guards are checked then.',
+    );
+    const none = buildPlan({ desired: [], remote: [], details: new Map() }, { ...options, scope: { ...scope, names: [] } });
+    expect(renderMarkdownPlan(none).trimEnd().split('\n').at(-1)).toBe(
+      '**Merging changes nothing this pull request declares** in `https://qualysguard.qualys.com`; the apply plans the whole repository again from `main`, so it also corrects any drift.',
+    );
+  });
+
   it('collapses a long change list, and cuts rows to stay under the limit, saying how many and where they are', () => {
     const many = Array.from({ length: 3000 }, (_, index) =>
       manifest(spec({ name: `exception-${String(index).padStart(4, '0')}-${'x'.repeat(60)}`, explanation: 'y'.repeat(500) }), index + 1),

@@ -3,7 +3,9 @@ import { compareListFields, wasEditedOutOfBand } from '../../src/reconcile/compa
 import type { RemoteException } from '../../src/api/types';
 import type { ManifestException } from '../../src/model/exception';
 import { buildOwnershipIndex } from '../../src/reconcile/ownership-index';
+import { fingerprintSpec } from '../../src/reconcile/fingerprint';
 import { buildPlan, selectDetailsNeeded, type PlanOptions } from '../../src/reconcile/plan';
+import { describeDiff } from '../../src/render/plan-text';
 import { detailOf, manifest, remoteOf, SIGNED_OWNERSHIP, spec } from './helpers';
 
 /** The plan's own classification (owner `local`, signed markers), as buildPlan makes it. */
@@ -75,17 +77,45 @@ describe('buildPlan', () => {
     expect(detailsNeeded([manifest(keep)], [remoteOf(keep)])).toEqual([]);
   });
 
-  it('replaces a repository edit with field diffs from the detail', () => {
+  it('replaces a repository edit without a detail: old values from the history, else "old values not shown"', () => {
+    const before = spec({ resources: [{ resourceId: 'arn:aws:s3:::a', accountId: '123456789012', region: 'us-east-1' }] });
+    const after = spec({ controlIds: [50036], endDate: '2027-12-31', resources: [{ resourceId: 'arn:aws:s3:::a', accountId: '123456789012', region: 'eu-west-1' }] });
+    const remote = remoteOf(before);
+    // The marker says it changed in the repository: nothing to read from CloudView.
+    expect(detailsNeeded([manifest(after)], [remote])).toEqual([]);
+
+    // The spec at the marker's commit (it hashes back to the marker's fingerprint): every old value, the region too.
+    const fromHistory = buildPlan({ desired: [manifest(after)], remote: [remote], details: new Map(), oldSpecs: new Map([[before.name, before]]) }, options());
+    const change = fromHistory.changes[0];
+    if (change?.action !== 'replace') throw new Error('expected a replace');
+    expect(change).toMatchObject({ cause: 'changed-in-repo', oldValuesFrom: 'history' });
+    expect(change.diffs).toEqual([
+      { field: 'endDate', before: '2027-06-30', after: '2027-12-31' },
+      { field: 'controlIds', before: [50036, 50112], after: [50036] },
+      { field: 'resources', before: ['123456789012/arn:aws:s3:::a (us-east-1)'], after: ['123456789012/arn:aws:s3:::a (eu-west-1)'] },
+    ]);
+
+    // No history: what the list shows, and the fingerprints for the rest.
+    const listOnly = buildPlan({ desired: [manifest(after)], remote: [remote], details: new Map() }, options());
+    const unknown = listOnly.changes[0];
+    if (unknown?.action !== 'replace') throw new Error('expected a replace');
+    expect(unknown.oldValuesFrom).toBe('list');
+    expect(unknown.diffs).toEqual([
+      { field: 'endDate', before: '2027-06-30', after: '2027-12-31' },
+      { field: 'fingerprint', before: fingerprintSpec(before), after: fingerprintSpec(after), oldValuesUnknown: true },
+    ]);
+    expect(describeDiff(unknown.diffs[1])).toBe(`old values not shown (fingerprint ${fingerprintSpec(before)} → ${fingerprintSpec(after)})`);
+  });
+
+  it('still reads the detail of an exception edited in the UI, and shows its real fields', () => {
     const before = spec();
     const after = spec({ controlIds: [50036], endDate: '2027-12-31' });
-    const remote = remoteOf(before);
+    const remote = { ...remoteOf(before), updatedOn: '2026-03-01T10:00:00.000Z' };
     expect(detailsNeeded([manifest(after)], [remote])).toEqual([remote.uuid]);
     const plan = buildPlan({ desired: [manifest(after)], remote: [remote], details: new Map([[remote.uuid, detailOf(before, remote)]]) }, options());
-    expect(plan.changes).toHaveLength(1);
     const change = plan.changes[0];
-    expect(change.action).toBe('replace');
-    if (change.action !== 'replace') return;
-    expect(change.cause).toBe('changed-in-repo');
+    if (change?.action !== 'replace') throw new Error('expected a replace');
+    expect(change.oldValuesFrom).toBe('detail');
     expect(change.diffs).toEqual([
       { field: 'endDate', before: '2027-06-30', after: '2027-12-31' },
       { field: 'controlIds', before: [50036, 50112], after: [50036] },

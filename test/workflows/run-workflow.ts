@@ -75,7 +75,11 @@ export interface RunContext {
   environments?: Record<string, Record<string, string>>;
   /** Repository configuration variables (`vars`). */
   vars?: Record<string, string>;
-  /** The repository's files at each commit; `actions/checkout` without `ref:` takes GITHUB_SHA's. */
+  /**
+   * The repository's files at each commit; `actions/checkout` without `ref:` takes GITHUB_SHA's. With
+   * `fetch-depth: 0` in a pull request whose base commit is listed here, it makes a git repository:
+   * the base's files as `origin/<base ref>`, the checked-out commit's on top.
+   */
   commits?: Record<string, Record<string, string>>;
   /**
    * Instead of `commits`: a git repository (bare, as GitHub holds it) that `actions/checkout` clones
@@ -294,11 +298,41 @@ async function emulateCheckout(workspace: string, withValues: Record<string, unk
   }
   const files = context.commits?.[sha];
   if (!files) throw new Error(`run-workflow: checkout of unknown commit ${sha}`);
+  const full = String(withValues['fetch-depth'] ?? '1') === '0';
+  const base = baseOfPullRequest(context);
+  if (full && base && base.sha !== sha && context.commits?.[base.sha]) {
+    // As a full clone of a pull request's merge ref: the base branch as origin/<base>, then the
+    // pull request's files committed on top of it.
+    await mkdir(target, { recursive: true });
+    await runGit(['init', '--quiet', '--initial-branch=checkout'], target);
+    await writeFiles(target, context.commits[base.sha]);
+    await commitAll(target, `base ${base.sha}`);
+    await runGit(['update-ref', `refs/remotes/origin/${base.ref}`, 'HEAD'], target);
+    await runGit(['rm', '-r', '--quiet', '.'], target);
+    await writeFiles(target, files);
+    await commitAll(target, `pull request ${sha}`);
+    return sha;
+  }
+  await writeFiles(target, files);
+  return sha;
+}
+
+function baseOfPullRequest(context: RunContext): { sha: string; ref: string } | undefined {
+  const pullRequest = context.event.pull_request as { base?: { sha?: string; ref?: string } } | undefined;
+  if (!pullRequest?.base?.sha) return undefined;
+  return { sha: pullRequest.base.sha, ref: pullRequest.base.ref ?? 'main' };
+}
+
+async function writeFiles(target: string, files: Record<string, string>): Promise<void> {
   for (const [name, text] of Object.entries(files)) {
     await mkdir(path.dirname(path.join(target, name)), { recursive: true });
     await writeFile(path.join(target, name), text);
   }
-  return sha;
+}
+
+async function commitAll(cwd: string, message: string): Promise<void> {
+  await runGit(['add', '-A'], cwd);
+  await runGit(['-c', 'user.name=runner', '-c', 'user.email=runner@example.invalid', 'commit', '--quiet', '--allow-empty', '-m', message], cwd);
 }
 
 async function runSteps(

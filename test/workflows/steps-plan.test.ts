@@ -24,7 +24,9 @@ describe('exceptions-plan.yml', SLOW, () => {
   it('validates and plans with the base branch\'s cvex and the read-only user, and keeps ONE sticky comment up to date', async () => {
     const pr = world.github.addPullRequest();
     const event = pullRequestEvent(pr);
-    const first = await runWorkflow(world.workflows.plan, context('pull_request', { [BASE_SHA]: repository(), [SHA]: repository() }, event));
+    // main declares nothing yet; the pull request adds two exceptions.
+    const empty = { ...repository(), 'policies/aws.yaml': 'exceptions: []\n' };
+    const first = await runWorkflow(world.workflows.plan, context('pull_request', { [BASE_SHA]: empty, [SHA]: repository() }, event));
     expect(first.status, describeRun(first)).toBe('success');
     const job = first.job('plan');
     // The tool is installed from the base checkout only; the pull request's folder has no node_modules.
@@ -40,7 +42,10 @@ describe('exceptions-plan.yml', SLOW, () => {
     // Each change links to its line at the planned commit; the comment names the artifact and ends with what a merge does.
     expect(planMarkdown).toContain(`[policies/aws.yaml:8](https://github.example/acme/exceptions/blob/${SHA}/policies/aws.yaml#L8)`);
     expect(planMarkdown).toContain(`the artifact \`cvex-plan-${pr}-4242-1\` of this run`);
-    expect(planMarkdown.trim().split('\n').at(-1)).toMatch(/^\*\*Merging applies this plan\*\* to `http:\/\/127\.0\.0\.1:\d+`: 2 to create, 0 to replace, 0 to delete\./);
+    expect(planMarkdown.trim().split('\n').at(-1)).toMatch(/^\*\*Merging applies these changes\*\* to `http:\/\/127\.0\.0\.1:\d+`: 2 to create, 0 to replace, 0 to delete\. The apply workflow plans the whole repository again/);
+    // Only what the pull request changes, each read by name: one listing request per exception.
+    expect(planMarkdown).toMatch(/Changed since origin\/main \\\([0-9a-f]{12}\\\): these 2 changes, plus whatever the full plan finds/);
+    expect(world.simulator.counters().byRoute['exceptions.list']).toBe(2);
     expect(job.step('Keep the plan')).toMatchObject({ outcome: 'success', with: { name: `cvex-plan-${pr}-4242-1`, 'retention-days': '30' } });
     const savedPlan = JSON.parse(await readFile(path.join(job.workspace, 'head', 'plan.json'), 'utf8'));
     expect(savedPlan.summary).toMatchObject({ create: 2, delete: 0, replace: 0 });
@@ -57,7 +62,7 @@ describe('exceptions-plan.yml', SLOW, () => {
     expect(world.simulator.exceptions()).toEqual([]);
 
     // Next push: the same comment is edited, not a new one posted.
-    const second = await runWorkflow(world.workflows.plan, context('pull_request', { [BASE_SHA]: repository(), [SHA]: repository({ extra: true }) }, event));
+    const second = await runWorkflow(world.workflows.plan, context('pull_request', { [BASE_SHA]: empty, [SHA]: repository({ extra: true }) }, event));
     expect(second.status, describeRun(second)).toBe('success');
     expect(comments()).toHaveLength(1);
     expect(comments()[0].id).toBe(comment.id);
@@ -65,7 +70,7 @@ describe('exceptions-plan.yml', SLOW, () => {
 
     // A push that breaks a manifest: errors inline, nothing sent, the comment says there is no plan.
     world.simulator.resetCounters();
-    const third = await runWorkflow(world.workflows.plan, context('pull_request', { [BASE_SHA]: repository(), [SHA]: repository({ invalid: true }) }, event));
+    const third = await runWorkflow(world.workflows.plan, context('pull_request', { [BASE_SHA]: empty, [SHA]: repository({ invalid: true }) }, event));
     expect(third.status).toBe('failure');
     expect(third.job('plan').step('validate')).toMatchObject({ outcome: 'failure' });
     expect(third.job('plan').step('validate').stdout).toMatch(/^::error file=policies\/aws\.yaml,line=\d+/m);

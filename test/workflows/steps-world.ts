@@ -142,7 +142,7 @@ export function gitContext(eventName: string, origin: string, sha: string, event
 }
 
 export function pullRequestEvent(number: number, { fork = false, user = 'octo-author' } = {}) {
-  return { pull_request: { number, head: { repo: { fork } }, base: { sha: BASE_SHA }, user: { login: user } } };
+  return { pull_request: { number, head: { repo: { fork } }, base: { sha: BASE_SHA, ref: 'main' }, user: { login: user } } };
 }
 
 export function describeRun(run: WorkflowRun | JobRun): string {
