@@ -9,6 +9,7 @@ import { applyEventsOf, buildTimelines, type CurrentState, type ExceptionTimelin
 import { type CommandSpec, parseChoice, parseCommandLine } from '../command-line/define';
 import { type CliIo, closeOnInterrupt, UsageError } from '../command-line/io';
 import { resolveConfiguredTarget } from '../command-line/context';
+import { resolveToday } from '../command-line/today';
 import { CREDENTIALS_EPILOG, TARGET_ENV, TARGET_FLAGS } from '../command-line/target';
 import { configuredManifests, loadConfig } from '../config';
 import { githubToken, tokenAuthEnv } from '../git/remote-auth';
@@ -16,7 +17,7 @@ import { readRemoteUrl } from '../git/remote-url';
 import { createGitHubClient, GitHubError, repositoryOfRemoteUrl, resolveGitHubTarget } from '../github/rest-client';
 import { fetchApprovers } from '../github/reviews';
 import { DEFAULT_MANIFEST_GLOBS, loadAndValidate } from '../manifest';
-import { isCalendarDate } from '../model/dates';
+import { isCalendarDate, startOfLocalDay } from '../model/dates';
 import { classifyRemote, listRemoteExceptions } from '../reconcile/remote';
 import { resolveOwnership } from '../command-line/owner';
 import { originOf } from '../reconcile/plan';
@@ -39,7 +40,7 @@ listing. It reads the whole history in one pass, fetches the remote's apply reco
 --offline), and says what it cannot see (a shallow clone, no apply records).`,
   positionals: true,
   flags: {
-    since: { type: 'string', value: 'DATE', description: 'events from this day (YYYY-MM-DD, UTC) or instant (ISO 8601)' },
+    since: { type: 'string', value: 'DATE', description: "events from this day (YYYY-MM-DD, in the subscription's time zone) or instant (ISO 8601)" },
     until: { type: 'string', value: 'DATE', description: 'events up to the end of this day, or up to this instant' },
     format: { type: 'string', value: 'text|json|csv|markdown', description: 'output (default text)' },
     config: { type: 'string', value: 'FILE', description: 'cvex.config.yaml to read (default ./cvex.config.yaml when present)' },
@@ -52,11 +53,18 @@ listing. It reads the whole history in one pass, fetches the remote's apply reco
 ${CREDENTIALS_EPILOG} GitHub: GITHUB_TOKEN (or GH_TOKEN), GITHUB_REPOSITORY, GITHUB_API_URL.`,
 } as const satisfies CommandSpec;
 
-/** `2026-07-01` → its first instant (since) or last (until), UTC; an ISO instant as is. */
-export function parseBound(value: string | undefined, flag: 'since' | 'until'): string | undefined {
+/**
+ * `2026-07-01` → its first instant (since) or last (until) in `timeZone`: an auditor's "July" is
+ * the subscription's July, the days the exceptions' own dates count in. An ISO instant as is.
+ */
+export function parseBound(value: string | undefined, flag: 'since' | 'until', timeZone = 'UTC'): string | undefined {
   if (value === undefined) return undefined;
   const text = value.trim();
-  if (isCalendarDate(text)) return flag === 'since' ? `${text}T00:00:00.000Z` : `${text}T23:59:59.999Z`;
+  if (isCalendarDate(text)) {
+    if (flag === 'since') return startOfLocalDay(text, timeZone).toISOString();
+    const next = new Date(Date.parse(`${text}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+    return new Date(startOfLocalDay(next, timeZone).getTime() - 1).toISOString();
+  }
   if (/^\d{4}-\d{2}-\d{2}T/.test(text) && !Number.isNaN(Date.parse(text))) return new Date(Date.parse(text)).toISOString();
   throw new UsageError(`--${flag}: expected a date YYYY-MM-DD or an ISO 8601 instant, got '${value}'`);
 }
@@ -108,13 +116,14 @@ async function addApprovers(exceptions: ExceptionTimeline[], io: CliIo): Promise
 export async function logCommand(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommandLine(logDefinition, argv);
   const format = parseChoice(values.format, FORMATS, 'format');
-  const since = parseBound(values.since, 'since');
-  const until = parseBound(values.until, 'until');
-  if (since !== undefined && until !== undefined && since > until) throw new UsageError(`--since ${values.since} is after --until ${values.until}`);
   const offline = values.offline === true;
   if (offline && values.github) throw new UsageError('--github asks GitHub: it cannot be combined with --offline');
 
   const config = await loadConfig(io.cwd, values.config);
+  const { timeZone } = resolveToday({ timezone: values.timezone }, config);
+  const since = parseBound(values.since, 'since', timeZone);
+  const until = parseBound(values.until, 'until', timeZone);
+  if (since !== undefined && until !== undefined && since > until) throw new UsageError(`--since ${values.since} is after --until ${values.until}`);
   const globs = config.manifests ?? DEFAULT_MANIFEST_GLOBS;
   const validation = await loadAndValidate(configuredManifests(config), { cwd: io.cwd, timeZone: config.timezone });
   const current = new Map(validation.manifests.exceptions.map((exception) => [exception.spec.name, { file: exception.location.file, line: exception.location.line }]));

@@ -331,6 +331,14 @@ describe('cvex log', { timeout: 60_000 }, () => {
       ['team-a-three', ['added']],
       ['team-a-two', ['removed']],
     ]);
+    // A day is the subscription's day: the removal at 09:00 UTC on 10 July is 23:00 on 9 July in Honolulu.
+    const removedOn = async (...zone: string[]) =>
+      (JSON.parse((await cvex(['log', '--format', 'json', '--offline', '--since', '2026-07-10', '--until', '2026-07-10', ...zone, 'team-a-two'])).stdout) as LogReport);
+    const utc = await removedOn();
+    expect(utc.exceptions.flatMap((item) => item.events.filter((event) => event.kind === 'change').map((event) => event.action))).toEqual(['removed']);
+    const honolulu = await removedOn('--timezone', 'Pacific/Honolulu');
+    expect(honolulu.filters).toEqual({ names: ['team-a-two'], since: '2026-07-10T10:00:00.000Z', until: '2026-07-11T09:59:59.999Z' });
+    expect(honolulu.exceptions.flatMap((item) => item.events.filter((event) => event.kind === 'change'))).toEqual([]);
     const usage = await cvex(['log', '--since', '2026-13-01']);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain("--since: expected a date YYYY-MM-DD or an ISO 8601 instant, got '2026-13-01'");
