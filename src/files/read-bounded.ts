@@ -1,4 +1,5 @@
-// The one way cvex reads a file (config, manifests, plan files, CA bundles) and opens one to append
+// The one way cvex reads a file (config, manifests, plan files, CA bundles, the simulator's seed and
+// state) and opens one to append
 // (the audit log): a regular file within a size limit for its kind, checked on the open descriptor
 // before a byte is read. A FIFO would block forever, `/dev/zero` never ends, and a huge file would
 // end in "Invalid string length" after seconds; each is refused with a message that names the path
@@ -18,6 +19,8 @@ export const READ_LIMITS = {
   plan: 64 * MiB,
   /** A PEM CA bundle; the Mozilla bundle is about 220 KiB. */
   caBundle: 1 * MiB,
+  /** The simulator's seed or saved state: about 1 KiB per exception, so 100,000 fit with room. */
+  simulator: 256 * MiB,
 } as const satisfies Record<string, number>;
 
 export type ReadKind = keyof typeof READ_LIMITS;
@@ -147,7 +150,7 @@ function checkRegular(info: Stats, kind: ReadKind): void {
 
 function tooLarge(size: number, kind: ReadKind, grew: boolean): FileReadError {
   const limit = READ_LIMITS[kind];
-  const what = { manifest: 'manifests are', config: 'the config is', plan: 'plan files are', caBundle: 'CA bundles are' }[kind];
+  const what = { manifest: 'manifests are', config: 'the config is', plan: 'plan files are', caBundle: 'CA bundles are', simulator: "the simulator's seed and state are" }[kind];
   const advice = kind === 'manifest' ? ' (split it into several files)' : '';
   const found = grew ? `file grew past ${limit} bytes while being read` : `file is ${size} bytes`;
   return new FileReadError('too-large', `${found}; ${what} limited to ${limit} bytes${advice}, not read`);

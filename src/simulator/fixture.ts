@@ -1,9 +1,9 @@
 // The shape of the seed fixture (connectors, controls, resources with per-control results) and its loading.
 // The shipped fixture is required, not read from disk, so it travels into dist/ with the compiled code.
-import { readFileSync } from 'node:fs';
 import type { CloudType } from '../model/exception';
 // A static import (not require) so tsc copies the fixture into dist/.
 import shippedSeed from './seed.json';
+import { decodeText, readBoundedSync } from '../files/read-bounded';
 
 export interface SeedControl {
   id: number;
@@ -68,8 +68,16 @@ export interface SeedFile {
 /** A seed given as data (tests, benchmarks), else the file, else the shipped fixture. */
 export function loadSeed(seedFile?: string, seed?: SeedFile): SeedFile {
   if (seed !== undefined) return checkSeed(structuredClone(seed), 'given as data');
-  const raw: unknown = seedFile === undefined ? structuredClone(shippedSeed) : JSON.parse(readFileSync(seedFile, 'utf8'));
+  const raw: unknown = seedFile === undefined ? structuredClone(shippedSeed) : readSeedFile(seedFile);
   return checkSeed(raw, seedFile ?? 'src/simulator/seed.json');
+}
+
+function readSeedFile(seedFile: string): unknown {
+  try {
+    return JSON.parse(decodeText(readBoundedSync(seedFile, 'simulator'), 'a JSON seed'));
+  } catch (error) {
+    throw new Error(`seed ${seedFile}: ${(error as Error).message}`);
+  }
 }
 
 function checkSeed(raw: unknown, source: string): SeedFile {

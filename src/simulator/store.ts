@@ -2,10 +2,11 @@
 // sorted views cached until the next change) and the tags applyTags put on evaluations.
 // Optional persistence to a JSON file, written atomically (temp file + rename) after every change.
 import { randomUUID } from 'node:crypto';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { endOfLocalDay, startOfLocalDay } from '../model/dates';
 import type { ExceptionSpec } from '../model/exception';
 import { SimulatorValidationError } from './validate';
+import { decodeText, FileReadError, readBoundedSync } from '../files/read-bounded';
 
 export interface StoredException {
   uuid: string;
@@ -203,10 +204,10 @@ export class SimulatorStore {
   private load(file: string): void {
     let text: string;
     try {
-      text = readFileSync(file, 'utf8');
+      text = decodeText(readBoundedSync(file, 'simulator'), 'a simulator state');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw error;
+      if (error instanceof FileReadError && error.reason === 'missing') return;
+      throw new Error(`state file ${file}: ${(error as Error).message}`);
     }
     let state: StateFile;
     try {

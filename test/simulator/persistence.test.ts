@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,6 +53,20 @@ describe('--state persistence', () => {
     await expect(startSimulator({ stateFile: corrupt })).rejects.toThrow(/not valid JSON/);
     writeFileSync(corrupt, '{"something": "else"}');
     await expect(startSimulator({ stateFile: corrupt })).rejects.toThrow(/not a simulator state/);
+  });
+
+  it('refuses a state or seed that is a folder, a pipe or binary, naming the path, without hanging', async () => {
+    await expect(startSimulator({ stateFile: dir })).rejects.toThrow(`state file ${dir}: is a folder, not a file`);
+    await expect(startSimulator({ seedFile: dir })).rejects.toThrow(`seed ${dir}: is a folder, not a file`);
+    const binary = join(dir, 'binary.json');
+    writeFileSync(binary, Buffer.from([0x7b, 0, 0x7d]));
+    await expect(startSimulator({ stateFile: binary })).rejects.toThrow(`state file ${binary}: binary file (contains NUL bytes), not a simulator state`);
+    if (process.platform !== 'win32') {
+      const fifo = join(dir, 'fifo');
+      execFileSync('mkfifo', [fifo]);
+      await expect(startSimulator({ stateFile: fifo })).rejects.toThrow('not a regular file');
+      await expect(startSimulator({ seedFile: fifo })).rejects.toThrow('not a regular file');
+    }
   });
 
   it('loads a seed fixture from a file', async () => {
