@@ -244,10 +244,15 @@ export function buildPlan(input: PlanInput, options: PlanOptions): Plan {
   }
   const changes = [...creates.sort(byName), ...replaces.sort(byName), ...deletes.sort(byName)];
   // Every removal counts: deletes still in force, replaces, take-overs (safety.ts).
-  const safety = evaluateSafety(managedForGuards, changes, options);
-  // A changed-since plan sees only the exceptions it read by name: the guards are apply's (full plan).
-  const tripped = scope.kind === 'changed-since' ? undefined : safetyWarning(safety);
-  if (tripped) warnings.push(tripped);
+  // A changed-since plan reads only what the pull request changes, so it counts against what the
+  // base branch declares (declared now, less what it adds, plus what it removes): a preview of the
+  // guards the apply checks again against the account.
+  const declaredAtBase = input.desired.length - creates.length + deletes.length;
+  const safety = evaluateSafety(scope.kind === 'changed-since' ? declaredAtBase : managedForGuards, changes, options);
+  const tripped = safetyWarning(safety);
+  if (tripped && scope.kind === 'changed-since') {
+    warnings.push({ ...tripped, message: `${tripped.message} (Counted against the ${declaredAtBase} exceptions the base branch declares; the apply counts again against the account.)` });
+  } else if (tripped) warnings.push(tripped);
   warnings.push(...(input.tagWarnings ?? []));
 
   return {

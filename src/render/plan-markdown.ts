@@ -87,17 +87,17 @@ function mergeLine(plan: Plan): string {
   }
   if (plan.changes.length === 0) return `**Merging changes nothing** in ${target}${plan.tags.length > 0 ? ' (the tag stage still runs)' : ''}.`;
   const { create, replace, delete: deletes } = plan.summary;
-  if (partial) {
-    return (
-      `**Merging applies these changes** to ${target}: ${create} to create, ${replace} to replace, ${deletes} to delete. ` +
-      'The apply workflow plans the whole repository again from `main` when it runs, so what was merged before it and any drift are included, and the removal guards are checked then.'
-    );
-  }
   const guard = !plan.safety.blocked
     ? ''
     : plan.safety.allManagedDeleted
       ? ' As planned it deletes every managed exception, so apply will refuse it: only `--force` lifts that.'
       : ` As planned it trips a removal guard, so apply will refuse it unless the merged commits carry the reviewed trailer ${code(`Cvex-Allow-Removals: ${plan.safety.removals}`)}.`;
+  if (partial) {
+    return (
+      `**Merging applies these changes** to ${target}: ${create} to create, ${replace} to replace, ${deletes} to delete. ` +
+      `The apply workflow plans the whole repository again from \`main\` when it runs, so what was merged before it and any drift are included, and the removal guards are checked then.${guard}`
+    );
+  }
   return (
     `**Merging applies this plan** to ${target}: ${create} to create, ${replace} to replace, ${deletes} to delete. ` +
     `The apply workflow plans again from \`main\` when it runs, so what was merged before it is included.${guard}`

@@ -70,6 +70,23 @@ describe('plan comment', () => {
     );
   });
 
+  it("previews the removal guards of a pull request's plan against what the base branch declares", () => {
+    const scope = { kind: 'changed-since' as const, ref: 'origin/main', base: 'a'.repeat(40), names: ['gone-1', 'gone-2'] };
+    const guarded = { ...options, maxDeletes: 10, maxDeletePercent: 25, scope };
+    // The base declares four; the pull request removes two (read by name), the other two stay.
+    const kept = [manifest(spec({ name: 'kept-1' }), 3), manifest(spec({ name: 'kept-2' }), 20)];
+    const removing = buildPlan({ desired: kept, remote: [remoteOf(spec({ name: 'gone-1' })), remoteOf(spec({ name: 'gone-2' }))], details: new Map() }, guarded);
+    expect(removing.safety).toMatchObject({ managed: 4, removals: 2, exceedsPercent: true, blocked: true });
+    expect(removing.warnings.find((warning) => warning.code === 'safety.threshold')?.message).toBe(
+      'apply refuses: 2 removals are more than 25% of the 4 managed exceptions (--max-delete-percent, config maxDeletePercent). Review the plan, then add the trailer `Cvex-Allow-Removals: 2` to the merge commit (or pass --allow-removals 2), or --force. (Counted against the 4 exceptions the base branch declares; the apply counts again against the account.)',
+    );
+    expect(renderMarkdownPlan(removing).trimEnd().split('\n').at(-1)).toMatch(/the removal guards are checked then\. As planned it trips a removal guard, so apply will refuse it unless the merged commits carry the reviewed trailer `Cvex-Allow-Removals: 2`\.$/);
+    // One removal of four trips nothing: the percentage counts from two removals.
+    const one = buildPlan({ desired: [...kept, manifest(spec({ name: 'gone-2' }), 30)], remote: [remoteOf(spec({ name: 'gone-1' }))], details: new Map() }, { ...guarded, scope: { ...scope, names: ['gone-1'] } });
+    expect(one.safety).toMatchObject({ managed: 4, removals: 1, blocked: false });
+    expect(renderMarkdownPlan(one)).not.toContain('Cvex-Allow-Removals');
+  });
+
   it('collapses a long change list, and cuts rows to stay under the limit, saying how many and where they are', () => {
     const many = Array.from({ length: 3000 }, (_, index) =>
       manifest(spec({ name: `exception-${String(index).padStart(4, '0')}-${'x'.repeat(60)}`, explanation: 'y'.repeat(500) }), index + 1),
