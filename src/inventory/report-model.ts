@@ -117,15 +117,24 @@ interface Counts {
   accounts: number;
   approximate: boolean;
   staleReason: StaleReason;
+  /** Some of its reach is unknown (connectors listed without their account id): never called stale. */
+  reachUnknown?: boolean;
 }
 
 /** Accounts a QUALYSTAG exception can reach: its accountIds, or every connector of the cloud. */
-function reachOfTag(targets: ExceptionTargets, inventory: InventorySnapshot): { accounts: string[]; viaConnectors: boolean } {
+function reachOfTag(targets: ExceptionTargets, inventory: InventorySnapshot): { accounts: string[]; viaConnectors: boolean; unknownConnectors: number } {
   const accounts = new Set(targets.accountIds);
   const viaConnectors = targets.isAllConnector || targets.connectorTagNames.length > 0;
-  // Connector tags are not readable either: every connector of the cloud is the upper bound.
-  if (viaConnectors) for (const connector of inventory.connectorsOf(targets.cloudType) ?? []) accounts.add(connector.accountId);
-  return { accounts: [...accounts].sort(), viaConnectors };
+  let unknownConnectors = 0;
+  // Connector tags are not readable either: every connector of the cloud is the upper bound. A
+  // connector listed without its account id (a reading of the API) reaches an account nobody can name.
+  if (viaConnectors) {
+    for (const connector of inventory.connectorsOf(targets.cloudType) ?? []) {
+      if (connector.accountId) accounts.add(connector.accountId);
+      else unknownConnectors += 1;
+    }
+  }
+  return { accounts: [...accounts].sort(), viaConnectors, unknownConnectors };
 }
 
 /** Accounts each subject's counts need summaries for (ACTIVE and INACTIVE ones with targets). */
@@ -247,6 +256,10 @@ export function buildCoverageReport(subjects: readonly ReportSubject[], inventor
     const active = subject.remote.state.toUpperCase() === 'ACTIVE';
     const reach = reachOfTag(targets, inventory);
     const tally: Counts = { exempt: 0, failing: null, passing: null, missing: 0, accounts: reach.accounts.length, approximate: true, staleReason: 'nothing-failing' };
+    if (reach.unknownConnectors > 0) {
+      tally.missing! += reach.unknownConnectors * new Set(targets.controlIds).size;
+      tally.reachUnknown = true;
+    }
     let wouldExempt = 0;
     for (const accountId of reach.accounts) {
       for (const controlId of new Set(targets.controlIds)) {
@@ -308,7 +321,7 @@ function toRow(subject: ReportSubject, tally: Counts | undefined, today: string,
   if (tally) {
     // What it exempts now (ACTIVE) or would exempt once it starts (INACTIVE).
     const covers = state === 'ACTIVE' ? tally.exempt : tally.failing ?? 0;
-    if (covers === 0) {
+    if (covers === 0 && !tally.reachUnknown) {
       row.stale = true;
       row.staleReason = tally.staleReason;
     }

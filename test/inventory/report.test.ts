@@ -191,4 +191,19 @@ describe('over-broad by size', () => {
       await big.close();
     }
   });
+
+  it('reads no summary for a connector listed without its account id (a reading of the API), and says the reach is unknown', async () => {
+    const blind = await startWorld({ seed: bigSeed(2, 4), now, quirks: { connectorsWithoutAccountIds: true } });
+    try {
+      const everywhere = spec({ name: 'everywhere', exceptionScope: 'QUALYSTAG', resources: undefined, resourceTagNames: ['even'], isAllConnector: true, controlIds: [1] });
+      await blind.client.createException(managed(everywhere));
+      blind.sim.resetCounters();
+      const result = await gatherCoverageReport(blind.client, { manifests: [manifest(everywhere, 1)], manage: [], timeZone: 'UTC', now: now(), overBroadThreshold: 50 });
+      // Two connectors, one control: two pairs nobody can read, so neither 0 accounts nor "stale".
+      expect(result.exceptions[0]).toMatchObject({ accounts: 0, missing: 2, stale: false, staleReason: null, approximate: true });
+      expect(blind.sim.counters().byRoute).toEqual({ 'exceptions.list': 1, 'connectors.list': 1 });
+    } finally {
+      await blind.close();
+    }
+  });
 });
