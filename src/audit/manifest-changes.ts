@@ -97,11 +97,20 @@ export function collectManifestChanges(input: ManifestChangesInput): { events: M
     return byName;
   };
 
+  const same = (old: Located | undefined, now: Located | undefined): boolean =>
+    old === undefined || now === undefined ? old === now : old.file === now.file && diffFields(old.exception, now.exception).length === 0;
+
   for (const commit of [...input.commits].reverse()) {
     const files = commit.files.filter((change) => input.isManifest(change.path));
-    if (files.length === 0 || commit.parents.length > 1) continue;
+    if (files.length === 0) continue;
     const before = side(commit, files, 'oldBlob');
     const after = side(commit, files, 'newBlob');
+    // A merge made a change of its own only where the exception differs from it in every parent (a
+    // conflict resolved by hand, an edit slipped into the merge); the rest came from a parent.
+    const inEveryParent =
+      commit.parents.length > 1
+        ? commit.parents.slice(1).map((_, index) => side(commit, files.map((change) => ({ ...change, oldBlob: change.parentBlobs?.[index + 1] ?? null })), 'oldBlob'))
+        : [];
     const pullRequest = input.pullRequests.get(commit.sha);
     const approvers = [
       ...new Set(commit.trailers.filter((trailer) => APPROVER_TRAILERS.has(trailer.key.toLowerCase())).map((trailer) => trailer.value.replace(/\s*<[^>]*>\s*$/, ''))),
@@ -109,6 +118,7 @@ export function collectManifestChanges(input: ManifestChangesInput): { events: M
     for (const name of [...new Set([...before.keys(), ...after.keys()])].sort()) {
       const old = before.get(name);
       const now = after.get(name);
+      if (inEveryParent.some((parent) => same(parent.get(name), now))) continue;
       const fields = diffFields(old?.exception, now?.exception);
       let action: ManifestChangeEvent['action'];
       if (!old) action = 'added';

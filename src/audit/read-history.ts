@@ -72,7 +72,7 @@ export async function readAuditHistory(options: ReadAuditOptions): Promise<Audit
     for (const [commit, blob] of await listNotes(options.cwd, ref)) noteBlobs.set(blob, [...(noteBlobs.get(blob) ?? []), commit]);
   }
   const commits: HistoryCommit[] = await readHistory(options.cwd, [...new Set(globs.map(staticBase))], repository.head);
-  const manifestBlobs = commits.flatMap((commit) => commit.files.filter((file) => isManifest(file.path)).flatMap((file) => [file.oldBlob, file.newBlob])).filter((blob): blob is string => blob !== null);
+  const manifestBlobs = commits.flatMap((commit) => commit.files.filter((file) => isManifest(file.path)).flatMap((file) => [file.oldBlob, file.newBlob, ...(file.parentBlobs ?? [])])).filter((blob): blob is string => blob !== null);
   const objects = await readGitObjects(options.cwd, [...manifestBlobs, ...noteBlobs.keys()]);
 
   const blobs = new Map<string, string>();
