@@ -1,55 +1,16 @@
 // Contract tests: the client against the simulator over loopback, every endpoint and quirk.
-import { afterEach, describe, expect, it } from 'vitest';
-import { createCloudViewClient, type CloudViewClient, type CloudViewClientOptions } from '../../src/api/client';
+import { describe, expect, it } from 'vitest';
+import { createCloudViewClient } from '../../src/api/client';
 import { AmbiguousWriteError, AuthError } from '../../src/api/errors';
-import type { ExceptionSpec } from '../../src/model/exception';
-import { DEFAULT_SIM_PASSWORD, DEFAULT_SIM_USER, type Simulator, type SimulatorOptions, startSimulator } from '../../src/simulator';
+import { DEFAULT_SIM_PASSWORD, DEFAULT_SIM_USER, startSimulator } from '../../src/simulator';
 import { failure, fakeClock } from './helpers';
+import { all, AWS_PROD, connectorSpec, NOW, useSimulatorClient } from './simulator-client';
 
-const NOW = new Date('2026-11-23T12:00:00Z');
-const AWS_PROD = '123456789012';
 const AZURE_PROD = '0b5e7a3c-9d1f-4e2a-8c6b-1f2e3d4c5b6a';
 const SG_PROD = 'arn:aws:ec2:us-east-1:123456789012:security-group/sg-0a1b2c3d4e5f60718';
 const LEGACY_VM = '/subscriptions/0b5e7a3c-9d1f-4e2a-8c6b-1f2e3d4c5b6a/resourceGroups/rg-legacy/providers/Microsoft.Compute/virtualMachines/vm-"legacy"-01';
 
-const connectorSpec = (name: string, extra: Partial<ExceptionSpec> = {}): ExceptionSpec => ({
-  name,
-  cloudType: 'AWS',
-  exceptionScope: 'CONNECTOR',
-  explanation: `why ${name}`,
-  exceptionReason: 'Risk Accepted',
-  startDate: '2026-11-01',
-  endDate: '2026-12-31',
-  controlIds: [67],
-  accountIds: [AWS_PROD],
-  ...extra,
-});
-
-const open: Array<{ close(): Promise<void> }> = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((thing) => thing.close()));
-});
-
-async function setup(sim: SimulatorOptions = {}, client: Partial<CloudViewClientOptions> = {}): Promise<{ sim: Simulator; client: CloudViewClient }> {
-  const simulator = await startSimulator({ now: () => NOW, ...sim });
-  open.push(simulator);
-  const api = createCloudViewClient({
-    baseUrl: simulator.url,
-    username: DEFAULT_SIM_USER,
-    password: DEFAULT_SIM_PASSWORD,
-    timeoutMs: 2_000,
-    clock: fakeClock(),
-    ...client,
-  });
-  open.push(api);
-  return { sim: simulator, client: api };
-}
-
-async function all<T>(iterable: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const item of iterable) out.push(item);
-  return out;
-}
+const { setup, closeLater } = useSimulatorClient({ client: { timeoutMs: 2_000 } });
 
 describe('exceptions', () => {
   it('create → list → get → delete, with the field renames of each shape', async () => {
@@ -140,7 +101,7 @@ describe('exceptions', () => {
       password: DEFAULT_SIM_PASSWORD,
       onPage: (_route, info) => pages.push(info.serverPageSize ?? -1),
     });
-    open.push(paged);
+    closeLater(paged);
     const names = (await all(paged.listExceptions({ sort: 'updatedOn:desc' }))).map((e) => e.name);
     expect(new Set(names).size).toBe(30);
     expect(sim.counters().byRoute['exceptions.list']).toBe(5);
@@ -197,7 +158,7 @@ describe('exceptions', () => {
   it('refuses wrong credentials with an AuthError, not retried', async () => {
     const { sim } = await setup();
     const wrong = createCloudViewClient({ baseUrl: sim.url, username: DEFAULT_SIM_USER, password: 'nope-wrong', clock: fakeClock() });
-    open.push(wrong);
+    closeLater(wrong);
     const error = await failure(all(wrong.listExceptions()));
     expect(error).toBeInstanceOf(AuthError);
     expect(wrong.requestCount()).toBe(1);
@@ -342,9 +303,9 @@ describe('faults and limits', () => {
 
   it('waits out a 409 rate limit (X-RateLimit-ToWait-Sec) on the real clock', async () => {
     const simulator = await startSimulator({ rateLimit: { limit: 3, windowSec: 1 } });
-    open.push(simulator);
+    closeLater(simulator);
     const client = createCloudViewClient({ baseUrl: simulator.url, username: DEFAULT_SIM_USER, password: DEFAULT_SIM_PASSWORD });
-    open.push(client);
+    closeLater(client);
     const started = Date.now();
     for (let i = 0; i < 5; i += 1) expect((await all(client.listConnectors('GCP'))).length).toBe(3);
     expect(client.counters().rateLimited).toBeGreaterThanOrEqual(1);

@@ -1,48 +1,14 @@
 // The client against the simulator playing each reading the documentation leaves open, and each
 // hostile answer, over loopback: what it reads, how many requests it spends, how it stops.
-import { afterEach, describe, expect, it } from 'vitest';
-import { createCloudViewClient, type CloudViewClient, type CloudViewClientOptions } from '../../src/api/client';
+import { describe, expect, it } from 'vitest';
+import { createCloudViewClient, type CloudViewClient } from '../../src/api/client';
 import { ResponseShapeError } from '../../src/api/errors';
 import type { ListingReport } from '../../src/api/types';
-import type { ExceptionSpec } from '../../src/model/exception';
-import { DEFAULT_SIM_PASSWORD, DEFAULT_SIM_USER, type Simulator, type SimulatorOptions, startSimulator } from '../../src/simulator';
-import { failure, fakeClock } from './helpers';
+import { DEFAULT_SIM_PASSWORD, DEFAULT_SIM_USER } from '../../src/simulator';
+import { failure } from './helpers';
+import { all, AWS_PROD, connectorSpec, useSimulatorClient } from './simulator-client';
 
-const NOW = new Date('2026-11-23T12:00:00Z');
-const AWS_PROD = '123456789012';
-
-const connectorSpec = (name: string, extra: Partial<ExceptionSpec> = {}): ExceptionSpec => ({
-  name,
-  cloudType: 'AWS',
-  exceptionScope: 'CONNECTOR',
-  explanation: `why ${name}`,
-  exceptionReason: 'Risk Accepted',
-  startDate: '2026-11-01',
-  endDate: '2026-12-31',
-  controlIds: [67],
-  accountIds: [AWS_PROD],
-  ...extra,
-});
-
-const open: Array<{ close(): Promise<void> }> = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((thing) => thing.close()));
-});
-
-/** A simulator serving pages of 2 (so every list pages) and a client on a fake clock. */
-async function setup(sim: SimulatorOptions = {}, client: Partial<CloudViewClientOptions> = {}): Promise<{ sim: Simulator; client: CloudViewClient }> {
-  const simulator = await startSimulator({ now: () => NOW, maxPageSize: 2, ...sim });
-  open.push(simulator);
-  const api = createCloudViewClient({ baseUrl: simulator.url, username: DEFAULT_SIM_USER, password: DEFAULT_SIM_PASSWORD, timeoutMs: 5_000, clock: fakeClock(), ...client });
-  open.push(api);
-  return { sim: simulator, client: api };
-}
-
-async function all<T>(iterable: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const item of iterable) out.push(item);
-  return out;
-}
+const { setup, closeLater } = useSimulatorClient({ sim: { maxPageSize: 2 }, client: { timeoutMs: 5_000 } });
 
 /** Every v1 list read once: connectors, one account's summaries, one control's resources. */
 async function readV1Lists(client: CloudViewClient) {
@@ -124,7 +90,7 @@ describe('the documentation-shaped answers', () => {
       maxBodyBytes: { 'evaluations.list': 1024 * 1024 },
       onPage: (route, info) => route === 'evaluations.list' && sizes.push(info.serverPageSize ?? -1),
     });
-    open.push(capped);
+    closeLater(capped);
     await all(capped.listEvaluationsByRegex('AWS', '.*'));
     // 2,000 by default; 1 MiB / 2 / 2 KiB per evaluation = 256 under a 1 MiB cap.
     expect(sizes).toEqual([2000, 256]);
