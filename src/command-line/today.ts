@@ -6,6 +6,12 @@ import { isCalendarDate, isValidTimeZone, localDateOf } from '../model/dates';
 import type { LocalDate } from '../model/exception';
 import { UsageError } from './io';
 
+/** The flags resolveToday reads. Commands that take the target flags have --timezone already: `now` alone. */
+export const TODAY_FLAGS = {
+  timezone: { type: 'string', value: 'ZONE', description: "the subscription's IANA time zone, which decides what today is (default: config timezone, else UTC)" },
+  now: { type: 'string', value: 'YYYY-MM-DD', description: 'today, for reminders, rehearsals and tests (default: today in the time zone)' },
+} as const;
+
 export function resolveToday(values: { now?: string; timezone?: string }, config: Pick<CvexConfig, 'timezone'>, clock: () => Date = () => new Date()): { timeZone: string; today: LocalDate } {
   if (values.now !== undefined && !isCalendarDate(values.now)) throw new UsageError(`--now must be a date YYYY-MM-DD, not '${values.now}'`);
   if (values.timezone !== undefined && !isValidTimeZone(values.timezone)) throw new UsageError(`unknown time zone '${values.timezone}'`);

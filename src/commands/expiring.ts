@@ -2,7 +2,7 @@
 // alone (no API call), for a scheduled reminder.
 import { type CommandSpec, parseChoice, parseCommandLine } from '../command-line/define';
 import { type CliIo, UsageError, useColor } from '../command-line/io';
-import { resolveToday } from '../command-line/today';
+import { resolveToday, TODAY_FLAGS } from '../command-line/today';
 import { configuredManifests, loadConfig } from '../config';
 import { findExpiring, parseWithin } from '../governance/expiring';
 import { loadAndValidate } from '../manifest';
@@ -24,8 +24,7 @@ export const expiringDefinition = {
     within: { type: 'string', value: 'DURATION', description: 'window: 14d (default), 30d, 2w' },
     format: { type: 'string', value: 'text|json|markdown', description: 'output (default text)' },
     config: { type: 'string', value: 'FILE', description: 'config file (default cvex.config.yaml)' },
-    timezone: { type: 'string', value: 'ZONE', description: 'subscription time zone (default: config timezone, else UTC)' },
-    now: { type: 'string', value: 'YYYY-MM-DD', description: 'today, for reminders and tests (default: today in the time zone)' },
+    ...TODAY_FLAGS,
   },
   epilog: 'Exit codes: 0 listed, 1 the manifests have errors, 2 usage error.',
 } as const satisfies CommandSpec;

@@ -3,7 +3,7 @@
 // that carries the edit gets its plan, and its merge applies it.
 import { type CommandSpec, parseChoice, parseCommandLine } from '../command-line/define';
 import { type CliIo, UsageError } from '../command-line/io';
-import { resolveToday } from '../command-line/today';
+import { resolveToday, TODAY_FLAGS } from '../command-line/today';
 import { loadConfig } from '../config';
 import { parseWithin } from '../governance/expiring';
 import { isCalendarDate } from '../model/dates';
@@ -29,8 +29,7 @@ file is written.`,
     'dry-run': { type: 'boolean', description: 'show what would change, write nothing' },
     format: { type: 'string', value: 'text|json', description: 'output (default text)' },
     config: { type: 'string', value: 'FILE', description: 'config file (default cvex.config.yaml)' },
-    timezone: { type: 'string', value: 'ZONE', description: "the subscription's time zone, which decides what today is (default: config timezone, else UTC)" },
-    now: { type: 'string', value: 'YYYY-MM-DD', description: 'today, for rehearsals and tests (default: today in the time zone)' },
+    ...TODAY_FLAGS,
   },
   epilog: 'Exit codes: 0 renewed, 1 refused or the manifests have errors (nothing written), 2 usage error.',
 } as const satisfies CommandSpec;

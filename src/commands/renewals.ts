@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { createCloudViewClient } from '../api/client';
 import { type CommandSpec, parseChoice, parseCommandLine } from '../command-line/define';
 import { type CliIo, closeOnInterrupt, UsageError } from '../command-line/io';
-import { resolveToday } from '../command-line/today';
+import { resolveToday, TODAY_FLAGS } from '../command-line/today';
 import { resolveConfiguredTarget } from '../command-line/context';
 import { CREDENTIALS_EPILOG, TARGET_ENV, TARGET_FLAGS } from '../command-line/target';
 import { configuredManifests, loadConfig } from '../config';
@@ -51,7 +51,7 @@ or updated; pull requests of groups that no longer exist are closed.`,
     base: { type: 'string', value: 'BRANCH', description: 'the branch pull requests go into (default main)' },
     remote: { type: 'string', value: 'NAME', description: 'the remote to push to (default origin)' },
     config: { type: 'string', value: 'FILE', description: 'config file (default cvex.config.yaml)' },
-    now: { type: 'string', value: 'YYYY-MM-DD', description: 'today, for rehearsals and tests (default: today in the time zone)' },
+    now: TODAY_FLAGS.now,
     ...TARGET_FLAGS,
   },
   epilog: `Exit codes: 0 done, 1 the manifests have errors or a pull request could not be made, 2 usage error.
