@@ -2,24 +2,10 @@
 // ends, and memory and time spent on a body that is too large or never ends. Each case runs against the
 // simulator over loopback (pages of 2 where paging matters) with the client's default limits.
 import { createCloudViewClient } from '../src/api/client';
-import type { ExceptionSpec } from '../src/model/exception';
 import { DEFAULT_SIM_PASSWORD, DEFAULT_SIM_USER, type SimulatorQuirks, startSimulator } from '../src/simulator';
+import { connectorSpec } from './specs';
 
 const EXCEPTIONS = 5;
-
-function spec(index: number): ExceptionSpec {
-  return {
-    name: `hostile-${index}`,
-    cloudType: 'AWS',
-    exceptionScope: 'CONNECTOR',
-    explanation: `benchmark exception ${index}`,
-    exceptionReason: 'Risk Accepted',
-    startDate: '2026-01-01',
-    endDate: '2027-12-31',
-    controlIds: [67],
-    accountIds: ['123456789012'],
-  };
-}
 
 interface Case {
   label: string;
@@ -40,7 +26,7 @@ async function main(): Promise<void> {
   const rows: string[] = [];
   for (const testCase of CASES) {
     const sim = await startSimulator({ maxPageSize: 2, quirks: testCase.quirks });
-    sim.seedExceptions(Array.from({ length: EXCEPTIONS }, (_, index) => spec(index)));
+    sim.seedExceptions(Array.from({ length: EXCEPTIONS }, (_, index) => connectorSpec('hostile', index)));
     const client = createCloudViewClient({ baseUrl: sim.url, username: DEFAULT_SIM_USER, password: DEFAULT_SIM_PASSWORD, concurrency: 1 });
     global.gc?.();
     const rssBefore = process.memoryUsage().rss;

@@ -2,25 +2,11 @@
 // size the server actually served, and how long it takes. Every call counts against a Qualys
 // subscription's budget (commonly 300 calls per hour), so requests per exception is the figure to watch.
 import { createCloudViewClient } from '../src/api/client';
-import type { ExceptionSpec } from '../src/model/exception';
 import { DEFAULT_SIM_PASSWORD, DEFAULT_SIM_USER, startSimulator } from '../src/simulator';
+import { connectorSpec } from './specs';
 
 const EXCEPTIONS = 10_000;
 const LATENCY_MS = 20;
-
-function spec(index: number): ExceptionSpec {
-  return {
-    name: `bench-${String(index).padStart(5, '0')}`,
-    cloudType: 'AWS',
-    exceptionScope: 'CONNECTOR',
-    explanation: `benchmark exception ${index}`,
-    exceptionReason: 'Risk Accepted',
-    startDate: '2026-01-01',
-    endDate: '2027-12-31',
-    controlIds: [67],
-    accountIds: ['123456789012'],
-  };
-}
 
 interface RunResult {
   label: string;
@@ -67,7 +53,7 @@ async function main(): Promise<void> {
   const sim = await startSimulator({ latencyMs: LATENCY_MS });
   try {
     const seeded = process.hrtime.bigint();
-    sim.seedExceptions(Array.from({ length: EXCEPTIONS }, (_, i) => spec(i)));
+    sim.seedExceptions(Array.from({ length: EXCEPTIONS }, (_, i) => connectorSpec('bench', i)));
     const seedMs = Number(process.hrtime.bigint() - seeded) / 1e6;
     console.log(`simulator: ${EXCEPTIONS} exceptions seeded in ${seedMs.toFixed(0)} ms (bulk, no HTTP); latency ${LATENCY_MS} ms per call, server page cap 100`);
     const total = () => sim.counters().total;

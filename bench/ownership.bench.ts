@@ -5,30 +5,18 @@
 // Run: npm run bench ownership        (BENCH_SIZES=1000 to run only N = 1,000)
 import type { RemoteException } from '../src/api/types';
 import { endOfLocalDay, startOfLocalDay } from '../src/model/dates';
-import type { ExceptionSpec, ManifestException } from '../src/model/exception';
+import type { ManifestException } from '../src/model/exception';
 import { fingerprintSpec } from '../src/reconcile/fingerprint';
 import { addMarker, stampMarker } from '../src/reconcile/marker';
 import { generateMarkerKey, parseMarkerPublicKey, parseSigningKey } from '../src/reconcile/marker-keys';
 import { buildOwnershipIndex, DEFAULT_OWNERSHIP, type OwnershipSettings } from '../src/reconcile/ownership-index';
 import { buildPlan } from '../src/reconcile/plan';
+import type { ExceptionSpec } from '../src/model/exception';
+import { resourceSpec } from './specs';
 
 const SIZES = (process.env.BENCH_SIZES ?? '1000,10000').split(',').map(Number);
 const key = generateMarkerKey();
 const signer = parseSigningKey(key.privateKey);
-
-function specOf(index: number): ExceptionSpec {
-  return {
-    name: `bench-${String(index).padStart(5, '0')}`,
-    cloudType: 'AWS',
-    exceptionScope: 'RESOURCE',
-    explanation: `Accepted risk for workload ${index}.`,
-    exceptionReason: 'Risk Accepted',
-    startDate: '2026-11-01',
-    endDate: '2027-04-30',
-    controlIds: [1, 2],
-    resources: [{ resourceId: `arn:aws:s3:::bench-${index}`, accountId: '123456789012' }],
-  };
-}
 
 function remoteOf(spec: ExceptionSpec, index: number, marker: 'signed' | 'unsigned' | 'none'): RemoteException {
   const stamped = marker === 'none' ? undefined : stampMarker(spec.name, fingerprintSpec(spec), { owner: 'bench', commit: 'local', sign: marker === 'signed' ? signer.sign : undefined });
@@ -62,7 +50,7 @@ function row(count: number, label: string, classify: number, plan: number): void
 }
 
 function benchCase(count: number, label: string, marker: 'signed' | 'unsigned' | 'none', settings: OwnershipSettings): void {
-  const specs = Array.from({ length: count }, (_, index) => specOf(index));
+  const specs = Array.from({ length: count }, (_, index) => resourceSpec('bench', index));
   const desired: ManifestException[] = specs.map((spec, index) => ({ spec, metadata: {}, location: { file: 'policies/bench.yaml', line: index + 1, column: 3 }, path: `exceptions.${index}` }));
   const remote = specs.map((spec, index) => remoteOf(spec, index, marker));
   const classify: number[] = [];

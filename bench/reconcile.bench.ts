@@ -5,13 +5,14 @@
 // Run: npm run bench reconcile        (BENCH_SIZES=1000 to run only N = 1,000)
 import { performance } from 'node:perf_hooks';
 import { createCloudViewClient } from '../src/api/client';
-import type { ExceptionSpec, ManifestException } from '../src/model/exception';
+import type { ManifestException } from '../src/model/exception';
 import { createBodyOf, executePlan, type MarkerStamp } from '../src/reconcile/execute';
 import { generateMarkerKey, parseMarkerPublicKey, parseSigningKey } from '../src/reconcile/marker-keys';
 import type { PlanOptions } from '../src/reconcile/plan';
 import { planAgainstRemote } from '../src/reconcile/remote';
 import type { Plan } from '../src/reconcile/types';
 import { DEFAULT_SIM_PASSWORD, DEFAULT_SIM_USER, startSimulator } from '../src/simulator';
+import { resourceSpec } from './specs';
 
 const LATENCY_MS = 20;
 const CONCURRENCY = 2;
@@ -21,17 +22,7 @@ const MAX_MEASURED_CREATES = Number(process.env.BENCH_MAX_CREATES ?? 2_000);
 
 function desiredOf(count: number): ManifestException[] {
   return Array.from({ length: count }, (_, index) => {
-    const spec: ExceptionSpec = {
-      name: `bench-${String(index).padStart(5, '0')}`,
-      cloudType: 'AWS',
-      exceptionScope: 'RESOURCE',
-      explanation: `Accepted risk for workload ${index}.`,
-      exceptionReason: 'Risk Accepted',
-      startDate: '2026-11-01',
-      endDate: '2027-04-30',
-      controlIds: [1, 2],
-      resources: [{ resourceId: `arn:aws:s3:::bench-${index}`, accountId: '123456789012' }],
-    };
+    const spec = resourceSpec('bench', index);
     return { spec, metadata: {}, location: { file: 'policies/bench.yaml', line: 1 + index * 12, column: 5 }, path: `exceptions.${index}` };
   });
 }

@@ -15,10 +15,11 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
-import type { ExceptionSpec } from '../src/model/exception';
 import { createBodyOf } from '../src/reconcile/execute';
 import { generateMarkerKey, parseSigningKey } from '../src/reconcile/marker-keys';
 import { DEFAULT_SIM_PASSWORD, DEFAULT_SIM_USER, startSimulator, type Simulator } from '../src/simulator';
+import type { ExceptionSpec } from '../src/model/exception';
+import { resourceSpec } from './specs';
 
 const SIZES = (process.env.BENCH_SIZES ?? '1000,10000').split(',').map(Number);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -27,20 +28,6 @@ const BUDGET = 800;
 const PER_FILE = 1_000;
 const CVEX = path.resolve(__dirname, '..', 'bin', 'cvex.js');
 const GIT_ENV = { GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@example.com', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'bench@example.com', GIT_CONFIG_NOSYSTEM: '1' };
-
-function specOf(prefix: string, index: number): ExceptionSpec {
-  return {
-    name: `${prefix}-${String(index).padStart(5, '0')}`,
-    cloudType: 'AWS',
-    exceptionScope: 'RESOURCE',
-    explanation: `Accepted risk for workload ${index}, reviewed by the platform team.`,
-    exceptionReason: 'Risk Accepted',
-    startDate: '2026-11-01',
-    endDate: '2027-04-30',
-    controlIds: [1, 2],
-    resources: [{ resourceId: `arn:aws:s3:::${prefix}-${index}`, accountId: '123456789012' }],
-  };
-}
 
 interface Run {
   code: number;
@@ -118,7 +105,7 @@ async function owned(sim: Simulator, count: number): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'cvex-bench-owned-'));
   try {
     const key = generateMarkerKey();
-    const specs = Array.from({ length: count }, (_, index) => specOf('team', index));
+    const specs = Array.from({ length: count }, (_, index) => resourceSpec('team', index));
     writeManifests(dir, specs);
     writeFileSync(path.join(dir, 'cvex.config.yaml'), stringify({ version: 1, owner: 'bench', markerKeys: [key.publicKey] }));
     git(dir, 'init', '-q', '-b', 'main');
@@ -162,7 +149,7 @@ async function adopted(sim: Simulator, count: number): Promise<void> {
   const one = mkdtempSync(path.join(tmpdir(), 'cvex-bench-adopted-'));
   const runs = mkdtempSync(path.join(tmpdir(), 'cvex-bench-adopted-runs-'));
   try {
-    for (let index = 0; index < count; index += 1) sim.createExceptionAsUi(specOf('ui', index));
+    for (let index = 0; index < count; index += 1) sim.createExceptionAsUi(resourceSpec('ui', index));
     const pages = Math.ceil(count / PAGE);
     for (const dir of [one, runs]) writeFileSync(path.join(dir, 'cvex.config.yaml'), 'version: 1\nowner: bench\n');
 
