@@ -2,13 +2,14 @@
 // (`markerKeys`), where every plan verifies with it; the private key goes to stdout, and only into
 // a pipe, so it lands in the apply job's secret and never on a screen or in a file by accident:
 //   cvex keygen | gh secret set CVEX_SIGNING_KEY --env qualys-production
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { isSeq, parseDocument, YAMLSeq } from 'yaml';
 import { type CommandSpec, parseCommandLine } from '../command-line/define';
 import type { CliIo } from '../command-line/io';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../config';
 import { generateMarkerKey, parseMarkerPublicKey, SIGNING_KEY_ENV } from '../reconcile/marker-keys';
+import { FileReadError, readBoundedText } from '../files/read-bounded';
 
 export const keygenDefinition = {
   name: 'keygen',
@@ -28,9 +29,9 @@ markerKeys once every exception was re-stamped (a replace re-stamps).`,
 
 async function readOptional(file: string): Promise<string> {
   try {
-    return await readFile(file, 'utf8');
+    return await readBoundedText(file, 'config', 'a YAML config');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    if (error instanceof FileReadError && error.reason === 'missing') return '';
     throw error;
   }
 }

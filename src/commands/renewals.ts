@@ -1,7 +1,6 @@
 // `cvex renewals`: the renewal pull requests the scheduled workflow keeps open, one per
 // metadata.owner (split to stay within the removal guards), and one that removes expired
 // exceptions. Lists them (text, json, markdown), or with --open-pull-requests makes them so.
-import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { createCloudViewClient } from '../api/client';
 import { type CommandSpec, parseChoice, parseCommandLine } from '../command-line/define';
@@ -27,6 +26,7 @@ import { planRenewalGroups, type RenewalGroup } from '../renewals/group';
 import { publishRenewals } from '../renewals/publish';
 import { parseRemote } from './notes';
 import { parseRenewalLength } from './renew';
+import { readBoundedText } from '../files/read-bounded';
 
 const FORMATS = ['text', 'json', 'markdown'] as const;
 
@@ -63,7 +63,7 @@ type Values = Record<string, string | boolean | undefined>;
 async function readCoverage(values: Values, io: CliIo, manifests: Parameters<typeof gatherCoverageReport>[1]['manifests'], manage: string[]): Promise<CoverageReport | undefined> {
   if (typeof values.coverage === 'string') {
     try {
-      return JSON.parse(await readFile(path.resolve(io.cwd, values.coverage), 'utf8')) as CoverageReport;
+      return JSON.parse(await readBoundedText(path.resolve(io.cwd, values.coverage), 'report', 'JSON')) as CoverageReport;
     } catch (error) {
       throw new UsageError(`--coverage: cannot read ${values.coverage} as \`cvex report --format json\` output (${(error as Error).message})`);
     }

@@ -1,5 +1,5 @@
-// The one way cvex reads a file (config, manifests, plan files, CA bundles, the simulator's seed and
-// state) and opens one to append
+// The one way cvex reads a file (config, manifests, plan files, saved reports, CA bundles, the
+// simulator's seed and state) and opens one to append
 // (the audit log): a regular file within a size limit for its kind, checked on the open descriptor
 // before a byte is read. A FIFO would block forever, `/dev/zero` never ends, and a huge file would
 // end in "Invalid string length" after seconds; each is refused with a message that names the path
@@ -17,6 +17,8 @@ export const READ_LIMITS = {
   config: 1 * MiB,
   /** A saved plan: about 2 KiB per change, so 10,000 changes and the unmanaged list fit with room. */
   plan: 64 * MiB,
+  /** A saved `cvex report --format json` (renewals --coverage): about 1 KiB per exception. */
+  report: 64 * MiB,
   /** A PEM CA bundle; the Mozilla bundle is about 220 KiB. */
   caBundle: 1 * MiB,
   /** The simulator's seed or saved state: about 1 KiB per exception, so 100,000 fit with room. */
@@ -150,7 +152,7 @@ function checkRegular(info: Stats, kind: ReadKind): void {
 
 function tooLarge(size: number, kind: ReadKind, grew: boolean): FileReadError {
   const limit = READ_LIMITS[kind];
-  const what = { manifest: 'manifests are', config: 'the config is', plan: 'plan files are', caBundle: 'CA bundles are', simulator: "the simulator's seed and state are" }[kind];
+  const what = { manifest: 'manifests are', config: 'the config is', plan: 'plan files are', report: 'saved reports are', caBundle: 'CA bundles are', simulator: "the simulator's seed and state are" }[kind];
   const advice = kind === 'manifest' ? ' (split it into several files)' : '';
   const found = grew ? `file grew past ${limit} bytes while being read` : `file is ${size} bytes`;
   return new FileReadError('too-large', `${found}; ${what} limited to ${limit} bytes${advice}, not read`);

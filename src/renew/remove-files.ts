@@ -1,9 +1,10 @@
 // Removes named exceptions from the manifests (the expired ones a removal pull request takes out),
 // with the same checks as renew: the others read exactly as before, the manifests still validate
 // (else every file is put back). All or nothing.
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { configuredManifests, type CvexConfig } from '../config';
+import { readBoundedText } from '../files/read-bounded';
 import { withGovernance } from '../governance';
 import { loadAndValidate } from '../manifest';
 import { readWrittenExceptions } from '../manifest/read-exceptions';
@@ -29,7 +30,7 @@ export async function removeExceptionsFromFiles(options: { cwd: string; config: 
   const originals = new Map<string, string>();
   const edited = new Map<string, string>();
   for (const [file, names] of namesByFile) {
-    const text = await readFile(path.resolve(options.cwd, file), 'utf8');
+    const text = await readBoundedText(path.resolve(options.cwd, file), 'manifest', 'a YAML manifest');
     const result = removeExceptions(text, names);
     if (!result.ok) {
       problems.push(`${file}: ${result.reason}`);

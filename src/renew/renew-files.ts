@@ -1,9 +1,10 @@
 // `cvex renew`'s I/O: finds each named exception in the manifests, computes its renewal, edits the
 // files in place (edit-manifest.ts), and checks the result: every other exception reads exactly as
 // before, and the manifests still validate (else every file is put back). All or nothing.
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { configuredManifests, type CvexConfig } from '../config';
+import { readBoundedText } from '../files/read-bounded';
 import { withGovernance } from '../governance';
 import { loadAndValidate } from '../manifest';
 import { readWrittenExceptions } from '../manifest/read-exceptions';
@@ -73,7 +74,7 @@ export async function renewExceptions(options: RenewOptions): Promise<RenewOutco
   const edited = new Map<string, string>();
   const renewed: RenewedException[] = [];
   for (const [file, edits] of editsByFile) {
-    const text = await readFile(path.resolve(options.cwd, file), 'utf8');
+    const text = await readBoundedText(path.resolve(options.cwd, file), 'manifest', 'a YAML manifest');
     const result = editExceptionFields(text, edits);
     if (!result.ok) {
       problems.push(`${file}: ${result.reason}`);

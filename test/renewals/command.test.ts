@@ -75,4 +75,12 @@ describe('cvex renewals', () => {
     expect(outside.code).toBe(1);
     expect(outside.stderr).toContain('--open-pull-requests works in a git checkout');
   });
+
+  it('reads --coverage like every other file: an endless device or a folder is refused at once, by path', async () => {
+    const endless = await cvex(['renewals', '--now', '2026-11-30', '--coverage', '/dev/zero']);
+    expect(endless.code).toBe(2);
+    expect(endless.stderr).toContain('--coverage: cannot read /dev/zero as `cvex report --format json` output (not a regular file');
+    const folder = await cvex(['renewals', '--now', '2026-11-30', '--coverage', 'policies']);
+    expect(folder.stderr).toContain('(is a folder, not a file)');
+  });
 });
